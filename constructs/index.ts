@@ -1,0 +1,2 @@
+// Public constructs API: filled by issue #5 (ExportPlatform, ActiveCampaignConnection, ActiveCampaignExport…).
+export {};

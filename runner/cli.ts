@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// `ac-export`: the runner's command line. Commands load lazily so `validate` does not pay for the sync engine.
+import "./v8-regexp-workaround.js";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Command, Io } from "./cli/command.js";
+import { EXIT } from "./cli/exit-codes.js";
+import { UsageError } from "./cli/args.js";
+
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  validate: () => import("./commands/validate.js"),
+  plan: () => import("./commands/plan.js"),
+  run: () => import("./commands/run.js"),
+  sandbox: () => import("./commands/sandbox.js"),
+  review: () => import("./commands/review.js"),
+};
+
+async function mainHelp(): Promise<string> {
+  const lines = await Promise.all(
+    Object.values(COMMANDS).map(async (load) => {
+      const { command } = await load();
+      return `  ${command.name.padEnd(10)} ${command.summary}`;
+    }),
+  );
+  return [
+    "ac-export: sync customer segments into ActiveCampaign lists.",
+    "",
+    "Usage: ac-export <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    'Run "ac-export <command> --help" for a command\'s options.',
+    "Exit codes: 0 ok, 1 run failed, 2 bad config or input (nothing written), 3 done with rejected/failed rows, 4 locked.",
+    "",
+  ].join("\n");
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(await mainHelp());
+    return name === undefined ? EXIT.BAD_INPUT : EXIT.OK;
+  }
+  if (name === "--version") {
+    io.stdout.write(`${process.env.npm_package_version ?? "0.1.0"}\n`);
+    return EXIT.OK;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr.write(`ac-export: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(", ")}\n`);
+    return EXIT.BAD_INPUT;
+  }
+  const { command } = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
+    return EXIT.OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`ac-export ${name}: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const controller = new AbortController();
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort(new Error(`received ${sig}`));
+    });
+  }
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`ac-export: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = EXIT.FAILED;
+    },
+  );
+}

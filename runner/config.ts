@@ -1,0 +1,435 @@
+// THE contract between the constructs (which build and validate an ExportConfig at synth time) and the runner
+// (which parses the same schema at start). One source of truth, one set of error messages.
+import { z } from "zod";
+import { checkHostname, redactUserInfo } from "./config/hostname.js";
+import { formatFromName, LocationError, parseLocation } from "./config/location.js";
+
+export { parseLocation, formatFromName, describeLocation, type Location } from "./config/location.js";
+export { redactUserInfo } from "./config/hostname.js";
+
+/** ActiveCampaign's account limits (FACTS.md §0): 5 requests/s, 100 multi-contact bulk imports/min. */
+export const AC_LIMITS = { requestsPerSecond: 5, bulkRequestsPerMinute: 100 } as const;
+export const DEFAULT_STATE = "file:.ac-export/state";
+export const MAX_CUSTOM_FIELDS = 100;
+export const MAX_TAGS = 20;
+export const SEGMENT_FORMATS = ["csv", "jsonl", "parquet"] as const;
+export const LEAVE_POLICIES = ["keep", "unsubscribe", "untag"] as const;
+
+const NAME = /^[a-z0-9-]{1,48}$/;
+const PERSTAG = /^[A-Z0-9_]{1,64}$/;
+/** Personalization tags of ActiveCampaign's standard contact fields; they have their own mapping keys. */
+const STANDARD_PERSTAGS: Record<string, string> = {
+  EMAIL: "mappings.email",
+  FIRSTNAME: "mappings.firstName",
+  LASTNAME: "mappings.lastName",
+  PHONE: "mappings.phone",
+};
+/** Property names that smell of a credential. The API key comes from AC_API_KEY only, never from the config. */
+const SECRET_KEY = /(api[-_ ]?key|apikey|api[-_]?token|^token$|secret|password|passwd|credential)/i;
+
+const show = (v: unknown): string => {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  if (v === undefined) return "nothing";
+  const json = JSON.stringify(v);
+  return json === undefined ? String(v) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
+};
+
+const name = (what: string) =>
+  z.string().check((ctx) => {
+    if (!NAME.test(ctx.value)) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `must be 1-48 lowercase letters, digits or "-" (${what}); got ${show(ctx.value)}`,
+      });
+    }
+  });
+
+const columnName = z.string().check((ctx) => {
+  if (ctx.value.trim().length === 0) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: `must name a source column; got ${show(ctx.value)}` });
+  } else if (ctx.value.length > 256) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: "must be at most 256 characters" });
+  }
+});
+
+const hostname = z.string().check((ctx) => {
+  const problem = checkHostname(ctx.value);
+  if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+});
+
+const location = (example: string) =>
+  z.string().check((ctx) => {
+    try {
+      parseLocation(ctx.value);
+    } catch (e) {
+      if (!(e instanceof LocationError)) throw e;
+      // Locations may carry credentials or SAS tokens: never echo those.
+      const shown = show(redactUserInfo(ctx.value).replace(/\?.*$/, "?***"));
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `${e.message}; got ${shown} (e.g. ${example})` });
+    }
+  });
+
+const listId = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) {
+    ctx.issues.push({
+      code: "custom",
+      input: value,
+      message: `must be a positive whole number (the ActiveCampaign list ID, e.g. 12); got ${show(value)}`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const percentOrCount = z.union([z.number(), z.string()]).check((ctx) => {
+  const v = ctx.value;
+  const ok =
+    (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) ||
+    (typeof v === "string" && /^(100|\d{1,2}(\.\d+)?)%$/.test(v));
+  if (!ok) {
+    ctx.issues.push({
+      code: "custom",
+      input: v,
+      message: `must be a whole number of contacts (e.g. 500) or a percentage of the list's synced members from "0%" to "100%" (e.g. "10%"); got ${show(v)}`,
+    });
+  }
+});
+
+const positive = (what: string, integer: boolean) =>
+  z.number().check((ctx) => {
+    if (!(ctx.value > 0) || (integer && !Number.isInteger(ctx.value)) || !Number.isFinite(ctx.value)) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `must be a positive ${integer ? "whole number" : "number"} (${what}); got ${show(ctx.value)}`,
+      });
+    }
+  });
+
+const segmentSchema = z
+  .strictObject({
+    /** Display name used in reports. */
+    name: z.string().min(1).max(200).optional(),
+    source: location('"file:segments/vip.csv"'),
+    format: z.enum(SEGMENT_FORMATS).optional(),
+    /** CSV only: the field delimiter; detected from the header line when absent. */
+    delimiter: z.enum([",", ";", "\t", "|"]).optional(),
+  })
+  .transform((seg, ctx) => {
+    if (seg.format) return { ...seg, format: seg.format };
+    let inferred: ReturnType<typeof formatFromName>;
+    try {
+      const loc = parseLocation(seg.source);
+      inferred = formatFromName(loc.path);
+    } catch {
+      return z.NEVER; // the source itself is already reported
+    }
+    if (!inferred) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["format"],
+        input: seg.format,
+        message: `cannot be inferred from the source ${show(seg.source)}; set it to one of "csv", "jsonl", "parquet"`,
+      });
+      return z.NEVER;
+    }
+    return { ...seg, format: inferred };
+  });
+
+const mappingsSchema = z
+  .strictObject({
+    email: columnName,
+    firstName: columnName.optional(),
+    lastName: columnName.optional(),
+    phone: columnName.optional(),
+    /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column. */
+    fields: z.record(z.string(), columnName).optional(),
+    /** Tag names applied to every member the export syncs. */
+    tags: z.array(z.string()).optional(),
+  })
+  .check((ctx) => {
+    const m = ctx.value;
+    const fields = Object.entries(m.fields ?? {});
+    if (fields.length > MAX_CUSTOM_FIELDS) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["fields"],
+        input: m.fields,
+        message: `may map at most ${MAX_CUSTOM_FIELDS} custom fields; got ${fields.length}`,
+      });
+    }
+    for (const [tag] of fields) {
+      if (!PERSTAG.test(tag)) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["fields", tag],
+          input: tag,
+          message: `key ${show(tag)} must be a custom field personalization tag: upper-case A-Z, 0-9 and "_" (e.g. "${tag.toUpperCase().replace(/[^A-Z0-9_]/g, "_") || "LOYALTY_TIER"}")`,
+        });
+      } else if (STANDARD_PERSTAGS[tag]) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["fields", tag],
+          input: tag,
+          message: `${show(tag)} is a standard contact field, not a custom field; map it with ${STANDARD_PERSTAGS[tag]}`,
+        });
+      }
+    }
+    const tags = m.tags ?? [];
+    if (tags.length > MAX_TAGS) {
+      ctx.issues.push({ code: "custom", path: ["tags"], input: tags, message: `may list at most ${MAX_TAGS} tags; got ${tags.length}` });
+    }
+    const seenTags = new Map<string, number>();
+    tags.forEach((tag, i) => {
+      if (tag.trim().length === 0 || tag !== tag.trim() || tag.length > 255) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["tags", i],
+          input: tag,
+          message: `must be a tag name of 1-255 characters without leading or trailing spaces; got ${show(tag)}`,
+        });
+      }
+      const key = tag.trim().toLowerCase();
+      if (seenTags.has(key)) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["tags", i],
+          input: tag,
+          message: `repeats tag ${show(tags[seenTags.get(key)!])} (tags are compared ignoring case)`,
+        });
+      } else seenTags.set(key, i);
+    });
+    // One source column feeding two targets would make it unclear which value the column means.
+    const targets: Array<[string[], string | undefined]> = [
+      [["email"], m.email],
+      [["firstName"], m.firstName],
+      [["lastName"], m.lastName],
+      [["phone"], m.phone],
+      ...fields.map(([tag, col]): [string[], string] => [["fields", tag], col]),
+    ];
+    const byColumn = new Map<string, string>();
+    for (const [path, column] of targets) {
+      if (column === undefined) continue;
+      const first = byColumn.get(column);
+      if (first) {
+        ctx.issues.push({
+          code: "custom",
+          path,
+          input: column,
+          message: `column ${show(column)} already feeds mappings.${first}; each source column may feed one target only`,
+        });
+      } else byColumn.set(column, path.join("."));
+    }
+  });
+
+export const exportConfigSchema = z
+  .strictObject({
+    name: name("the export's name"),
+    connection: z.strictObject({
+      name: name("the connection's name"),
+      hostname,
+    }),
+    listId,
+    segment: segmentSchema,
+    mappings: mappingsSchema,
+    onLeave: z.enum(LEAVE_POLICIES).default("keep"),
+    /** Let ActiveCampaign automations run for imported contacts (ActiveCampaign's own default). */
+    excludeAutomations: z.boolean().default(false),
+    limits: z
+      .strictObject({
+        maxProfiles: z
+          .number()
+          .check((ctx) => {
+            if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > 10_000_000) {
+              ctx.issues.push({
+                code: "custom",
+                input: ctx.value,
+                message: `must be a whole number from 1 to 10000000; got ${show(ctx.value)}`,
+              });
+            }
+          })
+          .default(1_000_000),
+        maxRemovalsPerRun: percentOrCount.default("10%"),
+      })
+      .prefault({}),
+    rateLimit: z
+      .strictObject({
+        requestsPerSecond: positive("requests per second to ActiveCampaign", false).default(AC_LIMITS.requestsPerSecond),
+        bulkRequestsPerMinute: positive("bulk import requests per minute", true).default(AC_LIMITS.bulkRequestsPerMinute),
+      })
+      .prefault({}),
+    state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
+  })
+  .check((ctx) => {
+    const c = ctx.value;
+    if (c.onLeave === "untag" && (c.mappings?.tags ?? []).length === 0) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["onLeave"],
+        input: c.onLeave,
+        message: `"untag" removes the export's tags from leavers, so mappings.tags must list at least one tag`,
+      });
+    }
+  });
+
+/** What constructs and users write (defaults may be left out). */
+export type ExportConfigInput = z.input<typeof exportConfigSchema>;
+/** The normalized config the runner works with (defaults filled in, listId a number, format known). */
+export type ExportConfig = z.output<typeof exportConfigSchema>;
+export type LeavePolicy = (typeof LEAVE_POLICIES)[number];
+export type SegmentFormat = (typeof SEGMENT_FORMATS)[number];
+
+export interface ConfigProblem {
+  /** Dotted key path, e.g. "connection.hostname" or "mappings.tags.2"; "(root)" for the whole config. */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  return problems.map((p) => `${p.path}: ${p.message}`).join("\n");
+}
+
+const joinPath = (path: ReadonlyArray<PropertyKey>): string => (path.length ? path.map(String).join(".") : "(root)");
+
+/** Every property, at any depth, whose name looks like a credential. Custom-field tags are data, not keys. */
+function findSecretKeys(value: unknown, path: string[] = []): string[][] {
+  if (value === null || typeof value !== "object") return [];
+  const found: string[][] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const here = [...path, key];
+    const isFieldTag = path.length === 2 && path[0] === "mappings" && path[1] === "fields";
+    if (!isFieldTag && SECRET_KEY.test(key)) found.push(here);
+    found.push(...findSecretKeys(child, here));
+  }
+  return found;
+}
+
+function allowedKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let s: any = schema;
+  for (const key of [...path]) {
+    s = unwrap(s);
+    s = s?.shape?.[key as string];
+  }
+  s = unwrap(s);
+  return s?.shape ? Object.keys(s.shape) : [];
+}
+
+function unwrap(s: any): any {
+  // Walk through pipes, defaults, optionals and checks to the object schema underneath.
+  for (let i = 0; i < 10 && s && !s.shape; i++) s = s.def?.in ?? s.def?.innerType ?? s.def?.schema;
+  return s;
+}
+
+function closest(word: string, options: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length]![b.length]!;
+  };
+  const best = options
+    .map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.o : undefined;
+}
+
+function toProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = allowedKeys(exportConfigSchema, issue.path);
+      for (const key of issue.keys) {
+        const hint = closest(key, allowed);
+        problems.push({
+          path: joinPath([...issue.path, key]),
+          message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; allowed keys here: ${allowed.join(", ")}`,
+        });
+      }
+      continue;
+    }
+    const input = (issue as { input?: unknown }).input;
+    let message = issue.message;
+    if (issue.code === "invalid_type") {
+      message =
+        input === undefined
+          ? `is required (expected ${issue.expected})`
+          : `must be ${/^[aeio]/.test(issue.expected) ? "an" : "a"} ${issue.expected}; got ${show(input)}`;
+    } else if (issue.code === "invalid_value") {
+      message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; got ${show(input)}`;
+    } else if (issue.code === "too_small" || issue.code === "too_big") {
+      message = `${issue.message.replace(/^Too (small|big): expected /, "must be ")}; got ${show(input)}`;
+    } else if (issue.code === "invalid_union") {
+      message = input === undefined ? "is required" : `has the wrong type; got ${show(input)}`;
+    }
+    problems.push({ path: joinPath(issue.path), message });
+  }
+  return problems;
+}
+
+/** Validate and normalize. Throws ConfigError listing every problem at once. */
+export function parseExportConfig(input: unknown): ExportConfig {
+  const result = safeParseExportConfig(input);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.config;
+}
+
+export function safeParseExportConfig(
+  input: unknown,
+): { ok: true; config: ExportConfig; warnings: string[] } | { ok: false; problems: ConfigProblem[] } {
+  const secretProblems: ConfigProblem[] = findSecretKeys(input).map((path) => ({
+    path: path.join("."),
+    message:
+      "looks like a credential and is refused: API keys never go in the config (it is committed and deployed as plain text); the runner reads the key from the AC_API_KEY environment variable",
+  }));
+  // Remove credential-like keys before parsing so they are reported once, not again as unknown keys.
+  const cleaned = secretProblems.length ? stripPaths(input, findSecretKeys(input)) : input;
+  const result = exportConfigSchema.safeParse(cleaned, { reportInput: true });
+  const problems = [...secretProblems, ...(result.success ? [] : toProblems(result.error))];
+  if (problems.length > 0 || !result.success) return { ok: false, problems };
+  return { ok: true, config: result.data, warnings: configWarnings(result.data) };
+}
+
+function stripPaths(value: unknown, paths: string[][]): unknown {
+  const copy = structuredClone(value) as Record<string, unknown>;
+  for (const path of paths) {
+    let node: any = copy;
+    for (const key of path.slice(0, -1)) node = node?.[key];
+    if (node && typeof node === "object") delete node[path[path.length - 1]!];
+  }
+  return copy;
+}
+
+/** Things that are allowed but worth a second look. */
+export function configWarnings(config: ExportConfig): string[] {
+  const warnings: string[] = [];
+  const { requestsPerSecond, bulkRequestsPerMinute } = config.rateLimit;
+  if (requestsPerSecond > AC_LIMITS.requestsPerSecond) {
+    warnings.push(
+      `rateLimit.requestsPerSecond ${requestsPerSecond} is above ActiveCampaign's account limit of ${AC_LIMITS.requestsPerSecond}/s; use it only against the sandbox`,
+    );
+  }
+  if (bulkRequestsPerMinute > AC_LIMITS.bulkRequestsPerMinute) {
+    warnings.push(
+      `rateLimit.bulkRequestsPerMinute ${bulkRequestsPerMinute} is above ActiveCampaign's limit of ${AC_LIMITS.bulkRequestsPerMinute}/min; use it only against the sandbox`,
+    );
+  }
+  return warnings;
+}
+
+/** The removal cap as a number of contacts, given how many members the state says the sync has on the list. */
+export function removalCap(config: ExportConfig, syncedMembers: number): number {
+  const cap = config.limits.maxRemovalsPerRun;
+  if (typeof cap === "number") return cap;
+  return Math.floor((syncedMembers * Number(cap.slice(0, -1))) / 100);
+}
