@@ -1,0 +1,41 @@
+// The segment-reader contract: the sync engine reads every format and location through this.
+import type { Location, SegmentFormat } from "../config.js";
+
+/** One input record. Values are strings (Parquet numbers/dates are stringified); a missing or null cell is undefined. */
+export interface SegmentRow {
+  /**
+   * Where a person finds the row: CSV, the spreadsheet row (header = 1, first record = 2); JSON Lines, the line
+   * number; Parquet, the 1-based record index.
+   */
+  rowNumber: number;
+  values: Record<string, string | undefined>;
+}
+
+export interface OpenSegmentOptions {
+  format: SegmentFormat;
+  /** CSV only: forced delimiter; detected from the header line otherwise. */
+  delimiter?: string;
+  /** Rows per yielded batch (default 1000): batches keep per-row async overhead off the hot path. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface OpenedSegment {
+  /** What was actually opened, for reports: a file path, or the blob URL (the newest blob when the source is a prefix). */
+  resolved: string;
+  /** Column names in source order (CSV header, JSONL keys of the first record, Parquet schema). */
+  columns: string[];
+  /** Streams the rows in order, in batches. Memory stays flat whatever the file size. */
+  batches(): AsyncIterable<SegmentRow[]>;
+  close(): Promise<void>;
+}
+
+/** Bad input found while opening or reading the segment: exit code 2, nothing written. */
+export class SegmentError extends Error {
+  constructor(message: string, readonly rowNumber?: number) {
+    super(message);
+    this.name = "SegmentError";
+  }
+}
+
+export type OpenSegment = (location: Location, options: OpenSegmentOptions) => Promise<OpenedSegment>;

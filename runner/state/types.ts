@@ -1,0 +1,38 @@
+// The state-store contract: where an export keeps its sync state, its lock and its run reports.
+// Implementations: local directory (file:) and Azure Blob (lease as lock, ETag-conditional writes).
+
+/** Held while a run works on an export; a second run of the same export fails to take it (exit 4). */
+export interface StateLock {
+  /** Release the lock; safe to call twice. */
+  release(): Promise<void>;
+  /** Rejects if the lock was lost (e.g. a lease could not be renewed): the run must stop writing. */
+  readonly lost: Promise<never>;
+}
+
+export interface LoadedState {
+  /** The last snapshot written, or null on the first run. */
+  snapshot: Buffer | null;
+  /** Journal entries appended after that snapshot, oldest first, each exactly as appended. */
+  journal: Buffer[];
+}
+
+export interface StateStore {
+  /** Human-readable location, e.g. "/srv/state/vip-newsletter" or "https://acct.blob.core.windows.net/state/vip-newsletter/". */
+  readonly location: string;
+  /** Take the export's exclusive lock, or throw LockedError. A lock left by a killed process is taken over once stale. */
+  lock(): Promise<StateLock>;
+  load(): Promise<LoadedState>;
+  /** Append one journal entry durably (fsync / committed append block) before resolving. Entries must be idempotent. */
+  appendJournal(entry: Buffer): Promise<void>;
+  /** Atomically replace the snapshot, then empty the journal. A crash in between leaves snapshot + old journal, which replays idempotently. */
+  writeSnapshot(data: Buffer): Promise<void>;
+  /** Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. */
+  writeArtifact(name: string, data: string | Buffer): Promise<string>;
+}
+
+export class LockedError extends Error {
+  constructor(readonly holder: string) {
+    super(`another run of this export holds the lock (${holder})`);
+    this.name = "LockedError";
+  }
+}
