@@ -9,6 +9,11 @@ export interface SegmentRow {
    */
   rowNumber: number;
   values: Record<string, string | undefined>;
+  /**
+   * Set when the reader could not parse this one record but the rest of the file is sound (e.g. a broken JSON Lines
+   * line): the engine reports the row as rejected with this reason. Whole-file problems throw SegmentError instead.
+   */
+  problem?: string;
 }
 
 export interface OpenSegmentOptions {

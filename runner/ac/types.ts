@@ -1,0 +1,98 @@
+// The ActiveCampaign API as the sync engine uses it. Implemented over undici by runner/ac/client.ts; every call draws
+// from one rate budget and retries per DESIGN.md decision 2. Field names follow the API (FACTS.md).
+
+export interface AcList { id: number; name: string }
+export interface AcField { id: number; title: string; perstag: string; type: string }
+export interface AcTag { id: number; tag: string }
+export interface AcContact { id: number; email: string; firstName?: string; lastName?: string; phone?: string }
+/** A contact's membership of one list: status 1 active, 2 unsubscribed (0 unconfirmed, 3 bounced). */
+export interface AcContactList { id: number; contact: number; list: number; status: number; sourceid?: number }
+export interface AcContactTag { id: number; contact: number; tag: number }
+
+/** One contact of a bulk import, in the bulk API's own field names (FACTS.md §5.2). */
+export interface BulkContact {
+  email: string;
+  first_name?: string;
+  last_name?: string;
+  phone?: string;
+  tags?: string[];
+  fields?: Array<{ id: number; value: string }>;
+  subscribe?: Array<{ listid: number }>;
+  unsubscribe?: Array<{ listid: number }>;
+  exclude_automations?: boolean;
+}
+
+/** 400 validation failure of a whole batch: nothing was queued. `contact` is the index into the batch. */
+export interface BulkRejection { message: string; failureReasons: Array<{ contact?: number; failureReason: string } | string> }
+
+export type ImportStatus = false | "waiting" | "claimed" | "active" | "completed" | "failed" | "interrupted";
+export interface ImportInfo { status: ImportStatus; success: string[]; failure: string[] }
+
+export interface SyncContactInput {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  phone?: string;
+  fieldValues?: Array<{ field: number; value: string }>;
+}
+
+export interface AcClient {
+  /** GET /users/me: checks the key. A 403 here is ApiKeyRejectedError, never retried. */
+  checkKey(): Promise<void>;
+  /** GET /lists/{id}; null on 404. */
+  getList(id: number): Promise<AcList | null>;
+  /** Every custom field (GET /fields, paged). */
+  listFields(): Promise<AcField[]>;
+  /** POST /import/bulk_import: queued batch id, or the whole-batch rejection (HTTP 400 validation). */
+  bulkImport(contacts: BulkContact[]): Promise<{ batchId: string } | { rejected: BulkRejection }>;
+  /** GET /import/info?batchId= */
+  importInfo(batchId: string): Promise<ImportInfo>;
+  /** POST /contact/sync (upsert by email). */
+  syncContact(contact: SyncContactInput): Promise<AcContact>;
+  /** GET /contacts?email= ; null when not found. */
+  findContactByEmail(email: string): Promise<AcContact | null>;
+  /** GET /contacts/{id}/contactLists */
+  contactLists(contactId: number): Promise<AcContactList[]>;
+  /** POST /contactLists: status 1 subscribe / 2 unsubscribe; sourceid 4 only to re-subscribe. Returns the resulting membership. */
+  setListStatus(contactId: number, listId: number, status: 1 | 2, sourceid?: 4): Promise<AcContactList>;
+  /** GET /tags?search= (exact name match filtered client-side). */
+  findTag(name: string): Promise<AcTag | null>;
+  /** GET /contacts/{id}/contactTags */
+  contactTags(contactId: number): Promise<AcContactTag[]>;
+  /** POST /contactTags */
+  addContactTag(contactId: number, tagId: number): Promise<AcContactTag>;
+  /** DELETE /contactTags/{id} */
+  removeContactTag(contactTagId: number): Promise<void>;
+  /** Counters for the run report. */
+  stats(): AcClientStats;
+}
+
+export interface AcClientStats {
+  /** Requests sent, by "METHOD /path-template" (e.g. "POST /import/bulk_import"), retries included. */
+  requestsByEndpoint: Record<string, number>;
+  /** Retries by reason ("429", "503", "500", "html", "reset", "timeout", "bulk-rate-limit", …). */
+  retriesByReason: Record<string, number>;
+  /** Total time spent waiting on the rate budget or Retry-After, in ms. */
+  throttledMs: number;
+}
+
+/** A 403 on the first call: the key is wrong or revoked. Message: "API key rejected for <hostname>". */
+export class ApiKeyRejectedError extends Error {
+  constructor(readonly hostname: string) {
+    super(`API key rejected for ${hostname} (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer`);
+    this.name = "ApiKeyRejectedError";
+  }
+}
+
+/** A request that failed for good (non-retryable status, or retries exhausted). Never carries the API key. */
+export class AcRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly endpoint: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = "AcRequestError";
+  }
+}
