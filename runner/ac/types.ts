@@ -63,6 +63,11 @@ export interface AcClient {
   addContactTag(contactId: number, tagId: number): Promise<AcContactTag>;
   /** DELETE /contactTags/{id} */
   removeContactTag(contactTagId: number): Promise<void>;
+  /**
+   * Emails of the list's contacts with this list status (GET /contacts?listid=&status=, paged with id_greater).
+   * The sync uses status 2 to find who unsubscribed, so it never re-subscribes them (consent).
+   */
+  listContactEmails?(listId: number, status: number): AsyncIterable<string>;
   /** Counters for the run report. */
   stats(): AcClientStats;
 }
