@@ -1,0 +1,143 @@
+// Sends batches through POST /import/bulk_import and confirms each with GET /import/info, many at once, so that
+// reading, sending and polling overlap and the run goes at ActiveCampaign's bulk limit (the rate budget in the
+// client decides the pace). A batch is committed only once ActiveCampaign confirmed it (DESIGN.md decision 3).
+import type { AcClient, ImportInfo } from "../ac/types.js";
+import type { BatchItem } from "./batcher.js";
+
+export interface BulkPipelineOptions<T> {
+  /** Batches sent but not yet confirmed, at most (backpressure on the reader). */
+  maxInFlight?: number;
+  /** Give up confirming a batch after this long (it is then re-sent by the next run, not committed). */
+  confirmTimeoutMs?: number;
+  /** First poll delay before anything was observed; afterwards it follows observed processing times. */
+  initialPollDelayMs?: number;
+  onConfirmed(items: BatchItem<T>[], batchId: string): Promise<void>;
+  onFailed(items: BatchItem<T>[], reason: string, batchId?: string): void;
+  onEvent?(event: Record<string, unknown>): void;
+  signal?: AbortSignal;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+
+export class BulkPipeline<T> {
+  private inFlight = 0;
+  private readonly waiters: Array<() => void> = [];
+  private readonly tasks = new Set<Promise<void>>();
+  private fatal: unknown;
+  /** Smoothed time from POST to "completed", to poll about when a batch should be done. */
+  private expectedMs: number;
+  batchesSent = 0;
+  batchesConfirmed = 0;
+  contactsConfirmed = 0;
+
+  constructor(private readonly client: AcClient, private readonly opts: BulkPipelineOptions<T>) {
+    this.expectedMs = opts.initialPollDelayMs ?? 2000;
+  }
+
+  /** Queue a batch; resolves once there is room for it (the reader pauses meanwhile). */
+  async submit(items: BatchItem<T>[]): Promise<void> {
+    this.throwIfFatal();
+    while (this.inFlight >= (this.opts.maxInFlight ?? 200)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      this.throwIfFatal();
+    }
+    this.inFlight++;
+    const task = this.process(items, 0)
+      .catch((e) => {
+        this.fatal ??= e;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.tasks.delete(task);
+        this.waiters.shift()?.();
+      });
+    this.tasks.add(task);
+  }
+
+  /** Wait for every batch to be confirmed or failed; rethrows the first fatal error after everything settled. */
+  async drain(): Promise<void> {
+    while (this.tasks.size) await Promise.all([...this.tasks]);
+    this.throwIfFatal();
+  }
+
+  private throwIfFatal(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  private async process(items: BatchItem<T>[], attempt: number): Promise<void> {
+    if (this.fatal !== undefined) return; // stop sending after a fatal error; what is confirmed stays committed
+    const sentAt = Date.now();
+    const result = await this.client.bulkImport(items.map((i) => i.contact));
+    this.batchesSent++;
+    if ("rejected" in result) return this.handleRejection(items, result.rejected, attempt);
+    const { batchId } = result;
+    this.opts.onEvent?.({ event: "batch-sent", batchId, contacts: items.length });
+    const info = await this.poll(batchId, sentAt);
+    if (info?.status === "completed") {
+      this.expectedMs = 0.7 * this.expectedMs + 0.3 * (Date.now() - sentAt);
+      const failed = new Set(info.failure.map((e) => e.trim().toLowerCase()));
+      const bad = items.filter((i) => failed.has(i.contact.email));
+      const good = bad.length ? items.filter((i) => !failed.has(i.contact.email)) : items;
+      if (bad.length) this.opts.onFailed(bad, "ActiveCampaign reported this contact as failed in the import (it gives no reason)", batchId);
+      await this.opts.onConfirmed(good, batchId);
+      this.batchesConfirmed++;
+      this.contactsConfirmed += good.length;
+      this.opts.onEvent?.({ event: "batch-confirmed", batchId, contacts: good.length, failed: bad.length });
+      return;
+    }
+    const status = info ? String(info.status) : "not confirmed in time";
+    this.opts.onEvent?.({ event: "batch-not-completed", batchId, status, attempt });
+    if (attempt === 0) return this.process(items, 1); // retried once…
+    if (items.length > 1) return this.split(items, attempt); // …then split to isolate the rows it trips on
+    this.opts.onFailed(items, `ActiveCampaign import ended "${status}" (after a retry and isolating the row)`, batchId);
+  }
+
+  private async split(items: BatchItem<T>[], attempt: number): Promise<void> {
+    const mid = Math.ceil(items.length / 2);
+    await Promise.all([this.process(items.slice(0, mid), attempt), this.process(items.slice(mid), attempt)]);
+  }
+
+  private async handleRejection(
+    items: BatchItem<T>[],
+    rejected: { message: string; failureReasons: Array<{ contact?: number; failureReason: string } | string> },
+    attempt: number,
+  ): Promise<void> {
+    const byIndex = new Map<number, string>();
+    for (const r of rejected.failureReasons) {
+      if (typeof r === "object" && typeof r.contact === "number" && items[r.contact]) byIndex.set(r.contact, r.failureReason);
+    }
+    this.opts.onEvent?.({ event: "batch-rejected", message: rejected.message, rows: byIndex.size });
+    if (byIndex.size > 0) {
+      for (const [i, reason] of byIndex) this.opts.onFailed([items[i]!], `rejected by ActiveCampaign: ${reason}`);
+      const rest = items.filter((_, i) => !byIndex.has(i));
+      if (rest.length) return this.process(rest, attempt);
+      return;
+    }
+    if (items.length > 1) return this.split(items, attempt);
+    this.opts.onFailed(items, `rejected by ActiveCampaign: ${rejected.message}`);
+  }
+
+  private async poll(batchId: string, sentAt: number): Promise<ImportInfo | undefined> {
+    const deadline = sentAt + (this.opts.confirmTimeoutMs ?? 20 * 60_000);
+    let delay = Math.max(50, this.expectedMs - (Date.now() - sentAt));
+    for (;;) {
+      await sleep(delay, this.opts.signal);
+      const info = await this.client.importInfo(batchId);
+      if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return info;
+      if (Date.now() + delay > deadline) return undefined;
+      delay = Math.min(30_000, Math.max(100, delay * 1.5, this.expectedMs / 4));
+    }
+  }
+}

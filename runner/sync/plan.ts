@@ -1,0 +1,110 @@
+// Pass 1 of a sync: read the whole segment once, compare it with the state and with who unsubscribed from the list,
+// and decide everything before anything is written (limits, removal cap, consent).
+import { removalCap, type ExportConfig } from "../config.js";
+import type { OpenedSegment } from "../segment/types.js";
+import { toMember } from "./member.js";
+import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
+
+export interface RejectedRow {
+  row: number;
+  email?: string;
+  reason: string;
+}
+
+export interface SyncPlan {
+  /** Data rows read from the segment. */
+  rowsRead: number;
+  /** Distinct valid members in the segment. */
+  members: number;
+  adds: number;
+  updates: number;
+  unchanged: number;
+  /** Row number → fingerprint of every member to send (new or changed); pass 2 sends exactly these rows. */
+  send: Map<number, number>;
+  /** Members the sync unsubscribed earlier who are back in the segment: re-subscribed (contactLists, sourceid 4). */
+  resubscribe: string[];
+  /** Members who unsubscribed from the list themselves: never re-subscribed, nothing sent. */
+  consentKept: RejectedRow[];
+  /** Members the state has that are no longer in the segment (handled by onLeave). */
+  leavers: string[];
+  rejected: RejectedRow[];
+  /** The removal cap for this run, as a number of contacts. */
+  removalCap: number;
+  /** Set when the plan must not be applied (exit 2): limits exceeded. */
+  blocked?: string;
+  samples: Record<"adds" | "updates" | "leavers" | "resubscribe", string[]>;
+}
+
+const SAMPLE = 5;
+
+export async function planSync(
+  config: ExportConfig,
+  segment: OpenedSegment,
+  state: SyncState,
+  /** Emails ActiveCampaign lists as unsubscribed from the list (status 2). */
+  unsubscribedInAc: Set<string>,
+  onProgress?: (rowsRead: number) => void,
+): Promise<SyncPlan> {
+  const firstRow = new Map<string, number>();
+  const plan: SyncPlan = {
+    rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
+    send: new Map(), resubscribe: [], consentKept: [], leavers: [], rejected: [], removalCap: 0,
+    samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
+  };
+  const sample = (kind: keyof SyncPlan["samples"], email: string) => {
+    if (plan.samples[kind].length < SAMPLE) plan.samples[kind].push(email);
+  };
+  for await (const batch of segment.batches()) {
+    for (const row of batch) {
+      plan.rowsRead++;
+      const result = toMember(row, config);
+      if (!result.ok) {
+        plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
+        continue;
+      }
+      const { email, fingerprint } = result.member;
+      const first = firstRow.get(email);
+      if (first !== undefined) {
+        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of row ${first} (same email, ignoring case)` });
+        continue;
+      }
+      firstRow.set(email, row.rowNumber);
+      const known = state.get(email);
+      const unsubscribedBySync = known !== undefined && (known.flags & UNSUBSCRIBED_BY_SYNC) !== 0;
+      if (unsubscribedInAc.has(email) && !unsubscribedBySync) {
+        plan.consentKept.push({ row: row.rowNumber, email, reason: "unsubscribed from the list by themselves; not re-subscribed" });
+        continue;
+      }
+      if (unsubscribedBySync) {
+        plan.resubscribe.push(email);
+        sample("resubscribe", email);
+      }
+      if (!known) {
+        plan.adds++;
+        plan.send.set(row.rowNumber, fingerprint);
+        sample("adds", email);
+      } else if (known.fingerprint !== fingerprint) {
+        plan.updates++;
+        plan.send.set(row.rowNumber, fingerprint);
+        sample("updates", email);
+      } else plan.unchanged++;
+    }
+    onProgress?.(plan.rowsRead);
+  }
+  plan.members = firstRow.size;
+  for (const [email, { flags }] of state.entries()) {
+    // Members the sync already unsubscribed stay recorded (so they can be re-subscribed), not left again.
+    if (!firstRow.has(email) && (flags & UNSUBSCRIBED_BY_SYNC) === 0) {
+      plan.leavers.push(email);
+      sample("leavers", email);
+    }
+  }
+  plan.removalCap = removalCap(config, state.activeCount());
+  if (plan.members > config.limits.maxProfiles) {
+    plan.blocked = `the segment has ${plan.members} valid profiles, more than limits.maxProfiles (${config.limits.maxProfiles}); nothing was sent. Raise limits.maxProfiles (up to 10000000) if this is intended.`;
+  } else if (config.onLeave !== "keep" && plan.leavers.length > plan.removalCap) {
+    const cap = config.limits.maxRemovalsPerRun;
+    plan.blocked = `${plan.leavers.length} members left the segment and onLeave is "${config.onLeave}", more than limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${state.activeCount()} synced members = ${plan.removalCap}` : ""}); nothing was sent. If the segment is right, raise limits.maxRemovalsPerRun (e.g. to ${plan.leavers.length} or "100%") for one run.`;
+  }
+  return plan;
+}

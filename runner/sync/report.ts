@@ -1,0 +1,190 @@
+// The run report: one JSON for machines, one Markdown page for the marketing-ops person, and rejected.csv with
+// every row that was not sent and why. Built from counts and lists only; it never sees the API key.
+import type { AcClientStats } from "../ac/types.js";
+import type { ExportConfig } from "../config.js";
+import type { RejectedRow, SyncPlan } from "./plan.js";
+import type { Applied, FailedRow } from "./sync.js";
+
+export interface RunReport {
+  export: string;
+  mode: "run" | "plan";
+  status: "succeeded" | "completed-with-problems" | "failed" | "blocked";
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  destination: { hostname: string; listId: number; listName?: string };
+  segment: { name?: string; source: string; rowsRead: number; members: number };
+  onLeave: ExportConfig["onLeave"];
+  counts: {
+    added: number;
+    updated: number;
+    unchanged: number;
+    resubscribed: number;
+    leavers: number;
+    left: number;
+    keptUnsubscribed: number;
+    rejected: number;
+    failed: number;
+  };
+  planned?: { adds: number; updates: number; leavers: number; resubscribes: number };
+  rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
+  failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
+  requests?: AcClientStats & { total: number };
+  throughput?: { contactsSent: number; contactsPerMinute: number };
+  error?: string;
+  artifacts?: Record<string, string>;
+}
+
+const reasonKey = (reason: string) => reason.replace(/\brow \d+/g, "row N");
+
+export function groupRejects(rows: RejectedRow[], sampleRows = 20): RunReport["rejectsByReason"] {
+  const groups = new Map<string, { count: number; rows: number[] }>();
+  for (const r of rows) {
+    const key = reasonKey(r.reason);
+    const g = groups.get(key) ?? { count: 0, rows: [] };
+    g.count++;
+    if (g.rows.length < sampleRows) g.rows.push(r.row);
+    groups.set(key, g);
+  }
+  return [...groups].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count);
+}
+
+export function groupFailures(rows: FailedRow[]): RunReport["failures"] {
+  const groups = new Map<string, { batchId?: string; reason: string; count: number; emails: string[] }>();
+  for (const f of rows) {
+    const key = `${f.batchId ?? ""}\u0000${f.reason}`;
+    const g = groups.get(key) ?? { ...(f.batchId ? { batchId: f.batchId } : {}), reason: f.reason, count: 0, emails: [] };
+    g.count++;
+    if (g.emails.length < 20) g.emails.push(f.email);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+export function buildReport(input: {
+  config: ExportConfig;
+  mode: "run" | "plan";
+  exitCode: number;
+  startedAt: number;
+  plan?: SyncPlan;
+  applied?: Applied;
+  listName?: string;
+  segmentResolved?: string;
+  stats?: AcClientStats;
+  error?: string;
+}): RunReport {
+  const { config, plan, applied } = input;
+  const finished = Date.now();
+  const durationSeconds = Math.round((finished - input.startedAt) / 100) / 10;
+  const rejected = plan?.rejected ?? [];
+  const failed = applied?.failed ?? [];
+  const kept = [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])];
+  const status: RunReport["status"] =
+    input.exitCode === 0 ? "succeeded" : input.exitCode === 3 ? "completed-with-problems" : input.exitCode === 2 ? "blocked" : "failed";
+  const total = input.stats ? Object.values(input.stats.requestsByEndpoint).reduce((a, b) => a + b, 0) : 0;
+  return {
+    export: config.name,
+    mode: input.mode,
+    status,
+    exitCode: input.exitCode,
+    startedAt: new Date(input.startedAt).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationSeconds,
+    destination: { hostname: config.connection.hostname, listId: config.listId, ...(input.listName ? { listName: input.listName } : {}) },
+    segment: {
+      ...(config.segment.name ? { name: config.segment.name } : {}),
+      source: input.segmentResolved ?? config.segment.source,
+      rowsRead: plan?.rowsRead ?? 0,
+      members: plan?.members ?? 0,
+    },
+    onLeave: config.onLeave,
+    counts: {
+      added: applied?.added ?? 0,
+      updated: applied?.updated ?? 0,
+      unchanged: plan?.unchanged ?? 0,
+      resubscribed: applied?.resubscribed ?? 0,
+      leavers: plan?.leavers.length ?? 0,
+      left: applied?.left ?? 0,
+      keptUnsubscribed: kept.length,
+      rejected: rejected.length,
+      failed: failed.length,
+    },
+    ...(plan ? { planned: { adds: plan.adds, updates: plan.updates, leavers: plan.leavers.length, resubscribes: plan.resubscribe.length } } : {}),
+    rejectsByReason: groupRejects(rejected),
+    failures: groupFailures(failed),
+    ...(input.stats ? { requests: { ...input.stats, total } } : {}),
+    ...(applied
+      ? {
+          throughput: {
+            contactsSent: applied.contactsSent,
+            contactsPerMinute: durationSeconds > 0 ? Math.round((applied.contactsSent / durationSeconds) * 60) : 0,
+          },
+        }
+      : {}),
+    ...(input.error ? { error: input.error } : {}),
+  };
+}
+
+const n = (x: number) => x.toLocaleString("en-US");
+
+export function renderMarkdown(r: RunReport): string {
+  const lines = [
+    `# ${r.mode === "plan" ? "Plan" : "Run report"}: ${r.export}`,
+    "",
+    `**${r.status}** (exit code ${r.exitCode}) · ${r.startedAt} · ${r.durationSeconds} s`,
+    "",
+    `- Destination: list ${r.destination.listId}${r.destination.listName ? ` "${r.destination.listName}"` : ""} on ${r.destination.hostname}`,
+    `- Segment: ${r.segment.name ? `${r.segment.name} · ` : ""}${r.segment.source} · ${n(r.segment.rowsRead)} rows, ${n(r.segment.members)} distinct valid members`,
+    `- Members who leave the segment: ${r.onLeave}`,
+  ];
+  if (r.error) lines.push("", `> **Error:** ${r.error}`);
+  lines.push("", "| outcome | contacts |", "|---|---:|");
+  const c = r.counts;
+  const p = r.planned;
+  if (r.mode === "plan" && p) {
+    lines.push(`| would add | ${n(p.adds)} |`, `| would update | ${n(p.updates)} |`, `| unchanged | ${n(c.unchanged)} |`);
+    lines.push(`| would re-subscribe (the sync had unsubscribed them) | ${n(p.resubscribes)} |`);
+    lines.push(`| left the segment (${r.onLeave}) | ${n(p.leavers)} |`);
+  } else {
+    lines.push(`| added | ${n(c.added)} |`, `| updated | ${n(c.updated)} |`, `| unchanged (not sent) | ${n(c.unchanged)} |`);
+    lines.push(`| re-subscribed (the sync had unsubscribed them) | ${n(c.resubscribed)} |`);
+    lines.push(`| left the segment (${r.onLeave}) | ${n(c.leavers)}${r.onLeave !== "keep" ? ` (${n(c.left)} done)` : ""} |`);
+  }
+  lines.push(`| kept unsubscribed (they unsubscribed themselves) | ${n(c.keptUnsubscribed)} |`);
+  lines.push(`| rejected (not sent) | ${n(c.rejected)} |`, `| failed at ActiveCampaign | ${n(c.failed)} |`);
+  if (r.rejectsByReason.length) {
+    lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
+    for (const g of r.rejectsByReason) lines.push(`| ${g.reason} | ${n(g.count)} | ${g.rows.join(", ")}${g.count > g.rows.length ? ", …" : ""} |`);
+    lines.push("", "Every rejected row is listed in `rejected.csv` with its row number and reason.");
+  }
+  if (r.failures.length) {
+    lines.push("", "## Failed at ActiveCampaign", "", "| batch | reason | contacts | examples |", "|---|---|---:|---|");
+    for (const f of r.failures) lines.push(`| ${f.batchId ?? "-"} | ${f.reason} | ${n(f.count)} | ${f.emails.slice(0, 3).join(", ")} |`);
+  }
+  if (r.requests) {
+    lines.push("", "## Requests", "", `${n(r.requests.total)} requests; waited ${Math.round(r.requests.throttledMs / 1000)} s on rate limits.`, "");
+    lines.push("| endpoint | requests |", "|---|---:|");
+    for (const [ep, count] of Object.entries(r.requests.requestsByEndpoint).sort((a, b) => b[1] - a[1])) lines.push(`| ${ep} | ${n(count)} |`);
+    const retries = Object.entries(r.requests.retriesByReason);
+    if (retries.length) lines.push("", `Retries: ${retries.map(([k, v]) => `${k} × ${v}`).join(", ")}.`);
+  }
+  if (r.throughput && r.mode === "run") {
+    lines.push("", `Throughput: ${n(r.throughput.contactsSent)} contacts confirmed, ${n(r.throughput.contactsPerMinute)} per minute.`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const csvCell = (v: string | number | undefined) => {
+  const s = v === undefined ? "" : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Every row not sent: rejected before sending, kept unsubscribed, or failed at ActiveCampaign. */
+export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied | undefined): string {
+  const lines = ["row,email,outcome,reason,batch"];
+  for (const r of plan?.rejected ?? []) lines.push([r.row, r.email, "rejected", r.reason, ""].map(csvCell).join(","));
+  for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) lines.push([r.row, r.email, "kept-unsubscribed", r.reason, ""].map(csvCell).join(","));
+  for (const f of applied?.failed ?? []) lines.push([f.row, f.email, "failed", f.reason, f.batchId].map(csvCell).join(","));
+  return `${lines.join("\n")}\n`;
+}
