@@ -70,6 +70,8 @@ export interface AcClient {
   listContactEmails?(listId: number, status: number): AsyncIterable<string>;
   /** Counters for the run report. */
   stats(): AcClientStats;
+  /** Release the connection pool; calls still waiting for the rate budget reject. Idempotent. (Added by the client.) */
+  close(): Promise<void>;
 }
 
 export interface AcClientStats {
@@ -79,7 +81,42 @@ export interface AcClientStats {
   retriesByReason: Record<string, number>;
   /** Total time spent waiting on the rate budget or Retry-After, in ms. */
   throttledMs: number;
+  /**
+   * Bulk imports sent again after a failure where ActiveCampaign may already have received (and queued) them: reset
+   * or timeout after sending, 5xx, a 2xx with an unreadable body. Upserting the same batch twice is idempotent in
+   * effect, so the client re-sends; the report shows how often. (Added by the client.)
+   */
+  bulkResends: number;
 }
+
+/** What the client reports for logs (never the key, never a contact's data: endpoints are path templates). */
+export type AcClientEvent =
+  | {
+      type: "retry";
+      /** "METHOD /template", e.g. "POST /import/bulk_import". */
+      endpoint: string;
+      /** Same vocabulary as AcClientStats.retriesByReason. */
+      reason: string;
+      /** HTTP status when there was a response. */
+      status?: number;
+      /** 1 for the first retry. */
+      attempt: number;
+      /** Backoff before the retry, ms (0 when the wait is a budget pause, reported as a "throttle" event). */
+      delayMs: number;
+      /** A bulk import re-sent although ActiveCampaign may have queued it already. */
+      resend?: boolean;
+    }
+  | {
+      type: "throttle";
+      endpoint: string;
+      /** "all": every request of the client waits (Retry-After); "bulk": only bulk imports (bulk rate limit). */
+      scope: "all" | "bulk";
+      reason: string;
+      status?: number;
+      /** How long the budget is paused from now, ms. */
+      delayMs: number;
+    }
+  | { type: "key-rejected"; endpoint: string; status: number };
 
 /** A 403 on the first call: the key is wrong or revoked. Message: "API key rejected for <hostname>". */
 export class ApiKeyRejectedError extends Error {

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import { RateBudget } from "../../../runner/ac/rate-budget.js";
+import { FakeClock, flush } from "./fake-clock.js";
+
+/** Largest number of times within any half-open window [t, t + windowMs). */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j]! - sorted[i]! >= windowMs) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+function setup(rps: number, bpm: number, extra: { timeScale?: number; safetyMarginMs?: number } = {}) {
+  const clock = new FakeClock();
+  const budget = new RateBudget({ requestsPerSecond: rps, bulkRequestsPerMinute: bpm, clock, safetyMarginMs: 0, ...extra });
+  const released: Array<{ kind: string; at: number; tag: number }> = [];
+  const take = (kind: "general" | "bulk" | "bulk-single", tag = 0) =>
+    budget.acquire(kind).then(() => released.push({ kind, at: clock.now(), tag }));
+  return { clock, budget, released, take };
+}
+
+describe("RateBudget", () => {
+  it("lets a burst of `requestsPerSecond` through at once, then one more per freed slot", async () => {
+    const { clock, released, take } = setup(5, 100);
+    for (let i = 0; i < 12; i++) void take("general", i);
+    await flush();
+    expect(released.map((r) => r.at)).toEqual([0, 0, 0, 0, 0]);
+    await clock.advance(999);
+    expect(released).toHaveLength(5);
+    await clock.advance(1);
+    expect(released).toHaveLength(10);
+    await clock.advance(1000);
+    expect(released.map((r) => r.tag)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]); // first come, first served
+    expect(maxInWindow(released.map((r) => r.at), 1000)).toBe(5);
+  });
+
+  it("never exceeds either window with mixed concurrent traffic, and keeps bulk imports at their floor", async () => {
+    const { clock, released, take } = setup(5, 100);
+    // A pipeline: 3 bulk POSTs and 20 polls always waiting, for 5 simulated minutes.
+    let stop = false;
+    const loop = async (kind: "general" | "bulk") => {
+      while (!stop) await take(kind);
+    };
+    for (let i = 0; i < 3; i++) void loop("bulk");
+    for (let i = 0; i < 20; i++) void loop("general");
+    for (let s = 0; s < 300; s++) await clock.advance(1000);
+    stop = true;
+    const all = released.map((r) => r.at);
+    const bulk = released.filter((r) => r.kind === "bulk").map((r) => r.at);
+    expect(maxInWindow(all, 1000)).toBeLessThanOrEqual(5);
+    expect(maxInWindow(bulk, 60_000)).toBeLessThanOrEqual(100);
+    // The floor: 100 bulk imports in every minute (5 minutes → 500, give or take the last window's edge).
+    expect(bulk.length).toBeGreaterThanOrEqual(500);
+    expect(bulk.length).toBeLessThanOrEqual(600);
+    // The rest of the 5/s goes to the polls: 5 * 300 overall.
+    expect(all.length).toBeGreaterThanOrEqual(5 * 299);
+  });
+
+  it("gives bulk imports the next free general slot ahead of queued polls", async () => {
+    const { clock, released, take } = setup(2, 100);
+    for (let i = 0; i < 6; i++) void take("general", i);
+    await flush();
+    void take("bulk", 99);
+    await clock.advance(1000);
+    expect(released.slice(2).map((r) => r.tag)).toEqual([99, 2]);
+  });
+
+  it("does not let a bulk import wait for its minute window hold up general requests", async () => {
+    const { clock, released, take } = setup(5, 2);
+    void take("bulk", 1);
+    void take("bulk", 2);
+    void take("bulk", 3); // waits 60 s for the bulk window
+    for (let i = 0; i < 3; i++) void take("general", 10 + i);
+    await clock.advance(1);
+    expect(released.map((r) => r.tag)).toEqual([1, 2, 10, 11, 12]);
+    await clock.advance(59_998);
+    expect(released.map((r) => r.tag)).not.toContain(3);
+    await clock.advance(1);
+    expect(released.map((r) => r.tag)).toContain(3);
+    expect(released.find((r) => r.tag === 3)!.at).toBe(60_000);
+  });
+
+  it("limits single-contact bulk imports to a fifth of the bulk limit (20/min at 100/min)", async () => {
+    const { clock, released, take } = setup(1000, 100);
+    for (let i = 0; i < 25; i++) void take("bulk-single", i);
+    await clock.advance(59_999);
+    expect(released).toHaveLength(20);
+    await clock.advance(1);
+    expect(released).toHaveLength(25);
+  });
+
+  it("spaces fractional limits evenly (2.5/s → one every 400 ms)", async () => {
+    const { clock, released, take } = setup(2.5, 100);
+    for (let i = 0; i < 6; i++) void take("general", i);
+    await clock.advance(3000);
+    expect(released.map((r) => r.at)).toEqual([0, 400, 800, 1200, 1600, 2000]);
+    expect(maxInWindow(released.map((r) => r.at), 1000)).toBeLessThanOrEqual(3);
+  });
+
+  it("divides windows by timeScale", async () => {
+    const { clock, released, take } = setup(5, 100, { timeScale: 60 });
+    for (let i = 0; i < 101; i++) void take("bulk", i);
+    await clock.advance(999);
+    expect(released).toHaveLength(100);
+    await clock.advance(1);
+    expect(released).toHaveLength(101);
+    expect(maxInWindow(released.map((r) => r.at), 1000 / 60)).toBeLessThanOrEqual(5);
+  });
+
+  it("adds the safety margin to each window", async () => {
+    const { clock, released, take } = setup(1, 100, { safetyMarginMs: 7 });
+    void take("general");
+    void take("general");
+    await clock.advance(1006);
+    expect(released).toHaveLength(1);
+    await clock.advance(1);
+    expect(released.map((r) => r.at)).toEqual([0, 1007]);
+  });
+
+  it("pause('all') holds every request, including ones already waiting, and is counted as throttled time", async () => {
+    const { clock, budget, released, take } = setup(5, 100);
+    void take("general", 1);
+    await flush();
+    budget.pause(2500);
+    void take("general", 2);
+    void take("bulk", 3);
+    await clock.advance(2499);
+    expect(released).toHaveLength(1);
+    await clock.advance(1);
+    expect(released.map((r) => r.tag)).toEqual([1, 3, 2]);
+    expect(budget.throttledMs()).toBe(2500);
+  });
+
+  it("pause('bulk') holds only bulk imports", async () => {
+    const { clock, budget, released, take } = setup(5, 100);
+    budget.pause(10_000, "bulk");
+    void take("bulk", 1);
+    void take("general", 2);
+    await clock.advance(1);
+    expect(released.map((r) => r.tag)).toEqual([2]);
+    await clock.advance(10_000);
+    expect(released.map((r) => r.tag)).toEqual([2, 1]);
+  });
+
+  it("bulkWindowWaitMs is the time until the oldest bulk slot leaves the window (a whole window when none is logged)", async () => {
+    const { clock, budget, take } = setup(5, 3);
+    expect(budget.bulkWindowWaitMs()).toBe(60_000);
+    void take("bulk");
+    await clock.advance(10_000);
+    void take("bulk");
+    await clock.advance(5_000);
+    expect(budget.bulkWindowWaitMs()).toBe(45_000);
+  });
+
+  it("rejects a waiter whose signal aborts, without disturbing the others", async () => {
+    const { clock, budget, released, take } = setup(1, 100);
+    void take("general", 1);
+    const ac = new AbortController();
+    const aborted = budget.acquire("general", ac.signal);
+    void take("general", 3);
+    ac.abort(new Error("stop"));
+    await expect(aborted).rejects.toThrow("stop");
+    await clock.advance(1000);
+    expect(released.map((r) => r.tag)).toEqual([1, 3]);
+  });
+
+  it("validates its limits", () => {
+    expect(() => new RateBudget({ requestsPerSecond: 0, bulkRequestsPerMinute: 100 })).toThrow(/requestsPerSecond/);
+    expect(() => new RateBudget({ requestsPerSecond: 5, bulkRequestsPerMinute: Number.NaN })).toThrow(/bulkRequestsPerMinute/);
+  });
+});
