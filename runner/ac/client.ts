@@ -178,21 +178,30 @@ export function createAcClient(options: AcClientOptions): AcClient {
   };
 
   const scrub = (text: string): string => (apiKey.length >= 4 ? text.split(apiKey).join("***") : text);
+  /** A server-provided message, scrubbed, on one line, cut to a readable length. */
+  const short = (text: string): string => {
+    const flat = scrub(text).replace(/\s+/g, " ").trim();
+    return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+  };
+  /** A JSON-able value with the key replaced wherever it appears (for things that came from the server). */
+  const scrubDeep = <T,>(value: T): T => JSON.parse(scrub(JSON.stringify(value))) as T;
   const emit = (event: AcClientEvent) => {
     if (!options.onEvent) return;
     try {
-      options.onEvent(JSON.parse(scrub(JSON.stringify(event))) as AcClientEvent);
+      options.onEvent(scrubDeep(event));
     } catch {
       // A failing log sink must not fail the sync.
     }
   };
   const excerpt = (res: Pick<Response, "text" | "body">): string => {
+    // Scrub before cutting, so a cut can never leave half a key behind.
+    const text = scrub(res.text);
     if (res.body === "html") {
-      const title = /<title[^>]*>([^<]*)<\/title>/i.exec(res.text)?.[1]?.trim();
-      return scrub(`HTML page${title ? ` "${title.slice(0, 120)}"` : ""}`);
+      const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim();
+      return `HTML page${title ? ` "${title.slice(0, 120)}"` : ""}`;
     }
-    const flat = res.text.replace(/\s+/g, " ").trim();
-    return scrub(flat.length > 200 ? `${flat.slice(0, 200)}…` : flat);
+    const flat = text.replace(/\s+/g, " ").trim();
+    return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
   };
   const safeBody = (res: Response): unknown => {
     if (res.body !== "json") return res.text ? excerpt(res) : undefined;
@@ -308,14 +317,14 @@ export function createAcClient(options: AcClientOptions): AcClient {
       }
       const mapped = call.onError?.(res);
       if (mapped) return { kind: "done", value: mapped.value };
-      if (message && NOT_FOUND_MESSAGE.test(message)) return fail(`failed with HTTP ${status}: ${scrub(message)}`);
+      if (message && NOT_FOUND_MESSAGE.test(message)) return fail(`failed with HTTP ${status}: ${short(message)}`);
       return { kind: "retry", reason: String(status), status, received: true, forbidden: true, describe: `HTTP ${status}: ${excerpt(res)}` };
     }
     const retryAfter = parseRetryAfter(res.headers["retry-after"]);
     const clamp = (ms: number) => Math.min(ms, maxRetryAfterMs);
     if (isBulk && (status === 400 || status === 429) && message && BULK_RATE_LIMIT.test(message)) {
       const wait = Math.max(budget.bulkWindowWaitMs(), retryAfter ?? 0);
-      return { kind: "retry", reason: "bulk-rate-limit", status, received: false, pause: { ms: clamp(wait), scope: "bulk" }, describe: `HTTP ${status}: ${scrub(message)}` };
+      return { kind: "retry", reason: "bulk-rate-limit", status, received: false, pause: { ms: clamp(wait), scope: "bulk" }, describe: `HTTP ${status}: ${short(message)}` };
     }
     if (status === 429 || (status === 503 && retryAfter !== undefined)) {
       // 429 (and 503 with Retry-After, which ActiveCampaign has also sent at the rate limit) holds the whole account.
@@ -330,7 +339,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
     keyState = "confirmed";
     const mapped = call.onError?.(res);
     if (mapped) return { kind: "done", value: mapped.value };
-    return fail(`failed with HTTP ${status}: ${message ? scrub(message) : excerpt(res) || "(empty body)"}`);
+    return fail(`failed with HTTP ${status}: ${message ? short(message) : excerpt(res) || "(empty body)"}`);
   }
 
   async function request<T>(call: Call<T>): Promise<T> {
@@ -484,14 +493,14 @@ export function createAcClient(options: AcClientOptions): AcClient {
           // Some failures come back inside a 2xx ({"success":0,…}); anything else is an unexpected shape.
           const failed = S.bulkFailureResponse.parse(json);
           if (failed.message === undefined && failed.failureReasons === undefined) throw queued.error;
-          return { rejected: { message: scrub(failed.message ?? "import not queued"), failureReasons: failed.failureReasons ?? [] } };
+          return { rejected: scrubDeep({ message: failed.message ?? "import not queued", failureReasons: failed.failureReasons ?? [] }) };
         },
         onError: (res) => {
           if ((res.status !== 400 && res.status !== 422) || res.body !== "json") return undefined;
           const failed = S.bulkFailureResponse.safeParse(res.json);
           if (!failed.success) return undefined;
           const message = failed.data.message ?? S.errorMessageOf(res.json) ?? `HTTP ${res.status} without a reason`;
-          return { value: { rejected: { message: scrub(message), failureReasons: failed.data.failureReasons ?? [] } } };
+          return { value: { rejected: scrubDeep({ message, failureReasons: failed.data.failureReasons ?? [] }) } };
         },
       });
     },
