@@ -1,2 +1,32 @@
-// Public constructs API: filled by issue #5 (ExportPlatform, ActiveCampaignConnection, ActiveCampaignExport…).
-export {};
+// Public constructs API (the package root re-exports it): ExportPlatform, ActiveCampaignConnection,
+// ActiveCampaignExport and their helpers. See README "Constructs: exports as code".
+export { ExportPlatform, type ExportPlatformProps, type StorageReplication } from "./platform.js";
+export { ActiveCampaignConnection, type ActiveCampaignConnectionProps } from "./connection.js";
+export {
+  ActiveCampaignExport,
+  type ActiveCampaignExportProps,
+  type ExportMappings,
+  DEFAULT_REPLICA_TIMEOUT_SECONDS,
+} from "./export.js";
+export {
+  ApiKey,
+  API_KEY_PLACEHOLDER,
+  type BoundApiKey,
+  type ExistingSecretOptions,
+  type OutOfBandOptions,
+  type WriteOnlyVariableOptions,
+} from "./api-key.js";
+export { Principal, type PrincipalType } from "./principal.js";
+export { SegmentSource, type BlobSegmentOptions } from "./segment-source.js";
+export { Schedule } from "./schedule.js";
+export { RunnerImage, DEFAULT_NODE_IMAGE, type BundleOptions, type FromImageOptions } from "./runner-image.js";
+export {
+  ExportChecks,
+  EXPORT_CHECK_RULES,
+  type ExportCheckFinding,
+  type ExportCheckLevel,
+  type ExportCheckRule,
+  type ExportCheckRuleId,
+  type ExportCheckSuppression,
+} from "./checks.js";
+export { InvalidPropsError, ROLES, type PropProblem } from "./util.js";

@@ -1,0 +1,308 @@
+// ExportChecks: Azure security checks at synth time, as an Aspect (the cdk-nag pattern for CDKTF trees).
+// Each finding has a rule ID; errors fail `cdktf synth`, warnings are printed. A finding can be suppressed on a
+// construct (and everything under it) only with a reason of at least 10 characters, which is then printed as info.
+import {
+  Annotations,
+  DefaultTokenResolver,
+  type IAspect,
+  Aspects,
+  StringConcat,
+  TerraformProvider,
+  TerraformResource,
+  TerraformStack,
+  TerraformVariable,
+  Tokenization,
+} from "cdktf";
+import type { IConstruct } from "constructs";
+import { API_KEY_PLACEHOLDER } from "./api-key.js";
+import { show } from "./util.js";
+
+export type ExportCheckLevel = "error" | "warning";
+
+export interface ExportCheckRule {
+  readonly id: string;
+  readonly level: ExportCheckLevel;
+  /** What the rule wants, in one line. */
+  readonly summary: string;
+  /** A data-privacy acceptance cannot be waived in code review by a suppression. */
+  readonly suppressible: boolean;
+}
+
+const rule = (id: string, level: ExportCheckLevel, summary: string, suppressible = true): ExportCheckRule => ({ id, level, summary, suppressible });
+
+/** Every rule ExportChecks applies, by ID. */
+export const EXPORT_CHECK_RULES = {
+  "ACX-KV1": rule("ACX-KV1", "error", "Key Vaults use Azure RBAC authorization, not access policies"),
+  "ACX-KV2": rule("ACX-KV2", "error", "Key Vaults have purge protection on"),
+  "ACX-ST1": rule("ACX-ST1", "error", "storage accounts have shared access keys off (Entra ID only)"),
+  "ACX-ST2": rule("ACX-ST2", "error", "storage accounts accept only HTTPS with TLS 1.2 or newer"),
+  "ACX-ST3": rule("ACX-ST3", "error", "no public blob access: not on the account, not on containers"),
+  "ACX-ST4": rule("ACX-ST4", "warning", "storage accounts keep blob versions and soft-deleted blobs"),
+  "ACX-SEC1": rule("ACX-SEC1", "error", "no plaintext secret values in the synthesized configuration"),
+  "ACX-RBAC1": rule("ACX-RBAC1", "error", "role assignments are scoped no wider than needed (never a subscription, management group or resource group; blob data roles on containers)"),
+  "ACX-RBAC2": rule("ACX-RBAC2", "error", "no privileged roles (Owner, Contributor, User Access Administrator, …)"),
+  "ACX-PRIV1": rule("ACX-PRIV1", "error", "every export's connection accepted the data-privacy terms (acceptDataPrivacy: true)", false),
+  "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at the bulk-import rate limit, with a 1.5x margin"),
+  "ACX-JOB2": rule("ACX-JOB2", "warning", "an export's schedule does not start runs more often than a run may take"),
+  "ACX-PROV1": rule("ACX-PROV1", "error", "the azurerm provider signs in to storage with Entra ID (storageUseAzuread: true), as shared keys are off"),
+} as const;
+
+export type ExportCheckRuleId = keyof typeof EXPORT_CHECK_RULES;
+
+export interface ExportCheckSuppression {
+  /** The rule ID, e.g. "ACX-ST4". */
+  readonly id: string;
+  /** Why the finding is acceptable here: at least 10 characters, shown at synth and in code review. */
+  readonly reason: string;
+}
+
+export interface ExportCheckFinding {
+  readonly ruleId: ExportCheckRuleId;
+  readonly level: ExportCheckLevel;
+  /** Construct path of the offending construct. */
+  readonly path: string;
+  readonly message: string;
+  /** Set when a suppression covers the finding. */
+  readonly suppressedBecause?: string;
+}
+
+const suppressions = new WeakMap<IConstruct, ExportCheckSuppression[]>();
+const findingsByStack = new WeakMap<TerraformStack, ExportCheckFinding[]>();
+const reported = new WeakMap<IConstruct, Set<string>>();
+const checkedStacks = new WeakSet<TerraformStack>();
+
+const PRIVILEGED_ROLES = new Set(
+  ["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator", "Key Vault Administrator", "Storage Blob Data Owner", "Storage Account Contributor"].map((r) => r.toLowerCase()),
+);
+const SECRET_ENV = /(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|CONNECTION_?STRING|SAS)/i;
+const BROAD_SCOPE_LITERAL = /^(\/|\/subscriptions\/[^/]+\/?|\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/?|\/providers\/Microsoft\.Management\/managementGroups\/[^/]+\/?)$/i;
+const BROAD_SCOPE_REF = /^\$\{(data\.)?(azurerm_resource_group|azurerm_subscription|azurerm_management_group)\.[^}]+\.id\}$/;
+const ACCOUNT_SCOPE = /^(\$\{(data\.)?azurerm_storage_account\.[^}]+\.id\}|\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[^/]+\/?)$/i;
+
+/**
+ * Azure security checks for the export platform, run at synth. Added to the stack by ExportPlatform (prop `checks`,
+ * on by default); add it yourself with `ExportChecks.addTo(stack)` for stacks without a platform.
+ *
+ * Rules: see EXPORT_CHECK_RULES. Suppress a finding where it is acceptable, with a reason:
+ * `ExportChecks.suppress(platform.storageAccount, [{ id: "ACX-ST4", reason: "state is rebuilt from the segment" }])`.
+ */
+export class ExportChecks implements IAspect {
+  /** Add the checks to a stack once (later calls are no-ops). */
+  static addTo(stack: TerraformStack): void {
+    if (checkedStacks.has(stack)) return;
+    checkedStacks.add(stack);
+    Aspects.of(stack).add(new ExportChecks());
+  }
+
+  /**
+   * Suppress findings of the given rules on `scope` and everything under it. Each suppression needs a reason of at
+   * least 10 characters; ACX-PRIV1 (data privacy) cannot be suppressed.
+   */
+  static suppress(scope: IConstruct, list: ExportCheckSuppression[]): void {
+    for (const s of list) {
+      const known = EXPORT_CHECK_RULES[s?.id as ExportCheckRuleId];
+      if (!known) {
+        throw new Error(`ExportChecks.suppress on "${scope.node.path}": id must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got ${show(s?.id)}`);
+      }
+      if (!known.suppressible) {
+        throw new Error(`ExportChecks.suppress on "${scope.node.path}": ${s.id} cannot be suppressed (${known.summary})`);
+      }
+      if (typeof s.reason !== "string" || s.reason.trim().length < 10) {
+        throw new Error(
+          `ExportChecks.suppress on "${scope.node.path}": the reason for ${s.id} must say why the finding is acceptable here, in at least 10 characters; got ${show(s.reason)}`,
+        );
+      }
+    }
+    suppressions.set(scope, [...(suppressions.get(scope) ?? []), ...list.map((s) => ({ id: s.id, reason: s.reason.trim() }))]);
+  }
+
+  /** Findings (including suppressed ones) of the stacks' last synth. */
+  static findings(stack: TerraformStack): ExportCheckFinding[] {
+    return [...(findingsByStack.get(stack) ?? [])];
+  }
+
+  visit(node: IConstruct): void {
+    if (node instanceof TerraformResource) this.visitResource(node);
+    else if (node instanceof TerraformVariable) this.visitVariable(node);
+    else if (node instanceof TerraformProvider) this.visitProvider(node);
+    if ((node as unknown as Record<symbol, unknown>)[Symbol.for("activecampaign-exports.ActiveCampaignExport")] === true) this.visitExport(node);
+  }
+
+  private report(node: IConstruct, ruleId: ExportCheckRuleId, message: string): void {
+    const done = reported.get(node) ?? new Set<string>();
+    reported.set(node, done);
+    const key = `${ruleId}|${message}`;
+    if (done.has(key)) return;
+    done.add(key);
+    const r = EXPORT_CHECK_RULES[ruleId];
+    const suppression = r.suppressible ? findSuppression(node, ruleId) : undefined;
+    const stack = TerraformStack.of(node);
+    const list = findingsByStack.get(stack) ?? [];
+    findingsByStack.set(stack, list);
+    list.push({ ruleId, level: r.level, path: node.node.path, message, ...(suppression ? { suppressedBecause: suppression.reason } : {}) });
+    if (suppression) {
+      Annotations.of(node).addInfo(`[${ruleId}] suppressed: ${suppression.reason} (finding: ${message})`);
+      return;
+    }
+    const text = `[${ruleId}] ${message}${r.suppressible ? ` (or suppress with ExportChecks.suppress(construct, [{ id: "${ruleId}", reason: "…" }]))` : ""}`;
+    if (r.level === "error") Annotations.of(node).addError(text);
+    else Annotations.of(node).addWarning(text);
+  }
+
+  private visitResource(node: TerraformResource): void {
+    const type = node.terraformResourceType;
+    const attrs = configOf(node, "resource", type);
+    if (!attrs) return;
+    switch (type) {
+      case "azurerm_key_vault": {
+        if (attrs.rbac_authorization_enabled !== true && attrs.enable_rbac_authorization !== true) {
+          this.report(node, "ACX-KV1", "Key Vault does not use RBAC authorization: set rbacAuthorizationEnabled: true so access is granted per secret with Azure roles");
+        }
+        if (attrs.purge_protection_enabled !== true) {
+          this.report(node, "ACX-KV2", "Key Vault purge protection is off: a deleted API-key secret could be purged at once; set purgeProtectionEnabled: true");
+        }
+        break;
+      }
+      case "azurerm_storage_account": {
+        if (attrs.shared_access_key_enabled !== false) {
+          this.report(node, "ACX-ST1", "storage account accepts shared access keys: set sharedAccessKeyEnabled: false (jobs and people use Entra ID)");
+        }
+        if (attrs.min_tls_version !== "TLS1_2" && attrs.min_tls_version !== "TLS1_3") {
+          this.report(node, "ACX-ST2", `storage account allows TLS older than 1.2 (min_tls_version ${show(attrs.min_tls_version ?? "the provider default")}); set minTlsVersion: "TLS1_2"`);
+        }
+        if (attrs.https_traffic_only_enabled === false) this.report(node, "ACX-ST2", "storage account accepts plain HTTP: set httpsTrafficOnlyEnabled: true");
+        if (attrs.allow_nested_items_to_be_public !== false) {
+          this.report(node, "ACX-ST3", "storage account allows public blob access: set allowNestedItemsToBePublic: false");
+        }
+        const blob = (attrs.blob_properties ?? {}) as Record<string, unknown>;
+        if (blob.versioning_enabled !== true || !blob.delete_retention_policy) {
+          this.report(node, "ACX-ST4", "storage account does not keep blob versions and soft-deleted blobs: set blobProperties.versioningEnabled and deleteRetentionPolicy");
+        }
+        break;
+      }
+      case "azurerm_storage_container": {
+        if (attrs.container_access_type !== undefined && attrs.container_access_type !== "private") {
+          this.report(node, "ACX-ST3", `container allows public access (container_access_type ${show(attrs.container_access_type)}); set containerAccessType: "private"`);
+        }
+        break;
+      }
+      case "azurerm_key_vault_secret": {
+        if (attrs.value !== undefined) {
+          this.report(node, "ACX-SEC1", "Key Vault secret has a plaintext value, which lands in cdk.tf.json and Terraform state: use ApiKey.setOutOfBand() or ApiKey.fromWriteOnlyVariable()");
+        }
+        const wo = resolve(node, attrs.value_wo);
+        if (typeof wo === "string" && wo !== API_KEY_PLACEHOLDER && !/^\$\{var\.[A-Za-z0-9_-]+\}$/.test(wo)) {
+          this.report(node, "ACX-SEC1", "Key Vault secret's write-only value is written in code: feed it from a sensitive TerraformVariable (ApiKey.fromWriteOnlyVariable)");
+        }
+        break;
+      }
+      case "azurerm_container_app_job":
+      case "azurerm_container_app": {
+        for (const secret of asArray(attrs.secret)) {
+          if (secret.value !== undefined) {
+            this.report(node, "ACX-SEC1", `job secret ${show(secret.name)} has a plaintext value: use a Key Vault reference (keyVaultSecretId + identity)`);
+          }
+        }
+        const template = (attrs.template ?? {}) as Record<string, unknown>;
+        for (const container of [...asArray(template.container), ...asArray(template.init_container)]) {
+          for (const env of asArray(container.env)) {
+            if (env.value !== undefined && typeof env.name === "string" && SECRET_ENV.test(env.name)) {
+              this.report(node, "ACX-SEC1", `environment variable ${env.name} has a plaintext value: pass secrets with secretName (a Key Vault reference)`);
+            }
+          }
+        }
+        break;
+      }
+      case "azurerm_role_assignment": {
+        const scope = resolve(node, attrs.scope);
+        const role = String(attrs.role_definition_name ?? attrs.role_definition_id ?? "");
+        if (typeof scope === "string" && (BROAD_SCOPE_LITERAL.test(scope) || BROAD_SCOPE_REF.test(scope))) {
+          this.report(node, "ACX-RBAC1", `role assignment of ${show(role)} is scoped to ${show(scope)}, a subscription, management group or resource group: scope it to the one resource it needs`);
+        } else if (typeof scope === "string" && /^Storage Blob Data/i.test(role) && ACCOUNT_SCOPE.test(scope)) {
+          this.report(node, "ACX-RBAC1", `role assignment of ${show(role)} covers a whole storage account (${show(scope)}): scope it to the container`);
+        }
+        if (PRIVILEGED_ROLES.has(role.toLowerCase())) {
+          this.report(node, "ACX-RBAC2", `role assignment grants the privileged role ${show(role)}: grant a data or operator role on the one resource instead`);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private visitVariable(node: TerraformVariable): void {
+    const attrs = configOf(node, "variable", undefined);
+    if (attrs && attrs.sensitive === true && attrs.default !== undefined) {
+      this.report(node, "ACX-SEC1", `sensitive variable ${show(node.friendlyUniqueId)} has a default, which lands in cdk.tf.json: remove it and set TF_VAR_${node.friendlyUniqueId} at deploy time`);
+    }
+  }
+
+  private visitProvider(node: TerraformProvider): void {
+    if (node.terraformResourceType !== "azurerm") return;
+    const attrs = configOf(node, "provider", "azurerm");
+    if (attrs && attrs.storage_use_azuread !== true) {
+      this.report(node, "ACX-PROV1", "the azurerm provider uses storage account keys, which the platform's storage account refuses: set storageUseAzuread: true on the AzurermProvider");
+    }
+  }
+
+  private visitExport(node: IConstruct): void {
+    const exp = node as unknown as {
+      exportName: string;
+      connection: { connectionName: string; acceptDataPrivacy: boolean };
+      config: { limits: { maxProfiles: number } };
+      replicaTimeoutSeconds: number;
+      enabled: boolean;
+      schedule: { expression: string; minIntervalMinutes(): number };
+    };
+    if (exp.connection.acceptDataPrivacy !== true) {
+      this.report(node, "ACX-PRIV1", `export ${exp.exportName} uses connection ${exp.connection.connectionName}, which has not accepted the data-privacy terms (acceptDataPrivacy: true)`);
+    }
+    // Bulk imports: 100 requests/min × 250 contacts = 25,000 contacts/min at best.
+    const floorSeconds = Math.ceil((exp.config.limits.maxProfiles / 25_000) * 60 * 1.5);
+    if (typeof exp.replicaTimeoutSeconds === "number" && exp.replicaTimeoutSeconds < floorSeconds) {
+      this.report(
+        node,
+        "ACX-JOB1",
+        `replicaTimeoutSeconds ${exp.replicaTimeoutSeconds} is below ${floorSeconds}, what maxProfiles ${exp.config.limits.maxProfiles} needs at 25,000 contacts/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)`,
+      );
+    }
+    if (exp.enabled) {
+      const gap = exp.schedule.minIntervalMinutes();
+      if (gap * 60 < exp.replicaTimeoutSeconds) {
+        this.report(
+          node,
+          "ACX-JOB2",
+          `schedule "${exp.schedule.expression}" can start a run every ${gap} minutes, but a run may take up to ${exp.replicaTimeoutSeconds / 60} minutes: overlapping runs wait on the export's lock and fail with exit code 4`,
+        );
+      }
+    }
+  }
+}
+
+function findSuppression(node: IConstruct, ruleId: string): ExportCheckSuppression | undefined {
+  for (const scope of [...node.node.scopes].reverse()) {
+    const hit = suppressions.get(scope)?.find((s) => s.id === ruleId);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** The element's own block of its synthesized JSON (snake_case keys, overrides applied, tokens unresolved). */
+function configOf(node: { toTerraform(): unknown }, section: string, type: string | undefined): Record<string, unknown> | undefined {
+  const json = node.toTerraform() as Record<string, Record<string, unknown>>;
+  const block = json[section];
+  if (!block) return undefined;
+  const entry = type === undefined ? Object.values(block)[0] : block[type];
+  const value = Array.isArray(entry) ? entry[0] : type === undefined ? entry : Object.values(entry as Record<string, unknown>)[0];
+  return value as Record<string, unknown> | undefined;
+}
+
+function resolve(node: IConstruct, value: unknown): unknown {
+  return Tokenization.resolve(value, { scope: TerraformStack.of(node), resolver: new DefaultTokenResolver(new StringConcat()) });
+}
+
+function asArray(value: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(value)) return value as Array<Record<string, unknown>>;
+  return value && typeof value === "object" ? [value as Record<string, unknown>] : [];
+}

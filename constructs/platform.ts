@@ -1,0 +1,266 @@
+// ExportPlatform: the shared Azure infrastructure every connection and export of a team uses.
+import { ContainerAppEnvironment } from "@cdktf/provider-azurerm/lib/container-app-environment/index.js";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault/index.js";
+import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace/index.js";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group/index.js";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
+import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account/index.js";
+import { AssetType, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { ExportChecks } from "./checks.js";
+import { RunnerImage, type RunnerDelivery } from "./runner-image.js";
+import { isToken, KEY_VAULT_NAME, NAME_PREFIX, outputName, PropChecker, ROLES, sha256, show, STORAGE_ACCOUNT_NAME } from "./util.js";
+
+export type StorageReplication = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
+
+export interface ExportPlatformProps {
+  /** Azure region of every resource, e.g. "westeurope". */
+  readonly location: string;
+  /**
+   * Starts every resource name (1-12 lowercase letters, digits or single "-", starting with a letter). Pick one
+   * per team: the Key Vault and storage account names derived from it must be unique in all of Azure.
+   * @default "acx"
+   */
+  readonly namePrefix?: string;
+  /**
+   * Tags on every resource the platform, its connections and exports create.
+   * @default - none besides the "ac-export:…" tags on jobs
+   */
+  readonly tags?: Record<string, string>;
+  /**
+   * Name of the resource group.
+   * @default "<namePrefix>-ac-exports"
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Use the existing resource group `resourceGroupName` instead of creating one.
+   * @default false
+   */
+  readonly useExistingResourceGroup?: boolean;
+  /**
+   * Days the Log Analytics workspace keeps job logs (30-730).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Subnet for the Container Apps environment (VNet integration).
+   * @default - Azure-managed networking
+   */
+  readonly infrastructureSubnetId?: string;
+  /**
+   * Key Vault name (3-24 letters, digits, single "-"; unique in Azure).
+   * @default "<namePrefix>-acx-<6 hex chars of a hash of namePrefix, location and this construct's path>"
+   */
+  readonly keyVaultName?: string;
+  /**
+   * Key Vault SKU. Secrets work the same in both; premium adds HSM-backed keys, which the platform does not use.
+   * @default "standard"
+   */
+  readonly keyVaultSku?: "standard" | "premium";
+  /**
+   * Key Vault purge protection: deleted secrets cannot be purged before the retention ends. Cannot be turned off
+   * once on. Turning it off fails the ACX-KV2 check unless suppressed with a reason.
+   * @default true
+   */
+  readonly purgeProtection?: boolean;
+  /**
+   * Days a deleted Key Vault or secret stays recoverable (7-90). Set once, at creation.
+   * @default 90
+   */
+  readonly softDeleteRetentionDays?: number;
+  /**
+   * Storage account for runner state, run reports and the runner bundle (3-24 lowercase letters or digits; unique
+   * in Azure). The name must be known at synth time because each export's config holds its state URL.
+   * @default "<namePrefix without '-'>acx<hex hash of namePrefix, location and this construct's path>", 24 characters at most
+   */
+  readonly storageAccountName?: string;
+  /**
+   * Replication of the storage account.
+   * @default "ZRS"
+   */
+  readonly storageReplication?: StorageReplication;
+  /**
+   * Days deleted or overwritten blobs and containers stay recoverable (soft delete; versioning is always on).
+   * @default 30
+   */
+  readonly blobRetentionDays?: number;
+  /**
+   * How jobs get the runner.
+   * @default RunnerImage.bundle() - dist/ac-export.mjs uploaded as a blob and run on docker.io/library/node:24-slim
+   */
+  readonly runner?: RunnerImage;
+  /**
+   * Give the identity that runs `cdktf deploy` what it needs to create API-key secrets (Key Vault Secrets Officer on
+   * the vault) and upload the runner bundle (Storage Blob Data Contributor on each export's container). Turn off
+   * when your pipeline's identity already has those roles.
+   * @default true
+   */
+  readonly grantDeployerAccess?: boolean;
+  /**
+   * Add the ExportChecks aspect (Azure security checks at synth time) to the stack.
+   * @default true
+   */
+  readonly checks?: boolean;
+}
+
+/**
+ * The shared Azure infrastructure of a team's exports: a resource group, a Log Analytics workspace, a Container Apps
+ * environment, a Key Vault (RBAC authorization, purge protection, soft delete) for the API keys and a storage
+ * account (shared keys off, TLS 1.2, no public blobs, versioning and soft delete) for runner state, run reports and
+ * the runner bundle. Secure by default; every default can be overridden.
+ *
+ * The azurerm provider must set `storageUseAzuread: true` (the storage account has shared keys off); ExportChecks
+ * rule ACX-PROV1 reminds you.
+ */
+export class ExportPlatform extends Construct {
+  readonly location: string;
+  readonly namePrefix: string;
+  readonly tags: Record<string, string>;
+  readonly resourceGroupName: string;
+  readonly keyVault: KeyVault;
+  readonly keyVaultId: string;
+  readonly keyVaultName: string;
+  readonly storageAccount: StorageAccount;
+  readonly storageAccountId: string;
+  readonly storageAccountName: string;
+  /** `https://<account>.blob.core.windows.net` (public Azure cloud). */
+  readonly blobEndpoint: string;
+  readonly containerAppEnvironment: ContainerAppEnvironment;
+  readonly containerAppEnvironmentId: string;
+  readonly logAnalyticsWorkspace: LogAnalyticsWorkspace;
+  /** Object ID of the identity running `cdktf deploy` (a token), when `grantDeployerAccess` is on. */
+  readonly deployerObjectId?: string;
+  /** The deployer's Key Vault Secrets Officer assignment; API-key secrets wait for it. */
+  readonly deployerSecretsAccess?: RoleAssignment;
+  /** @internal */
+  readonly runner: RunnerDelivery;
+  /** @internal The uploaded bundle, for bundle delivery. */
+  readonly runnerAsset?: TerraformAsset;
+
+  constructor(scope: Construct, id: string, props: ExportPlatformProps) {
+    super(scope, id);
+    const check = new PropChecker(this, "ExportPlatform");
+    const p = props ?? ({} as ExportPlatformProps);
+    const namePrefix = p.namePrefix ?? "acx";
+    if (isToken(p.location) === false && (typeof p.location !== "string" || !/^[a-z0-9]+$/i.test(p.location.replace(/\s/g, "")))) {
+      check.add("location", `must be an Azure region such as "westeurope"; got ${show(p.location)}`);
+    }
+    if (check.literal("namePrefix", namePrefix) && !NAME_PREFIX.test(namePrefix)) {
+      check.add("namePrefix", `must be 1-12 lowercase letters, digits or single "-", starting with a letter and ending with a letter or digit; got ${show(namePrefix)}`);
+    }
+    const seed = sha256(`${namePrefix}|${isToken(p.location) ? "" : p.location}|${this.node.path}`);
+    const compact = namePrefix.replace(/-/g, "");
+    const storageAccountName = p.storageAccountName ?? `${compact}acx${seed.slice(0, Math.min(10, 24 - 3 - compact.length))}`;
+    if (check.literal("storageAccountName", storageAccountName) && !STORAGE_ACCOUNT_NAME.test(storageAccountName)) {
+      check.add("storageAccountName", `must be 3-24 lowercase letters or digits (Azure's rule for storage accounts); got ${show(storageAccountName)}`);
+    }
+    const keyVaultName = p.keyVaultName ?? `${namePrefix}-acx-${seed.slice(0, 6)}`;
+    if (check.literal("keyVaultName", keyVaultName) && !KEY_VAULT_NAME.test(keyVaultName)) {
+      check.add("keyVaultName", `must be 3-24 letters, digits or single "-", starting with a letter and ending with a letter or digit; got ${show(keyVaultName)}`);
+    }
+    const range = (prop: string, v: number | undefined, min: number, max: number) => {
+      if (v !== undefined && !isToken(v) && (!Number.isInteger(v) || v < min || v > max)) check.add(prop, `must be a whole number from ${min} to ${max}; got ${show(v)}`);
+    };
+    range("logRetentionDays", p.logRetentionDays, 30, 730);
+    range("softDeleteRetentionDays", p.softDeleteRetentionDays, 7, 90);
+    range("blobRetentionDays", p.blobRetentionDays, 1, 365);
+    if (p.keyVaultSku !== undefined && !["standard", "premium"].includes(p.keyVaultSku)) check.add("keyVaultSku", `must be "standard" or "premium"; got ${show(p.keyVaultSku)}`);
+    if (p.storageReplication !== undefined && !["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"].includes(p.storageReplication)) {
+      check.add("storageReplication", `must be one of "LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"; got ${show(p.storageReplication)}`);
+    }
+    if (p.useExistingResourceGroup && p.resourceGroupName === undefined) check.add("resourceGroupName", "is required when useExistingResourceGroup is true");
+    check.throwIfAny();
+
+    this.location = p.location;
+    this.namePrefix = namePrefix;
+    this.tags = { ...(p.tags ?? {}) };
+    this.storageAccountName = storageAccountName;
+    this.keyVaultName = keyVaultName;
+    this.blobEndpoint = `https://${storageAccountName}.blob.core.windows.net`;
+    const tags = Object.keys(this.tags).length ? this.tags : undefined;
+
+    if (p.useExistingResourceGroup) {
+      this.resourceGroupName = p.resourceGroupName!;
+    } else {
+      const rg = new ResourceGroup(this, "ResourceGroup", { name: p.resourceGroupName ?? `${namePrefix}-ac-exports`, location: p.location, tags });
+      this.resourceGroupName = rg.name;
+    }
+    const common = { location: p.location, resourceGroupName: this.resourceGroupName, tags };
+    const client = new DataAzurermClientConfig(this, "Deployer", {});
+
+    this.logAnalyticsWorkspace = new LogAnalyticsWorkspace(this, "Logs", {
+      ...common,
+      name: `${namePrefix}-acx-logs`,
+      sku: "PerGB2018",
+      retentionInDays: p.logRetentionDays ?? 30,
+    });
+    this.containerAppEnvironment = new ContainerAppEnvironment(this, "Environment", {
+      ...common,
+      name: `${namePrefix}-acx-env`,
+      logAnalyticsWorkspaceId: this.logAnalyticsWorkspace.id,
+      ...(p.infrastructureSubnetId !== undefined ? { infrastructureSubnetId: p.infrastructureSubnetId } : {}),
+    });
+    this.containerAppEnvironmentId = this.containerAppEnvironment.id;
+
+    this.keyVault = new KeyVault(this, "KeyVault", {
+      ...common,
+      name: keyVaultName,
+      tenantId: client.tenantId,
+      skuName: p.keyVaultSku ?? "standard",
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: p.purgeProtection ?? true,
+      softDeleteRetentionDays: p.softDeleteRetentionDays ?? 90,
+      // Jobs on an environment without a VNet reach the vault over its public endpoint, with Entra ID auth only.
+      publicNetworkAccessEnabled: true,
+    });
+    this.keyVaultId = this.keyVault.id;
+
+    this.storageAccount = new StorageAccount(this, "Storage", {
+      ...common,
+      name: storageAccountName,
+      accountKind: "StorageV2",
+      accountTier: "Standard",
+      accountReplicationType: p.storageReplication ?? "ZRS",
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      minTlsVersion: "TLS1_2",
+      httpsTrafficOnlyEnabled: true,
+      allowNestedItemsToBePublic: false,
+      crossTenantReplicationEnabled: false,
+      blobProperties: {
+        versioningEnabled: true,
+        deleteRetentionPolicy: { days: p.blobRetentionDays ?? 30 },
+        containerDeleteRetentionPolicy: { days: p.blobRetentionDays ?? 30 },
+      },
+    });
+    this.storageAccountId = this.storageAccount.id;
+
+    if (p.grantDeployerAccess ?? true) {
+      this.deployerObjectId = client.objectId;
+      this.deployerSecretsAccess = new RoleAssignment(this, "DeployerSecretsOfficer", {
+        scope: this.keyVault.id,
+        roleDefinitionName: ROLES.keyVaultSecretsOfficer,
+        principalId: client.objectId,
+        description: "ac-export: the identity running cdktf deploy creates the connections' API-key secrets (placeholders or write-only values)",
+      });
+    }
+
+    this.runner = (p.runner ?? RunnerImage.bundle()).resolve();
+    if (this.runner.kind === "bundle") {
+      this.runnerAsset = new TerraformAsset(this, "RunnerBundle", {
+        path: this.runner.bundlePath,
+        type: AssetType.FILE,
+        assetHash: this.runner.sha256.slice(0, 16),
+      });
+    }
+
+    const out = (name: string, value: string, description: string) =>
+      new TerraformOutput(this, name, { value, description }).overrideLogicalId(outputName(namePrefix, name));
+    out("resource_group_name", this.resourceGroupName, "Resource group of the ActiveCampaign export platform");
+    out("key_vault_name", keyVaultName, "Key Vault holding the connections' ActiveCampaign API keys");
+    out("storage_account_name", storageAccountName, "Storage account holding export state, run reports and the runner bundle");
+
+    if (p.checks ?? true) ExportChecks.addTo(TerraformStack.of(this));
+  }
+}
