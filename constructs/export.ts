@@ -374,6 +374,8 @@ export class ActiveCampaignExport extends Construct {
         "ac-export:connection": connection.connectionName,
         "ac-export:connection-display-name": connection.displayName,
         "ac-export:data-privacy-accepted": String(connection.acceptDataPrivacy === true),
+        // Kept when disabled too, so reviewers see the schedule the export would have.
+        "ac-export:schedule": schedule.expression,
       }),
       // The Key Vault reference and the bundle must be readable when the job is created.
       dependsOn,
