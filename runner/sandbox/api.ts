@@ -469,11 +469,19 @@ const postBulkImport: Handler = (ctx, req) => {
   // The bulk limits: 100 multi-contact / 20 single-contact requests in any rolling minute. Refused requests do not
   // count toward the window (unless countRateLimitedBulk); requests admitted but then invalid do.
   const windows = single ? (rules.bulkSingleCountsTowardMulti ? [ctx.bulkSingle, ctx.bulkMulti] : [ctx.bulkSingle]) : [ctx.bulkMulti];
-  const wait = Math.max(...windows.map((w) => w.waitMs(req.now)));
+  let wait = 0;
+  let binding = windows[0]!;
+  for (const w of windows) {
+    const ms = w.waitMs(req.now);
+    if (ms > wait) {
+      wait = ms;
+      binding = w;
+    }
+  }
   if (wait > 0) {
     ctx.stats.bulkRateLimited++;
     if (rules.countRateLimitedBulk) for (const w of windows) w.take(req.now);
-    const perMinute = single ? ctx.bulkSingle.capacity : rules.bulkPerMinute;
+    const perMinute = binding.capacity;
     const body = {
       success: 0,
       message: "Rate limit exceeded.",
