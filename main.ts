@@ -3,13 +3,13 @@
 // `npx ac-export review` prints what it does for a pull request.
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider/index.js";
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   ActiveCampaignConnection,
   ActiveCampaignExport,
   ApiKey,
+  AzureProvider,
   ExportPlatform,
   Principal,
   RunnerImage,
@@ -33,8 +33,9 @@ export interface ExportsStackOptions {
 export class ExportsStack extends TerraformStack {
   constructor(scope: Construct, id: string, options: ExportsStackOptions = {}) {
     super(scope, id);
-    // Storage is reached with Entra ID: the platform's storage account has shared keys off.
-    new AzurermProvider(this, "azurerm", { features: [{}], storageUseAzuread: true });
+    // azurerm with storageUseAzuread: the platform's storage account has shared keys off. Subscription and
+    // credentials come from ARM_SUBSCRIPTION_ID / az login at deploy time.
+    new AzureProvider(this);
 
     const platform = new ExportPlatform(this, "exports", {
       location: "westeurope",

@@ -1,5 +1,6 @@
 // Public constructs API (the package root re-exports it): ExportPlatform, ActiveCampaignConnection,
 // ActiveCampaignExport and their helpers. See README "Constructs: exports as code".
+export { AzureProvider, type AzureProviderProps } from "./provider.js";
 export { ExportPlatform, type ExportPlatformProps, type StorageReplication } from "./platform.js";
 export { ActiveCampaignConnection, type ActiveCampaignConnectionProps } from "./connection.js";
 export {

@@ -232,7 +232,7 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       const how =
         res.value !== undefined
           ? "written by Terraform from a plaintext value (lands in state)"
-          : resolver.ref(res.value_wo)?.[0] === "var"
+          : /^\$\{var\.[^}]+\}$/.test(str(res.value_wo))
             ? "written by Terraform from a sensitive variable, write-only (never in state)"
             : "set out of band by an administrator (Terraform never sees it)";
       apiKey = { secret: where, how };
