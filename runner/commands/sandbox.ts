@@ -120,14 +120,18 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
     }
 
     const o = sandbox.options;
-    io.stdout.write(`listening on ${sandbox.url}\n`);
-    io.stdout.write(options.apiKey === undefined ? `api key: ${sandbox.apiKey}\n` : "api key: the one given with --api-key\n");
+    // One write, so a reader of the pipe gets the whole banner at once.
     io.stdout.write(
-      `limits: ${o.requestsPerSecond} requests/s, ${o.bulkPerMinute} bulk imports/min (${o.bulkSinglePerMinute} single-contact)` +
-        `${o.timeScale !== 1 ? `, time scale ${o.timeScale}x` : ""}; faults: ${sandbox.inspect.faults()}${Object.keys(o.faults).length ? ` (seed ${o.seed})` : ""}` +
-        `${options.data ? `; data: ${options.data}` : ""}\n`,
+      [
+        `listening on ${sandbox.url}`,
+        options.apiKey === undefined ? `api key: ${sandbox.apiKey}` : "api key: the one given with --api-key",
+        `limits: ${o.requestsPerSecond} requests/s, ${o.bulkPerMinute} bulk imports/min (${o.bulkSinglePerMinute} single-contact)` +
+          `${o.timeScale !== 1 ? `, time scale ${o.timeScale}x` : ""}; faults: ${sandbox.inspect.faults()}${Object.keys(o.faults).length ? ` (seed ${o.seed})` : ""}` +
+          `${options.data ? `; data: ${options.data}` : ""}`,
+        `use it: AC_API_URL=${sandbox.url} AC_API_KEY=<key>; inspect: ${sandbox.url}/__sandbox`,
+        "",
+      ].join("\n"),
     );
-    io.stdout.write(`use it: AC_API_URL=${sandbox.url} AC_API_KEY=<key>; inspect: ${sandbox.url}/__sandbox\n`);
 
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve(), { once: true }));
     await sandbox.close();
