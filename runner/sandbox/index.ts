@@ -224,8 +224,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   core.setBaseUrl(url);
 
   let saving: Promise<void> | undefined;
-  let savedVersion = -1;
-  const version = () => core.store.version + core.batches.version * 2 ** 20;
+  let savedVersion = "";
+  const version = () => `${core.store.version}:${core.batches.version}`;
   const save = async () => {
     if (!options.data) return;
     while (saving) await saving;
