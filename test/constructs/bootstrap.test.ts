@@ -2,7 +2,7 @@
 // downloads the bundle from Azurite (HTTPS + OAuth, which checks the token's issuer, audience and lifetime) and runs
 // it. The identity endpoint is the one fake here: Azure's Container Apps identity endpoint cannot run locally, so a
 // tiny HTTP server on 127.0.0.1 plays it, answering like the real one (api-version 2019-08-01, X-IDENTITY-HEADER).
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -110,9 +110,10 @@ function runBootstrap(args: string[], env: Record<string, string>): Promise<Run>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "ac-bootstrap-"));
-  cert = join(dir, "cert.pem");
-  const key = join(dir, "key.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  // A self-signed certificate for 127.0.0.1 made for these tests only (valid until 2126), so no openssl is needed:
+  // Azurite accepts bearer tokens over HTTPS only.
+  cert = join(import.meta.dirname, "fixtures/azurite-test-cert.pem");
+  const key = join(import.meta.dirname, "fixtures/azurite-test-key.pem");
 
   const port = await freePort();
   blobBase = `https://127.0.0.1:${port}/${ACCOUNT}`;
