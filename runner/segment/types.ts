@@ -22,15 +22,28 @@ export interface OpenSegmentOptions {
   delimiter?: string;
   /** Rows per yielded batch (default 1000): batches keep per-row async overhead off the hot path. */
   batchSize?: number;
+  /**
+   * The columns the caller needs (e.g. the mapped ones). When given, `values` holds only these (CSV skips decoding
+   * the others, Parquet does not read them); `OpenedSegment.columns` still lists every column of the source. A listed
+   * column the source lacks is not an error here: compare with `columns` to report it.
+   */
+  columns?: readonly string[];
   signal?: AbortSignal;
 }
 
 export interface OpenedSegment {
   /** What was actually opened, for reports: a file path, or the blob URL (the newest blob when the source is a prefix). */
   resolved: string;
-  /** Column names in source order (CSV header, JSONL keys of the first record, Parquet schema). */
+  /**
+   * Column names in source order (CSV header; JSONL keys of the first batch of records, in order of first appearance;
+   * Parquet schema).
+   */
   columns: string[];
-  /** Streams the rows in order, in batches. Memory stays flat whatever the file size. */
+  /** Size of the opened file or blob in bytes (for progress). */
+  size?: number;
+  /** Number of records, when the format says it up front (Parquet). */
+  rowCount?: number;
+  /** Streams the rows in order, in batches (never empty). Memory stays flat whatever the file size. Iterate it once. */
   batches(): AsyncIterable<SegmentRow[]>;
   close(): Promise<void>;
 }

@@ -1,0 +1,169 @@
+// A streaming JSON Lines reader over validated UTF-8 bytes (see text.ts).
+//
+// One JSON object per line (LF or CRLF). Blank lines are skipped. A line that is not valid JSON, is not an object, or
+// is longer than 1 MiB becomes a row with `problem` set (the engine rejects it and goes on); the rest of the file is
+// read normally. Values: strings as they are; numbers and booleans stringified (`12`, `true`); null → undefined;
+// arrays and objects → their JSON text. Row numbers are line numbers (blank lines counted).
+//
+// Columns: the keys of the first batch of records (up to `batchSize`, default 1000), in order of first appearance,
+// so a key that is missing from the first record but present soon after is still known. A key that first appears
+// later is still passed in `values`.
+import type { SegmentRow } from "./types.js";
+import { SegmentError } from "./types.js";
+import type { StopReason, TextChunk } from "./text.js";
+
+const LF = 0x0a;
+export const MAX_LINE_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export interface JsonlReaderOptions {
+  name: string;
+  /** Only these keys are kept in `values`; all when absent. */
+  columns?: readonly string[];
+  maxLineBytes?: number;
+}
+
+export function jsonValue(v: unknown): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return v;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(v);
+    case "object":
+      return v === null ? undefined : JSON.stringify(v);
+    default:
+      return undefined;
+  }
+}
+
+export class JsonlReader {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  private eof = false;
+  private stop: StopReason | undefined;
+  private line = 0;
+  /** Skipping the rest of an over-long line. */
+  private skipping = false;
+  private readonly maxLine: number;
+  private readonly want: Set<string> | null;
+  private readonly it: AsyncIterator<TextChunk>;
+
+  constructor(
+    chunks: AsyncIterable<TextChunk>,
+    private readonly options: JsonlReaderOptions,
+  ) {
+    this.it = chunks[Symbol.asyncIterator]();
+    this.maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
+    this.want = options.columns ? new Set(options.columns) : null;
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+
+  private stopError(): never {
+    const row = this.line + 1;
+    const what =
+      this.stop === "nul"
+        ? `line ${row} contains a NUL byte: this looks like a binary file or UTF-16 text without a byte-order mark, not JSON Lines`
+        : `line ${row} is not valid UTF-8 (a Latin-1 or Windows-1252 export?); re-export the file as UTF-8`;
+    throw new SegmentError(`${this.options.name}: ${what}`, row);
+  }
+
+  private async more(): Promise<boolean> {
+    if (this.eof) return false;
+    const r = await this.it.next();
+    if (r.done) {
+      this.eof = true;
+      return false;
+    }
+    const { bytes, stop } = r.value;
+    const rest = this.pos < this.buf.length ? this.buf.subarray(this.pos) : undefined;
+    this.buf = rest ? Buffer.concat([rest, bytes]) : bytes;
+    this.pos = 0;
+    if (stop) {
+      this.stop = stop;
+      this.eof = true;
+    }
+    return true;
+  }
+
+  /** The next batch of up to `size` rows, or null at the end. */
+  async nextBatch(size: number): Promise<SegmentRow[] | null> {
+    const rows: SegmentRow[] = [];
+    while (rows.length < size) {
+      const nl = this.buf.indexOf(LF, this.pos);
+      if (nl < 0) {
+        const pending = this.buf.length - this.pos;
+        if (this.skipping || pending > this.maxLine) {
+          // An over-long line: drop what we have and keep dropping up to its end, without buffering it.
+          if (!this.skipping) {
+            this.skipping = true;
+            rows.push({ rowNumber: this.line + 1, values: {}, problem: `line is longer than ${this.maxLine / (1024 * 1024)} MiB` });
+          }
+          this.pos = this.buf.length;
+        }
+        if (this.eof) {
+          if (this.stop) this.stopError();
+          if (this.skipping || pending === 0) {
+            this.pos = this.buf.length;
+            break;
+          }
+          // The last line has no line break.
+          this.parseLine(this.pos, this.buf.length, rows);
+          this.pos = this.buf.length;
+          break;
+        }
+        await this.more();
+        continue;
+      }
+      if (this.skipping) {
+        this.skipping = false;
+        this.line++;
+        this.pos = nl + 1;
+        continue;
+      }
+      if (nl - this.pos > this.maxLine) {
+        rows.push({ rowNumber: this.line + 1, values: {}, problem: `line is longer than ${this.maxLine / (1024 * 1024)} MiB` });
+        this.line++;
+        this.pos = nl + 1;
+        continue;
+      }
+      this.parseLine(this.pos, nl, rows);
+      this.pos = nl + 1;
+    }
+    return rows.length > 0 ? rows : null;
+  }
+
+  private parseLine(start: number, end: number, rows: SegmentRow[]): void {
+    const rowNumber = ++this.line;
+    if (end > start && this.buf[end - 1] === 0x0d) end--;
+    const text = this.buf.toString("utf8", start, end);
+    if (text.trim().length === 0) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      rows.push({ rowNumber, values: {}, problem: `line is not valid JSON (${reason.slice(0, 200)})` });
+      return;
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      const kind = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
+      rows.push({ rowNumber, values: {}, problem: `line is ${kind}, not a JSON object` });
+      return;
+    }
+    const values: Record<string, string | undefined> = {};
+    const want = this.want;
+    for (const key of Object.keys(parsed)) {
+      if (want !== null && !want.has(key)) continue;
+      const value = jsonValue((parsed as Record<string, unknown>)[key]);
+      if (key === "__proto__") {
+        Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+      } else values[key] = value;
+    }
+    rows.push({ rowNumber, values });
+  }
+}

@@ -1,0 +1,183 @@
+// A streaming Parquet reader on hyparquet: the footer first, then each row group in slices of rows, reading only
+// the needed columns (and, when the file has offset indexes, only the needed pages). Memory stays at about one
+// row group's compressed bytes of the needed columns plus one slice of decoded values, whatever the file size.
+//
+// Values are stringified: strings as they are; integers (INT32/INT64, also when a column has the "wrong" type, e.g.
+// an email stored as INT64) and floats with String(); booleans "true"/"false"; DATE columns as "YYYY-MM-DD";
+// timestamps as ISO 8601 in UTC; binary as base64; lists, maps and structs as JSON; null → undefined.
+// Row numbers are 1-based record indexes.
+import type { AsyncBuffer, FileMetaData, ParquetScan, SchemaTree } from "hyparquet";
+import type { SegmentRow } from "./types.js";
+import { SegmentError } from "./types.js";
+
+/** Rows decoded at a time within a row group. */
+const SLICE_ROWS = 50_000;
+
+/** Random access to the file's bytes (a local file or a blob read by ranges). */
+export interface RandomAccess {
+  byteLength: number;
+  /** Bytes [start, end). Errors are I/O errors (not bad input) and pass through unchanged. */
+  slice(start: number, end?: number): Promise<ArrayBuffer>;
+}
+
+/** Marks an error of the byte source so it is not mistaken for a malformed file. */
+export class SourceIoError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "SourceIoError";
+  }
+}
+
+/** An AsyncBuffer that caches the ranges it served until reset(): one row group's column chunks at a time. */
+class GroupCache implements AsyncBuffer {
+  private cache = new Map<string, Promise<ArrayBuffer>>();
+  constructor(private readonly file: RandomAccess) {}
+  get byteLength(): number {
+    return this.file.byteLength;
+  }
+  slice(start: number, end?: number): Promise<ArrayBuffer> {
+    const key = `${start}:${end ?? ""}`;
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = this.file.slice(start, end).catch((e: unknown) => {
+        throw e instanceof SourceIoError ? e : new SourceIoError(e);
+      });
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+  reset(): void {
+    this.cache = new Map();
+  }
+}
+
+export function parquetValue(v: unknown, dateOnly: boolean): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return v;
+    case "number":
+    case "bigint":
+    case "boolean":
+      return String(v);
+    case "object": {
+      if (v === null) return undefined;
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) return undefined;
+        const iso = v.toISOString();
+        return dateOnly ? iso.slice(0, 10) : iso;
+      }
+      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isDateColumn(node: SchemaTree): boolean {
+  const e = node.element;
+  return e.converted_type === "DATE" || e.logical_type?.type === "DATE";
+}
+
+export class ParquetReader {
+  private constructor(
+    private readonly name: string,
+    private readonly file: GroupCache,
+    private readonly metadata: FileMetaData,
+    readonly columns: string[],
+    private readonly dateColumns: Set<string>,
+    private readonly wanted: string[],
+  ) {}
+
+  static async open(file: RandomAccess, options: { name: string; columns?: readonly string[] }): Promise<ParquetReader> {
+    const { parquetMetadataAsync, parquetSchema } = await import("hyparquet");
+    const cached = new GroupCache(file);
+    if (file.byteLength === 0) throw new SegmentError(`${options.name}: the file is empty, not a Parquet file`);
+    let metadata: FileMetaData;
+    let tree: SchemaTree;
+    try {
+      metadata = await parquetMetadataAsync(cached);
+      tree = parquetSchema(metadata);
+    } catch (e) {
+      if (e instanceof SourceIoError) throw e.cause;
+      throw new SegmentError(`${options.name}: not a readable Parquet file (${e instanceof Error ? e.message : String(e)})`);
+    }
+    cached.reset();
+    const columns = tree.children.map((c) => c.element.name);
+    const dateColumns = new Set(tree.children.filter(isDateColumn).map((c) => c.element.name));
+    const want = options.columns ? new Set(options.columns) : null;
+    const wanted = want ? columns.filter((c) => want.has(c)) : columns;
+    return new ParquetReader(options.name, cached, metadata, columns, dateColumns, wanted);
+  }
+
+  /** Total number of records, from the footer. */
+  get rowCount(): number {
+    return Number(this.metadata.num_rows);
+  }
+
+  async *batches(size: number, signal?: AbortSignal): AsyncGenerator<SegmentRow[]> {
+    const { parquetScan } = await import("hyparquet");
+    const wanted = this.wanted;
+    const dateOnly = wanted.map((c) => this.dateColumns.has(c));
+    const protoKey = wanted.includes("__proto__");
+    let scan: ParquetScan | undefined;
+    const fail = (e: unknown): never => {
+      if (e instanceof SourceIoError) throw e.cause;
+      if (e instanceof SegmentError) throw e;
+      if (e instanceof Error && e.name === "AbortError") throw e;
+      throw new SegmentError(`${this.name}: cannot read the Parquet data (${e instanceof Error ? e.message : String(e)})`);
+    };
+    if (wanted.length > 0) {
+      try {
+        scan = await parquetScan({ file: this.file, metadata: this.metadata, columns: wanted, useOffsetIndex: true });
+      } catch (e) {
+        fail(e);
+      }
+    }
+    // Without any wanted column there is nothing to decode, but every record is still a row.
+    const ranges = scan ? scan.ranges : groupRanges(this.metadata);
+    let batch: SegmentRow[] = [];
+    for (const range of ranges) {
+      this.file.reset();
+      for (let start = range.rowStart; start < range.rowEnd; start += SLICE_ROWS) {
+        signal?.throwIfAborted();
+        const end = Math.min(range.rowEnd, start + SLICE_ROWS);
+        let data: ArrayLike<unknown>[] = [];
+        if (scan) {
+          try {
+            data = await Promise.all(wanted.map((column) => scan!.readColumn({ column, rowStart: start, rowEnd: end })));
+          } catch (e) {
+            fail(e);
+          }
+        }
+        for (let r = 0; r < end - start; r++) {
+          const values: Record<string, string | undefined> = {};
+          for (let c = 0; c < wanted.length; c++) {
+            const value = parquetValue(data[c]![r], dateOnly[c]!);
+            if (protoKey && wanted[c] === "__proto__") {
+              Object.defineProperty(values, "__proto__", { value, enumerable: true, writable: true, configurable: true });
+            } else values[wanted[c]!] = value;
+          }
+          batch.push({ rowNumber: start + r + 1, values });
+          if (batch.length >= size) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+    }
+    this.file.reset();
+    if (batch.length > 0) yield batch;
+  }
+}
+
+function groupRanges(metadata: FileMetaData): Array<{ rowStart: number; rowEnd: number }> {
+  const ranges: Array<{ rowStart: number; rowEnd: number }> = [];
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    if (rows > 0) ranges.push({ rowStart: start, rowEnd: start + rows });
+    start += rows;
+  }
+  return ranges;
+}
