@@ -66,13 +66,13 @@ function put(path: string, body: Buffer | string, headers: Record<string, string
   });
 }
 
-async function upload(blob: string, file: string): Promise<string> {
-  const status = await put(`/${CONTAINER}/${blob}`, readFileSync(file), { "x-ms-blob-type": "BlockBlob" });
+/** Uploads a file (read once: a concurrent test run may rebuild dist/ac-export.mjs) and returns its URL and SHA-256. */
+async function upload(blob: string, file: string): Promise<{ url: string; sha: string }> {
+  const content = readFileSync(file);
+  const status = await put(`/${CONTAINER}/${blob}`, content, { "x-ms-blob-type": "BlockBlob" });
   expect(status).toBe(201);
-  return `${blobBase}/${CONTAINER}/${blob}`;
+  return { url: `${blobBase}/${CONTAINER}/${blob}`, sha: createHash("sha256").update(content).digest("hex") };
 }
-
-const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 interface Run {
   code: number | null;
@@ -180,11 +180,11 @@ describe("runner bootstrap", () => {
   });
 
   it("fetches the bundle with the job's managed identity and runs it with the arguments and environment intact", async () => {
-    const url = await upload("runner/ac-export-fake.mjs", FAKE_BUNDLE);
+    const { url, sha } = await upload("runner/ac-export-fake.mjs", FAKE_BUNDLE);
     identityCalls.length = 0;
     const r = await runBootstrap(["run", "--verbose"], {
       AC_EXPORT_RUNNER_URL: url,
-      AC_EXPORT_RUNNER_SHA256: sha256(FAKE_BUNDLE),
+      AC_EXPORT_RUNNER_SHA256: sha,
       AC_EXPORT_CONFIG: '{"name":"vip-newsletter"}',
       AC_API_KEY: "canary-api-key-0123456789",
     });
@@ -195,42 +195,42 @@ describe("runner bootstrap", () => {
   });
 
   it("runs the real runner bundle (dist/ac-export.mjs) with the config from AC_EXPORT_CONFIG", async () => {
-    const url = await upload("runner/ac-export-real.mjs", REAL_BUNDLE);
+    const { url, sha } = await upload("runner/ac-export-real.mjs", REAL_BUNDLE);
     const config = JSON.parse(readFileSync(join(root, "examples/vip-newsletter.json"), "utf8"));
-    const r = await runBootstrap(["validate"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha256(REAL_BUNDLE), AC_EXPORT_CONFIG: JSON.stringify(config) });
+    const r = await runBootstrap(["validate"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha, AC_EXPORT_CONFIG: JSON.stringify(config) });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: "vip-newsletter", listId: 12 });
   });
 
   it("passes on the runner's exit code", async () => {
-    const url = await upload("runner/ac-export-real2.mjs", REAL_BUNDLE);
-    const r = await runBootstrap(["validate"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha256(REAL_BUNDLE), AC_EXPORT_CONFIG: '{"name":"Bad Name"}' });
+    const { url, sha } = await upload("runner/ac-export-real2.mjs", REAL_BUNDLE);
+    const r = await runBootstrap(["validate"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha, AC_EXPORT_CONFIG: '{"name":"Bad Name"}' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("invalid config");
   });
 
   it("retries while the identity endpoint is not ready yet", async () => {
-    const url = await upload("runner/ac-export-fake2.mjs", FAKE_BUNDLE);
+    const { url, sha } = await upload("runner/ac-export-fake2.mjs", FAKE_BUNDLE);
     identityMode = "fail-once";
-    const r = await runBootstrap(["run"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha256(FAKE_BUNDLE) });
+    const r = await runBootstrap(["run"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).argv).toEqual(["run"]);
   });
 
   it("refuses a bundle whose SHA-256 differs from the one pinned in the job", async () => {
-    const url = await upload("runner/ac-export-tampered.mjs", FAKE_BUNDLE);
+    const { url, sha } = await upload("runner/ac-export-tampered.mjs", FAKE_BUNDLE);
     const pinned = "0".repeat(64);
     const r = await runBootstrap(["run"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: pinned });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`ac-export bootstrap: the runner bundle at ${url} has SHA-256 ${sha256(FAKE_BUNDLE)}, expected ${pinned}; refusing to run it\n`);
+    expect(r.stderr).toBe(`ac-export bootstrap: the runner bundle at ${url} has SHA-256 ${sha}, expected ${pinned}; refusing to run it\n`);
   });
 
   it("fails clearly when storage refuses the token (Azurite checks its audience)", async () => {
-    const url = await upload("runner/ac-export-aud.mjs", FAKE_BUNDLE);
+    const { url, sha } = await upload("runner/ac-export-aud.mjs", FAKE_BUNDLE);
     identityMode = "wrong-audience";
-    const r = await runBootstrap(["run"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha256(FAKE_BUNDLE) });
+    const r = await runBootstrap(["run"], { AC_EXPORT_RUNNER_URL: url, AC_EXPORT_RUNNER_SHA256: sha });
     identityMode = "ok";
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ac-export bootstrap: downloading the runner bundle failed: blob storage answered HTTP 40[13]: /);
