@@ -134,7 +134,8 @@ class OutOfBandApiKey extends ApiKey {
       keyVaultId: context.keyVaultId,
       valueWo: API_KEY_PLACEHOLDER,
       valueWoVersion: 1,
-      contentType: "ActiveCampaign API key (set out of band)",
+      // No contentType or tags: they belong to the latest version, which the administrator writes, and Terraform
+      // would otherwise plan to put them back on every deploy.
       dependsOn: context.dependsOn,
     });
     return {
