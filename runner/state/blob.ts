@@ -1,0 +1,336 @@
+// State in Azure Blob Storage, under <container>/<path>/<export>/:
+//   lock                       an empty block blob; the lock is a lease on it (60 s, renewed every 20 s); its
+//                              metadata names the holder (pid, hostname, startedat)
+//   snapshot                   block blob, written with ETag conditions (If-Match the version this run read, or
+//                              If-None-Match * for the first), so two writers cannot clobber each other; its
+//                              metadata "journalgen" names the journal generation that follows it
+//   journal/<gen>/<seq>        append blobs; one append block per entry (atomic), each append conditional on the
+//                              expected append position; a new <seq> when one nears Azure's 50,000-block limit
+//   <artifact>                 report.json, report.md, rejected.csv, ... (block blobs)
+//
+// Writing a snapshot starts a new journal generation, so the old journal is ignored even before it is deleted
+// (deletion is best effort). A run killed with kill -9 stops renewing its lease; the lease expires within 60 s and
+// the next run takes it. A holder on this same host whose process is gone is broken at once.
+import { randomUUID } from "node:crypto";
+import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
+import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
+import { LockedError, type LoadedState, type StateLock, type StateStore } from "./types.js";
+import { checkArtifactName, checkExportName, contentType, describeHolder, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
+import { decodeJournal, encodeFrame } from "./journal.js";
+
+export interface BlobStateStoreOptions {
+  /** Lease duration in seconds: 15-60 (Azure's range). Default 60. */
+  leaseSeconds?: number;
+  /** How often the lease is renewed. Default a third of the lease. */
+  renewEveryMs?: number;
+  /** This machine's name in the lock (tests simulate other hosts with it). Default os.hostname(). */
+  hostname?: string;
+}
+
+/** Start a new journal blob before Azure's limit of 50,000 blocks per append blob. */
+const MAX_BLOCKS = 49_000;
+
+interface JournalTail {
+  name: string;
+  seq: number;
+  position: number;
+  blocks: number;
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, "0");
+
+async function readBody(body: NodeJS.ReadableStream | undefined, expected?: number): Promise<Buffer> {
+  if (!body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const buf = Buffer.concat(chunks, size);
+  if (expected !== undefined && buf.length !== expected) throw new Error(`short read: ${buf.length} of ${expected} bytes`);
+  return buf;
+}
+
+export class BlobStateStore implements StateStore {
+  readonly location: string;
+  private readonly prefix: string;
+  private readonly leaseSeconds: number;
+  private readonly renewEveryMs: number;
+  private readonly host: string | undefined;
+  private containerPromise: Promise<ContainerClient> | undefined;
+  /** What this store knows of the stored state: undefined until first read. */
+  private known: { etag: string | undefined; gen: number; tail: JournalTail | undefined } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly where: BlobLocation,
+    exportName: string,
+    options: BlobStateStoreOptions = {},
+  ) {
+    checkExportName(exportName);
+    const base = where.path.replace(/^\/+|\/+$/g, "");
+    this.prefix = `${base ? `${base}/` : ""}${exportName}/`;
+    this.location = blobUrl(where, this.prefix);
+    this.leaseSeconds = options.leaseSeconds ?? 60;
+    if (!(this.leaseSeconds >= 15 && this.leaseSeconds <= 60)) throw new RangeError("leaseSeconds must be from 15 to 60");
+    this.renewEveryMs = options.renewEveryMs ?? (this.leaseSeconds * 1000) / 3;
+    this.host = options.hostname;
+  }
+
+  private container(): Promise<ContainerClient> {
+    this.containerPromise ??= containerClientFor(this.where);
+    return this.containerPromise;
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private containerMissing(e: unknown): Error | undefined {
+    if (blobErrorCode(e) === "ContainerNotFound") {
+      return new Error(`the state container ${blobUrl(this.where, "")} does not exist; create it (the platform construct does) or fix "state"`);
+    }
+    return undefined;
+  }
+
+  async lock(): Promise<StateLock> {
+    const container = await this.container();
+    const me = newHolder(this.host);
+    const lockBlob = container.getBlockBlobClient(`${this.prefix}lock`);
+    const url = blobUrl(this.where, `${this.prefix}lock`);
+    try {
+      await lockBlob.upload("", 0, { conditions: { ifNoneMatch: "*" } });
+    } catch (e) {
+      const status = blobStatus(e);
+      if (status !== 409 && status !== 412) throw this.containerMissing(e) ?? blobError(`cannot create the lock blob ${url}`, e);
+    }
+    const lease: BlobLeaseClient = lockBlob.getBlobLeaseClient(randomUUID());
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await lease.acquireLease(this.leaseSeconds);
+        break;
+      } catch (e) {
+        if (blobStatus(e) !== 409 || attempt > 0) {
+          if (blobStatus(e) === 409) throw new LockedError(`lease on ${url}`);
+          throw blobError(`cannot lease the lock blob ${url}`, e);
+        }
+      }
+      // Leased by someone else. Break it only when its holder is certainly gone (same host, process dead).
+      let holder: Partial<Holder> = {};
+      try {
+        const props = await lockBlob.getProperties();
+        const m = props.metadata ?? {};
+        holder = { pid: m.pid ? Number(m.pid) : undefined, hostname: m.hostname, startedAt: m.startedat, token: m.token, process: m.process };
+      } catch {
+        /* judged as alive */
+      }
+      if (!holderGoneOnThisHost(holder, me)) {
+        throw new LockedError(`${describeHolder(holder)}; lease on ${url}, which expires within ${this.leaseSeconds} s after its holder stops`);
+      }
+      await lockBlob
+        .getBlobLeaseClient()
+        .breakLease(0)
+        .catch(() => undefined);
+    }
+    try {
+      await lockBlob.setMetadata(
+        { pid: String(me.pid), hostname: me.hostname, startedat: me.startedAt, token: me.token, process: me.process },
+        { conditions: { leaseId: lease.leaseId } },
+      );
+    } catch (e) {
+      await lease.releaseLease().catch(() => undefined);
+      throw blobError(`cannot record the lock holder on ${url}`, e);
+    }
+    return this.held(lease, url);
+  }
+
+  private held(lease: BlobLeaseClient, url: string): StateLock {
+    const signal = lostSignal();
+    let released = false;
+    let lastRenewed = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const leaseMs = this.leaseSeconds * 1000;
+    const schedule = (ms: number) => {
+      timer = setTimeout(renew, ms);
+      timer.unref();
+    };
+    const renew = async () => {
+      if (released) return;
+      try {
+        await lease.renewLease();
+        lastRenewed = Date.now();
+        if (!released) schedule(this.renewEveryMs);
+      } catch (e) {
+        if (released) return;
+        const status = blobStatus(e);
+        const gone = status === 409 || status === 412 || status === 404;
+        // Transient failures are retried while the lease still has time left; after that the lock is gone.
+        if (gone || Date.now() - lastRenewed > leaseMs - 5_000) {
+          signal.reject(new Error(`lost the lock on ${this.location}: cannot renew the lease on ${url} (${describeBlobError(e)})`));
+          return;
+        }
+        schedule(Math.min(2_000, this.renewEveryMs));
+      }
+    };
+    schedule(this.renewEveryMs);
+    return {
+      lost: signal.lost,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (timer) clearTimeout(timer);
+        await lease.releaseLease().catch(() => undefined);
+      },
+    };
+  }
+
+  private journalPrefix(gen: number): string {
+    return `${this.prefix}journal/${pad(gen, 8)}/`;
+  }
+
+  /** Read the snapshot's ETag and journal generation, and the journal's tail, without downloading the snapshot. */
+  private async refresh(withSnapshot: boolean): Promise<{ snapshot: Buffer | null; journal: Buffer[] }> {
+    const container = await this.container();
+    const snapshotBlob = container.getBlobClient(`${this.prefix}snapshot`);
+    let snapshot: Buffer | null = null;
+    let etag: string | undefined;
+    let gen = 0;
+    try {
+      if (withSnapshot) {
+        const response = await snapshotBlob.download(0, undefined, { maxRetryRequests: 5 });
+        snapshot = await readBody(response.readableStreamBody, response.contentLength);
+        etag = response.etag;
+        gen = Number(response.metadata?.journalgen ?? 0) || 0;
+      } else {
+        const props = await snapshotBlob.getProperties();
+        etag = props.etag;
+        gen = Number(props.metadata?.journalgen ?? 0) || 0;
+      }
+    } catch (e) {
+      if (blobStatus(e) !== 404 || blobErrorCode(e) === "ContainerNotFound") {
+        throw this.containerMissing(e) ?? blobError(`cannot read the state snapshot ${blobUrl(this.where, `${this.prefix}snapshot`)}`, e);
+      }
+      snapshot = null;
+    }
+    const journal: Buffer[] = [];
+    let tail: JournalTail | undefined;
+    const prefix = this.journalPrefix(gen);
+    try {
+      const names: string[] = [];
+      for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
+      names.sort();
+      for (const name of names) {
+        const blob = container.getBlobClient(name);
+        const response = await blob.download(0, undefined, { maxRetryRequests: 5 });
+        const raw = await readBody(response.readableStreamBody, response.contentLength);
+        const decoded = decodeJournal(raw, blobUrl(this.where, name));
+        journal.push(...decoded.entries);
+        tail = {
+          name,
+          seq: Number(name.slice(prefix.length)) || 0,
+          position: raw.length,
+          blocks: response.blobCommittedBlockCount ?? decoded.entries.length,
+        };
+      }
+    } catch (e) {
+      if (e instanceof Error && e.name === "JournalCorruptError") throw e;
+      throw this.containerMissing(e) ?? blobError(`cannot read the state journal under ${blobUrl(this.where, prefix)}`, e);
+    }
+    this.known = { etag, gen, tail };
+    return { snapshot, journal };
+  }
+
+  load(): Promise<LoadedState> {
+    return this.serial(() => this.refresh(true));
+  }
+
+  appendJournal(entry: Buffer): Promise<void> {
+    const frame = encodeFrame(entry);
+    return this.serial(async () => {
+      if (!this.known) await this.refresh(false);
+      const known = this.known!;
+      const container = await this.container();
+      if (!known.tail || known.tail.blocks >= MAX_BLOCKS) {
+        const seq = known.tail ? known.tail.seq + 1 : 0;
+        const name = `${this.journalPrefix(known.gen)}${pad(seq, 6)}`;
+        try {
+          await container.getAppendBlobClient(name).create({ conditions: { ifNoneMatch: "*" } });
+        } catch (e) {
+          if (blobStatus(e) === 409 || blobStatus(e) === 412) {
+            throw new Error(`the state journal ${blobUrl(this.where, name)} was created by another run meanwhile; is another run writing without the lock?`);
+          }
+          throw this.containerMissing(e) ?? blobError(`cannot create the state journal ${blobUrl(this.where, name)}`, e);
+        }
+        known.tail = { name, seq, position: 0, blocks: 0 };
+      }
+      const tail = known.tail;
+      try {
+        const response = await container
+          .getAppendBlobClient(tail.name)
+          .appendBlock(frame, frame.length, { conditions: { appendPosition: tail.position } });
+        tail.position += frame.length;
+        tail.blocks = response.blobCommittedBlockCount ?? tail.blocks + 1;
+      } catch (e) {
+        if (blobStatus(e) === 412) {
+          this.known = undefined;
+          throw new Error(`the state journal ${blobUrl(this.where, tail.name)} was appended to by another run; is another run writing without the lock?`);
+        }
+        throw blobError(`cannot append to the state journal ${blobUrl(this.where, tail.name)}`, e);
+      }
+    });
+  }
+
+  writeSnapshot(data: Buffer): Promise<void> {
+    return this.serial(async () => {
+      if (!this.known) await this.refresh(false);
+      const known = this.known!;
+      const container = await this.container();
+      const url = blobUrl(this.where, `${this.prefix}snapshot`);
+      const gen = known.gen + 1;
+      let etag: string | undefined;
+      try {
+        const response = await container.getBlockBlobClient(`${this.prefix}snapshot`).uploadData(data, {
+          conditions: known.etag ? { ifMatch: known.etag } : { ifNoneMatch: "*" },
+          metadata: { journalgen: String(gen) },
+          blobHTTPHeaders: { blobContentType: "application/octet-stream" },
+        });
+        etag = response.etag;
+      } catch (e) {
+        if (blobStatus(e) === 412 || blobStatus(e) === 409) {
+          this.known = undefined;
+          throw new Error(
+            `the state snapshot ${url} was changed by another writer since this run read it; not overwriting it (is another run working on this export?)`,
+          );
+        }
+        throw this.containerMissing(e) ?? blobError(`cannot write the state snapshot ${url}`, e);
+      }
+      const oldGen = known.gen;
+      this.known = { etag, gen, tail: undefined };
+      // The old generation's journal is ignored from now on; remove it (best effort).
+      try {
+        for await (const item of container.listBlobsFlat({ prefix: `${this.prefix}journal/` })) {
+          const itemGen = Number(item.name.slice(`${this.prefix}journal/`.length).split("/")[0]);
+          if (itemGen <= oldGen) await container.deleteBlob(item.name).catch(() => undefined);
+        }
+      } catch {
+        // Left for the next snapshot to clean up.
+      }
+    });
+  }
+
+  async writeArtifact(name: string, data: string | Buffer): Promise<string> {
+    checkArtifactName(name);
+    const container = await this.container();
+    const blobName = `${this.prefix}${name}`;
+    const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    try {
+      await container.getBlockBlobClient(blobName).uploadData(body, { blobHTTPHeaders: { blobContentType: contentType(name) } });
+    } catch (e) {
+      throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
+    }
+    return blobUrl(this.where, blobName);
+  }
+}

@@ -1,0 +1,100 @@
+// Pieces shared by the file and Azure Blob state stores.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+
+/** Names the stores use for themselves; artifacts may not take them. */
+export const RESERVED = new Set(["snapshot", "journal", "lock"]);
+const EXPORT_NAME = /^[a-z0-9-]{1,48}$/;
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+export function checkExportName(name: string): void {
+  if (!EXPORT_NAME.test(name)) {
+    throw new RangeError(`export name ${JSON.stringify(name)} must be 1-48 lowercase letters, digits or "-"`);
+  }
+}
+
+/** Artifact names are relative paths of plain segments ("report.json", "runs/2024-05-01/report.md"). */
+export function checkArtifactName(name: string): void {
+  const parts = name.split("/");
+  const ok = name.length <= 200 && parts.every((p) => SEGMENT.test(p) && p !== "." && p !== ".." && !p.startsWith("."));
+  if (!ok) {
+    throw new RangeError(
+      `artifact name ${JSON.stringify(name)} must be a relative path of letters, digits, ".", "_" and "-" segments (e.g. "report.json")`,
+    );
+  }
+  if (RESERVED.has(parts[0]!) || /\.tmp$/.test(name)) {
+    throw new RangeError(`artifact name ${JSON.stringify(name)} is reserved for the state store itself`);
+  }
+}
+
+export interface Holder {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  /** Identifies this lock. */
+  token: string;
+  /** Identifies this process (a container that restarts may give the next process the same pid). */
+  process: string;
+}
+
+const PROCESS_ID = randomBytes(8).toString("hex");
+
+export function newHolder(host?: string): Holder {
+  return {
+    pid: process.pid,
+    hostname: host ?? hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(8).toString("hex"),
+    process: PROCESS_ID,
+  };
+}
+
+export function describeHolder(h: Partial<Holder>): string {
+  return `pid ${h.pid ?? "?"} on host ${h.hostname ?? "?"} since ${h.startedAt ?? "?"}`;
+}
+
+/** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Whether a lock holder on this same machine is certainly gone: its process is dead, or it had our pid but was
+ * another process (a previous run in a container that reuses pids).
+ */
+export function holderGoneOnThisHost(h: Partial<Holder>, me: Holder): boolean {
+  if (h.hostname !== me.hostname || typeof h.pid !== "number") return false;
+  if (h.pid === me.pid) return typeof h.process === "string" && h.process !== me.process;
+  return !pidAlive(h.pid);
+}
+
+/** A `lost` promise that never causes an unhandled rejection, and the function that rejects it. */
+export function lostSignal(): { lost: Promise<never>; reject: (e: Error) => void; settled: () => boolean } {
+  let done = false;
+  let rejectIt!: (e: Error) => void;
+  const lost = new Promise<never>((_, reject) => (rejectIt = reject));
+  lost.catch(() => undefined);
+  return {
+    lost,
+    reject: (e) => {
+      if (done) return;
+      done = true;
+      rejectIt(e);
+    },
+    settled: () => done,
+  };
+}
+
+export function contentType(name: string): string {
+  if (name.endsWith(".json")) return "application/json";
+  if (name.endsWith(".md")) return "text/markdown; charset=utf-8";
+  if (name.endsWith(".csv")) return "text/csv; charset=utf-8";
+  if (name.endsWith(".txt") || name.endsWith(".log")) return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
