@@ -235,7 +235,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
     });
   }
 
-  async function send(call: Call<unknown>): Promise<Response> {
+  async function send(call: Call<unknown>, onHeaders: () => void): Promise<Response> {
     const controller = new AbortController();
     inFlight.add(controller);
     let timedOut = false;
@@ -259,6 +259,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      onHeaders();
       const text = await res.body.text();
       const contentType = String(res.headers["content-type"] ?? "");
       const trimmed = text.trim();
@@ -332,7 +333,9 @@ export function createAcClient(options: AcClientOptions): AcClient {
       return { kind: "retry", reason: String(status), status, received: false, pause: { ms: clamp(wait), scope: "all" }, describe: `HTTP ${status}${retryAfter !== undefined ? ` (Retry-After ${res.headers["retry-after"]})` : ""}` };
     }
     if (status >= 500 || status === 408) {
-      const reason = res.body === "html" ? "html" : String(status);
+      // 500 and 503 keep their own names (the API's error and its overload answer); other 5xx HTML pages (a
+      // Cloudflare 504 "Gateway time-out", a 502) are "html".
+      const reason = res.body === "html" && status !== 500 && status !== 503 ? "html" : String(status);
       return { kind: "retry", reason, status, received: true, describe: `HTTP ${status}: ${excerpt(res)}` };
     }
     // Any other 4xx: the request got past authentication, so the key works.
@@ -358,12 +361,16 @@ export function createAcClient(options: AcClientOptions): AcClient {
       if (holdsGate) gateHeld = true;
       let outcome: Outcome<T>;
       try {
-        await budget.acquire(call.slot ?? "general", userSignal);
+        const lease = await budget.acquire(call.slot ?? "general", userSignal);
         // Another call may have learnt meanwhile that the key is wrong (TS cannot see that across the await).
-        if ((keyState as string) === "rejected") throw new ApiKeyRejectedError(hostname);
+        if ((keyState as string) === "rejected") {
+          lease.done();
+          throw new ApiKeyRejectedError(hostname);
+        }
         requestsByEndpoint[endpoint] = (requestsByEndpoint[endpoint] ?? 0) + 1;
         try {
-          outcome = judge(call, endpoint, await send(call as Call<unknown>));
+          // The slot is given back when the response headers arrive (or the attempt fails): see rate-budget.ts.
+          outcome = judge(call, endpoint, await send(call as Call<unknown>, lease.done));
         } catch (e) {
           if (userSignal?.aborted) throw userSignal.reason;
           const code = errorCode(e);
@@ -376,6 +383,8 @@ export function createAcClient(options: AcClientOptions): AcClient {
             );
           }
           outcome = { kind: "retry", reason, received: reason !== "connect", describe: `${reason === "timeout" ? `no complete response within ${timeoutMs} ms` : `connection error ${code}`}` };
+        } finally {
+          lease.done();
         }
       } finally {
         if (holdsGate) releaseGate();

@@ -1,7 +1,13 @@
 // ONE rate budget per ActiveCampaign client (DESIGN.md decision 2). Every request takes a general slot; a bulk-import
-// POST also takes a bulk slot (and a single-contact one takes a single-contact slot too). Slots are released from a
-// rolling log of the times requests were actually let through, so no rolling window ever holds more than its limit,
-// whatever the timer lateness; requests run concurrently, they are never serialized.
+// POST also takes a bulk slot (and a single-contact one a single-contact slot too). Requests run concurrently; they
+// are never serialized.
+//
+// Exactness without guessing at latency: the server counts a request when it arrives, which is some time between our
+// sending it and our receiving its response. So a slot is taken when the request is let through and given back one
+// window after its response arrived (lease.done()), or after it failed: the next request that reuses the slot is then
+// sent at least one window after the server counted the previous one, whatever the network or event-loop jitter.
+// The cost is one response latency per window (about 0.5% of the 60 s bulk window), never a 429. A small safety
+// margin (default 2 ms) absorbs timer and clock granularity.
 //
 // Limits (FACTS.md §2): 5 requests/s per account; 100 multi-contact bulk imports/min; 20 single-contact bulk
 // imports/min. The single-contact limit is kept at the documented ratio (bulkRequestsPerMinute / 5).
@@ -26,6 +32,13 @@ export const realClock: Clock = {
 /** Which limits a request draws from. */
 export type SlotKind = "general" | "bulk" | "bulk-single";
 
+/** A granted slot. Call done() when the response (headers) arrived or the attempt failed; idempotent. */
+export interface Lease {
+  /** How long the request waited for its slot, ms. */
+  waitedMs: number;
+  done(): void;
+}
+
 export interface RateBudgetOptions {
   requestsPerSecond: number;
   bulkRequestsPerMinute: number;
@@ -34,47 +47,69 @@ export interface RateBudgetOptions {
    * @default 1
    */
   timeScale?: number;
-  /**
-   * Extra spacing added to each window, ms, to absorb clock and network jitter between this process and the server.
-   * @default min(5, max(1, window / 10)) per window
-   */
+  /** Extra spacing added to each window, ms (timer and clock granularity). @default 2 */
   safetyMarginMs?: number;
   clock?: Clock;
 }
 
-/** A rolling-window limit: at most `capacity` releases in any `windowMs` (+ margin). Ring buffer of release times. */
+/**
+ * At most `capacity` requests whose arrival at the server may fall in any rolling `windowMs`: a slot is busy while its
+ * request is in flight, and until `windowMs + marginMs` after it completed.
+ */
 class Window {
-  private readonly times: number[];
-  private next = 0;
-  private count = 0;
+  private inFlight = 0;
+  /** Times at which completed slots become free again, ascending. */
+  private freeing: number[] = [];
   pausedUntil = -Infinity;
 
   constructor(
     readonly capacity: number,
     readonly windowMs: number,
     readonly marginMs: number,
-  ) {
-    this.times = new Array<number>(capacity).fill(0);
+  ) {}
+
+  private prune(now: number): void {
+    let i = 0;
+    while (i < this.freeing.length && this.freeing[i]! <= now) i++;
+    if (i > 0) this.freeing.splice(0, i);
   }
 
-  /** Earliest time (>= now) at which one more release fits. */
+  /** Earliest time (>= now) at which one more request fits; Infinity while only a completion can free a slot. */
   freeAt(now: number): number {
-    let t = Math.max(now, this.pausedUntil);
-    if (this.count === this.capacity) t = Math.max(t, this.times[this.next]! + this.windowMs + this.marginMs);
-    return t;
+    this.prune(now);
+    const start = Math.max(now, this.pausedUntil);
+    const excess = this.inFlight + this.freeing.length - this.capacity;
+    if (excess < 0) return start;
+    if (this.inFlight >= this.capacity) return Infinity;
+    return Math.max(start, this.freeing[excess]!);
   }
 
-  record(now: number): void {
-    this.times[this.next] = now;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+  take(): void {
+    this.inFlight++;
   }
 
-  /** When the oldest release in the log leaves the window (now when the log is not full). */
-  oldestLeavesAt(now: number): number {
-    if (this.count === 0) return now;
-    const oldest = this.count === this.capacity ? this.times[this.next]! : this.times[0]!;
-    return Math.max(now, oldest + this.windowMs + this.marginMs);
+  /** The slot's request completed at `now`: free one window later. */
+  complete(now: number): void {
+    this.inFlight--;
+    const at = now + this.windowMs + this.marginMs;
+    let i = this.freeing.length;
+    while (i > 0 && this.freeing[i - 1]! > at) i--;
+    this.freeing.splice(i, 0, at);
+  }
+
+  /** Slots usable at time `at` (>= now) if nothing else is taken meanwhile. */
+  availableAt(at: number, now: number): number {
+    if (this.pausedUntil > at) return 0;
+    this.prune(now);
+    let stillBusy = 0;
+    for (let i = this.freeing.length - 1; i >= 0 && this.freeing[i]! > at; i--) stillBusy++;
+    return Math.max(0, this.capacity - this.inFlight - stillBusy);
+  }
+
+  /** When the oldest completed slot frees (undefined when none is pending). */
+  nextFreeing(now: number): number | undefined {
+    this.prune(now);
+    return this.freeing[0];
   }
 }
 
@@ -82,16 +117,17 @@ interface Waiter {
   windows: Window[];
   bulk: boolean;
   enqueuedAt: number;
-  resolve: (waitedMs: number) => void;
+  resolve: (lease: Lease) => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
 }
 
-function windowFor(perWindow: number, windowMs: number, margin: number | undefined): Window {
-  // Whole-number limits: a rolling log of that many releases. Fractional limits (e.g. 2.5/s): even spacing, one
-  // release per windowMs / limit, which keeps every window at or under the limit and the long-run rate exact.
-  const [capacity, span] = Number.isInteger(perWindow) && perWindow >= 1 ? [perWindow, windowMs] : [1, windowMs / perWindow];
-  return new Window(capacity, span, margin ?? Math.min(5, Math.max(1, span / 10)));
+function windowFor(perWindow: number, windowMs: number, marginMs: number): Window {
+  // Whole-number limits: that many slots per window. Fractional limits (e.g. 2.5/s): one slot per windowMs / limit,
+  // which keeps every window at or under the limit and the long-run rate at the limit.
+  return Number.isInteger(perWindow) && perWindow >= 1
+    ? new Window(perWindow, windowMs, marginMs)
+    : new Window(1, windowMs / perWindow, marginMs);
 }
 
 export class RateBudget {
@@ -108,20 +144,22 @@ export class RateBudget {
   constructor(options: RateBudgetOptions) {
     const { requestsPerSecond: rps, bulkRequestsPerMinute: bpm } = options;
     const scale = options.timeScale ?? 1;
+    const margin = options.safetyMarginMs ?? 2;
     if (!(rps > 0) || !Number.isFinite(rps)) throw new RangeError(`requestsPerSecond must be a positive number; got ${rps}`);
     if (!(bpm > 0) || !Number.isFinite(bpm)) throw new RangeError(`bulkRequestsPerMinute must be a positive number; got ${bpm}`);
     if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`timeScale must be a positive number; got ${scale}`);
+    if (!(margin >= 0) || !Number.isFinite(margin)) throw new RangeError(`safetyMarginMs must be a number >= 0; got ${margin}`);
     this.clock = options.clock ?? realClock;
-    this.general = windowFor(rps, 1000 / scale, options.safetyMarginMs);
-    this.bulk = windowFor(bpm, 60_000 / scale, options.safetyMarginMs);
-    this.single = windowFor(Math.max(1, Math.floor(bpm / 5)), 60_000 / scale, options.safetyMarginMs);
+    this.general = windowFor(rps, 1000 / scale, margin);
+    this.bulk = windowFor(bpm, 60_000 / scale, margin);
+    this.single = windowFor(Math.max(1, Math.floor(bpm / 5)), 60_000 / scale, margin);
   }
 
-  /** Wait for a slot of each limit the kind draws from. Resolves with the ms waited. */
-  acquire(kind: SlotKind = "general", signal?: AbortSignal): Promise<number> {
+  /** Wait for a slot of each limit the kind draws from. */
+  acquire(kind: SlotKind = "general", signal?: AbortSignal): Promise<Lease> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const windows = kind === "general" ? [this.general] : kind === "bulk" ? [this.general, this.bulk] : [this.general, this.bulk, this.single];
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<Lease>((resolve, reject) => {
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -150,12 +188,14 @@ export class RateBudget {
     this.pump();
   }
 
-  /** Ms until the oldest bulk import of the rolling window leaves it: how long a "Rate limit exceeded." needs. */
+  /**
+   * Ms until the oldest bulk import of the rolling window leaves it: how long a "Rate limit exceeded." needs. A whole
+   * window when none of ours is in it (another integration used the account's bulk budget).
+   */
   bulkWindowWaitMs(): number {
     const now = this.clock.now();
-    // Our own log may be empty (another integration used the account's bulk budget): then wait one whole window.
-    const leaves = this.bulk.oldestLeavesAt(now);
-    return leaves > now ? leaves - now : this.bulk.windowMs + this.bulk.marginMs;
+    const next = this.bulk.nextFreeing(now);
+    return next !== undefined && next > now ? next - now : this.bulk.windowMs + this.bulk.marginMs;
   }
 
   /** Wall-clock ms during which at least one request was held back (rate limit or Retry-After). */
@@ -168,7 +208,7 @@ export class RateBudget {
     return this.waiters.length;
   }
 
-  /** Reject every waiter (client closed or aborted). */
+  /** Reject every waiter (client closed, aborted, key rejected). */
   cancelAll(reason: unknown): void {
     for (const w of this.waiters.splice(0)) {
       w.cleanup();
@@ -177,12 +217,36 @@ export class RateBudget {
     this.pump();
   }
 
+  private lease(windows: Window[], waitedMs: number): Lease {
+    let open = true;
+    return {
+      waitedMs,
+      done: () => {
+        if (!open) return;
+        open = false;
+        const now = this.clock.now();
+        for (const w of windows) w.complete(now);
+        this.pump();
+      },
+    };
+  }
+
   private pump(): void {
     const now = this.clock.now();
     let nextAt = Infinity;
     // Bulk imports first: they are the pipeline's bottleneck (the bulk floor), so a queue of polls must not delay one
     // whose bulk slot is free. Within each group, first come first served.
+    let reserved = 0;
     for (const bulkPass of [true, false]) {
+      if (!bulkPass) {
+        // Keep general slots for the bulk imports whose bulk slot frees before a general slot taken now would come
+        // back: otherwise polls fill the general window and each bulk import loses up to a general window.
+        const queuedBulk = this.waiters.filter((w) => w.bulk).length;
+        if (queuedBulk > 0) {
+          const horizon = now + this.general.windowMs + this.general.marginMs;
+          reserved = Math.min(queuedBulk, this.bulk.availableAt(horizon, now));
+        }
+      }
       for (let i = 0; i < this.waiters.length; ) {
         const w = this.waiters[i]!;
         if (w.bulk !== bulkPass) {
@@ -191,11 +255,15 @@ export class RateBudget {
         }
         let at = now;
         for (const win of w.windows) at = Math.max(at, win.freeAt(now));
+        if (at <= now && reserved > 0 && this.general.availableAt(now, now) <= reserved) {
+          // Free, but reserved for a bulk import: retry when a general slot frees (or a bulk import takes its slot).
+          at = this.general.nextFreeing(now) ?? Infinity;
+        }
         if (at <= now) {
-          for (const win of w.windows) win.record(now);
+          for (const win of w.windows) win.take();
           this.waiters.splice(i, 1);
           w.cleanup();
-          w.resolve(now - w.enqueuedAt);
+          w.resolve(this.lease(w.windows, now - w.enqueuedAt));
         } else {
           nextAt = Math.min(nextAt, at);
           i++;
