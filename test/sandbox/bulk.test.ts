@@ -203,24 +203,24 @@ describe("bulk import processing", () => {
 
 describe("asynchronous lifecycle", () => {
   it("reports status false within 1 s of the POST, then waiting → claimed → active → completed; nothing is visible before", async () => {
-    // Real time (scale 1), with the processing time stretched so each phase is 300 ms wide.
-    const sb = await startSandbox({ importInfoFalseMs: 300, bulkProcessingMs: 1200 });
+    // Real time (scale 1), with the processing time stretched so each phase is 500 ms wide.
+    const sb = await startSandbox({ importInfoFalseMs: 500, bulkProcessingMs: 2000 });
     try {
       const a = api(sb);
       const listId = sb.inspect.createList("Async").id;
       const r = await a.post("/import/bulk_import", { contacts: bulkContacts(3, "async", { subscribe: [{ listid: listId }] }) });
-      const t0 = performance.now();
+      const t0 = performance.now(); // the POST was handled before this
       const statusAt = async (ms: number) => {
         await sleep(Math.max(0, t0 + ms - performance.now()));
         return (await a.get(`/import/info?batchId=${r.json.batchId}`)).json;
       };
       expect(await statusAt(0)).toEqual({ status: false });
       expect(sb.inspect.members(listId)).toEqual([]);
-      expect(await statusAt(450)).toEqual({ status: "waiting", success: [], failure: [] });
-      expect((await statusAt(750)).status).toBe("claimed");
-      expect((await statusAt(1050)).status).toBe("active");
+      expect(await statusAt(750)).toEqual({ status: "waiting", success: [], failure: [] });
+      expect((await statusAt(1250)).status).toBe("claimed");
+      expect((await statusAt(1750)).status).toBe("active");
       expect(sb.inspect.members(listId)).toEqual([]);
-      const done = await statusAt(1300);
+      const done = await statusAt(2050);
       expect(done).toEqual({ status: "completed", success: ["1", "2", "3"], failure: [] });
       expect(sb.inspect.members(listId, 1).map((m) => m.email)).toEqual(["async0@example.com", "async1@example.com", "async2@example.com"]);
     } finally {
@@ -237,7 +237,7 @@ describe("asynchronous lifecycle", () => {
       for (const id of ids) expect((await waitForBatch(sb, id)).json.status).toBe("completed");
       const elapsed = performance.now() - t0;
       expect(elapsed).toBeGreaterThanOrEqual(195);
-      expect(elapsed).toBeLessThan(1000); // 10 batches one after another would take ≥ 2 s
+      expect(elapsed).toBeLessThan(1800); // 10 batches one after another would take ≥ 2 s
     } finally {
       await sb.close();
     }
