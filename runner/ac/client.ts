@@ -13,6 +13,8 @@ import * as S from "./schemas.js";
 import {
   AcRequestError,
   ApiKeyRejectedError,
+  BULK_MAX_BYTES,
+  BULK_MAX_CONTACTS,
   type AcClient,
   type AcClientEvent,
   type AcClientStats,
@@ -129,6 +131,11 @@ function errorCode(e: unknown): string | undefined {
   }
   const code = (e as { code?: unknown })?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+/** Bytes of the body bulkImport sends for these contacts (what BULK_MAX_BYTES limits). */
+export function bulkPayloadBytes(contacts: BulkContact[]): number {
+  return Buffer.byteLength(JSON.stringify({ contacts }), "utf8");
 }
 
 export function createAcClient(options: AcClientOptions): AcClient {
@@ -489,7 +496,14 @@ export function createAcClient(options: AcClientOptions): AcClient {
     },
 
     async bulkImport(contacts: BulkContact[]) {
-      if (contacts.length === 0) throw new RangeError("bulkImport needs at least one contact");
+      // Over-limit batches are the caller's bug: refuse them before they cost a bulk slot.
+      if (contacts.length === 0 || contacts.length > BULK_MAX_CONTACTS) {
+        throw new RangeError(`bulkImport takes 1-${BULK_MAX_CONTACTS} contacts; got ${contacts.length}`);
+      }
+      const bytes = bulkPayloadBytes(contacts);
+      if (bytes >= BULK_MAX_BYTES) {
+        throw new RangeError(`bulkImport body is ${bytes} bytes; it must be under ${BULK_MAX_BYTES} (split the batch; see bulkPayloadBytes)`);
+      }
       return request<{ batchId: string } | { rejected: BulkRejection }>({
         method: "POST",
         template: "/import/bulk_import",

@@ -209,6 +209,16 @@ describe("AcClient against the sandbox", () => {
     expect(c.events.filter((e) => e.type === "throttle" && e.scope === "all").length).toBe(stats.faults["429"]);
   }, 30_000);
 
+  it("reports a batch that the sandbox ends `failed` as such (the engine decides what to do)", async () => {
+    const sb = await sandbox({ timeScale: 50, faults: "bulkfail:1" });
+    const c = clientFor(sb);
+    const queued = (await c.bulkImport([{ email: "a@example.com" }, { email: "b@example.com" }])) as { batchId: string };
+    const first = await c.importInfo(queued.batchId);
+    expect(first.status).toBe(false); // polled at once: not known yet
+    expect((await waitForBatch(c, queued.batchId)).status).toBe("failed");
+    expect(sb.inspect.contact("a@example.com")).toBeUndefined();
+  });
+
   it("times out slow answers and retries them", async () => {
     const sb = await sandbox({ faults: "slow:0.5", seed: 3, slowMs: 3000 });
     const c = clientFor(sb, { timeoutMs: 400, backoff: { baseMs: 10, capMs: 50 }, rateLimit: { requestsPerSecond: 5, bulkRequestsPerMinute: 100 } });

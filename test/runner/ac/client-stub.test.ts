@@ -1,8 +1,8 @@
 // The client against a scripted loopback server: one edge at a time, exact bodies and failures.
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAcClient, type AcClientOptions } from "../../../runner/ac/client.js";
-import { AcRequestError, ApiKeyRejectedError, type AcClientEvent } from "../../../runner/ac/types.js";
+import { bulkPayloadBytes, createAcClient, type AcClientOptions } from "../../../runner/ac/client.js";
+import { AcRequestError, ApiKeyRejectedError, BULK_MAX_BYTES, type AcClientEvent } from "../../../runner/ac/types.js";
 import { CLOUDFLARE_504, json, raw, resetMidResponse, startStub, type Stub } from "./stub-server.js";
 
 let stub: Stub;
@@ -190,6 +190,21 @@ describe("AcClient against a scripted server", () => {
       await expect(c.bulkImport(batch)).resolves.toEqual({ batchId: "0641fbdd-f62f" });
       expect(JSON.parse(stub.seen[0]!.body)).toEqual({ contacts: batch });
       expect(stub.seen[0]!.headers["content-type"]).toBe("application/json");
+    });
+
+    it("refuses over-limit batches before sending (they would waste a bulk slot)", async () => {
+      stub.handle((_req, res) => json(res, 200, { Success: 1, batchId: "b" }));
+      const c = client();
+      await expect(c.bulkImport([])).rejects.toThrow(RangeError);
+      await expect(c.bulkImport(Array.from({ length: 251 }, (_, i) => ({ email: `c${i}@example.com` })))).rejects.toThrow(/1-250 contacts; got 251/);
+      const big = Array.from({ length: 200 }, (_, i) => ({ email: `c${i}@example.com`, first_name: "x".repeat(2000) }));
+      expect(bulkPayloadBytes(big)).toBeGreaterThanOrEqual(BULK_MAX_BYTES);
+      await expect(c.bulkImport(big)).rejects.toThrow(/must be under 400000/);
+      const fits = big.slice(0, 150);
+      expect(bulkPayloadBytes(fits)).toBeLessThan(BULK_MAX_BYTES);
+      await expect(c.bulkImport(fits)).resolves.toEqual({ batchId: "b" });
+      expect(stub.seen).toHaveLength(1);
+      expect(Buffer.byteLength(stub.seen[0]!.body)).toBe(bulkPayloadBytes(fits));
     });
 
     it("turns a 400 validation failure into { rejected } with the index of the contact", async () => {
