@@ -171,8 +171,10 @@ export class ActiveCampaignExport extends Construct {
   readonly identityPrincipalId: string;
   /** The blob container holding this export's state, run reports and runner bundle. */
   readonly stateContainer: StorageContainer;
-  /** Where state and run reports land: `https://<account>.blob.core.windows.net/export-<name>/state/`. */
+  /** The config's `state`: `https://<account>.blob.core.windows.net/export-<name>/state/`. */
   readonly stateLocation: string;
+  /** Where run reports land (report.md, report.json, rejected.csv): the runner keeps them in `<state><name>/`. */
+  readonly reportsLocation: string;
   /** `az containerapp job start …`: runs the export now. */
   readonly runCommand: string;
   private readonly access: Construct;
@@ -271,6 +273,7 @@ export class ActiveCampaignExport extends Construct {
     this.replicaTimeoutSeconds = timeout;
     this.jobName = jobName;
     this.stateLocation = stateLocation;
+    this.reportsLocation = `${stateLocation}${exportName}/`;
     connection.registerExport(this);
 
     const tags = mergeTags(platform.tags, p.tags);
@@ -391,7 +394,7 @@ export class ActiveCampaignExport extends Construct {
       new TerraformOutput(this, key, { value, description }).overrideLogicalId(outputName(exportName, key));
     out("job_name", jobName, `Container Apps job of export ${exportName}`);
     out("run_command", this.runCommand, `Runs export ${exportName} now (needs Container Apps Jobs Operator on the job)`);
-    out("reports", stateLocation, `Where export ${exportName} keeps its state and run reports`);
+    out("reports", this.reportsLocation, `Where the run reports of export ${exportName} land (report.md, report.json, rejected.csv), next to its state`);
   }
 
   /**

@@ -25,6 +25,11 @@ function who(p: ReviewPrincipal): string {
   return text(p.who);
 }
 
+/** The runner's state stores keep an export's files, run reports included, in `<state>/<export name>/`. */
+function reportsOf(c: { state: string; name: string }): string {
+  return `${c.state.replace(/\/?$/, "/")}${c.name}/`;
+}
+
 function readers(e: ReviewExport): string {
   if (e.reportReaders.length === 0) return "";
   const ids = (list: ReviewPrincipal[]) => list.map((p) => p.principalId).sort().join();
@@ -119,7 +124,7 @@ function exportSection(e: ReviewExport, options: MarkdownOptions): string[] {
     "",
     `Run it now: ${code(e.runCommand)}`,
     "",
-    `**Reports land in** ${code(c.state)}, next to the export's state${readers(e)}.`,
+    `**Reports land in** ${code(reportsOf(c))} (report.md, report.json, rejected.csv), next to the export's state${readers(e)}.`,
     "",
     `**The job's own identity may** (and nothing else): ${e.identityRoles.length ? listWords(e.identityRoles.map((r) => `${r.role} on ${text(r.scope)}`)) : "nothing (no role assignments found)"}.`,
     "",

@@ -174,7 +174,7 @@ describe("ActiveCampaignExport: the job, its identity and its access", () => {
     expect(json.output.vip_newsletter_run_command.value).toBe(
       `az containerapp job start --name mkt-vip-newsletter --resource-group ${ref(setup.stack, setup.platform.node.findChild("ResourceGroup") as never, "name")}`,
     );
-    expect(json.output.vip_newsletter_reports.value).toBe(setup.exp.stateLocation);
+    expect(json.output.vip_newsletter_reports.value).toBe(`${setup.exp.stateLocation}vip-newsletter/`);
   });
 
   it("tags the job with what the review summary needs", () => {

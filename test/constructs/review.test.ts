@@ -98,7 +98,7 @@ describe("ac-export review of the example stack", () => {
 
   it("says where reports land, what the job's identity may touch and where the API key lives", () => {
     const s = section(markdown, "vip-newsletter");
-    expect(s).toMatch(/\*\*Reports land in\*\* `https:\/\/mktacx[0-9a-f]{10}\.blob\.core\.windows\.net\/export-vip-newsletter\/state\/`, next to the export's state; the same principals may read them\./);
+    expect(s).toMatch(/\*\*Reports land in\*\* `https:\/\/mktacx[0-9a-f]{10}\.blob\.core\.windows\.net\/export-vip-newsletter\/state\/vip-newsletter\/` \(report\.md, report\.json, rejected\.csv\), next to the export's state; the same principals may read them\./);
     expect(s).toMatch(
       /\*\*The job's own identity may\*\* \(and nothing else\): Key Vault Secrets User on Key Vault secret "ac-api-key-marketing-eu" in vault "mkt-acx-[0-9a-f]{6}", Storage Blob Data Reader on container "segments" of storage account "contosocdp" and Storage Blob Data Contributor on container "export-vip-newsletter" of storage account "mktacx[0-9a-f]{10}"\./,
     );
