@@ -134,7 +134,12 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
     );
 
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener("abort", () => resolve(), { once: true }));
-    await sandbox.close();
+    try {
+      await sandbox.close();
+    } catch (e) {
+      io.stderr.write(`ac-export sandbox: stopped, but could not save --data ${JSON.stringify(options.data)}: ${(e as Error).message}\n`);
+      return EXIT.FAILED;
+    }
     io.stderr.write("sandbox stopped\n");
     return EXIT.OK;
   },

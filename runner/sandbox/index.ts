@@ -14,11 +14,13 @@
 //   lostResponsesApplied true        a request whose response is lost (reset, HTML 504) was still applied
 // Requests count toward the 5/s budget on every /api/3 endpoint, bulk imports included (FACTS: "assume they do").
 import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { dirname, resolve as resolvePath } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaultSpecError, parseFaults, type FaultSpec } from "./faults.js";
 import { createInspector, handleInspectorHttp, type SandboxInspector } from "./inspect.js";
-import { loadData, saveData } from "./persist.js";
+import { DataFileError, loadData, saveData } from "./persist.js";
 import { SandboxCore, sendJson, type ResolvedOptions } from "./server.js";
 
 export type { FaultKind, FaultSpec } from "./faults.js";
@@ -36,7 +38,7 @@ export type {
 export { InspectorError } from "./inspect.js";
 export type { RequestLogEntry } from "./server.js";
 export type { ListStatus, UnsubscribedBy } from "./store.js";
-export { DataFileError } from "./persist.js";
+export { DataFileError };
 
 export interface SandboxOptions {
   /** TCP port; 0 picks a free one. @default 0 */
@@ -181,7 +183,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const core = new SandboxCore(resolved);
   const inspect = createInspector(core);
   const persistEvery = options.persistIntervalMs ?? 5000;
-  if (options.data) await loadData(options.data, core.store, core.batches, core.faults);
+  if (options.data) {
+    const dir = dirname(resolvePath(options.data));
+    const st = await stat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) throw new DataFileError(`cannot use --data ${JSON.stringify(options.data)}: the folder ${JSON.stringify(dir)} does not exist`);
+    await loadData(options.data, core.store, core.batches, core.faults);
+  }
 
   const info = () => {
     const { apiKey: _key, ...shown } = resolved;

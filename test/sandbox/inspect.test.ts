@@ -163,5 +163,6 @@ describe("--data persistence", () => {
     await expect(startSandbox({ data: file })).rejects.toThrow(/is not a sandbox data file/);
     writeFileSync(file, "{not json");
     await expect(startSandbox({ data: file })).rejects.toThrow(/is not valid JSON/);
+    await expect(startSandbox({ data: join(dir, "missing", "a.json") })).rejects.toThrow(/the folder .* does not exist/);
   });
 });
