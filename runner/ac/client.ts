@@ -41,10 +41,12 @@ export interface AcClientOptions {
   signal?: AbortSignal;
   /** Per attempt, from sending to the last byte of the response. @default 60_000 */
   timeoutMs?: number;
-  /** Retries per call (every reason together). @default 8 */
+  /** Retries per call after faults (5xx, HTML pages, resets, timeouts, bad bodies, 403s). @default 8 */
   maxRetries?: number;
   /** Retries of a 403 once the key was accepted (ActiveCampaign sends intermittent 403s). @default 2 */
   maxForbiddenRetries?: number;
+  /** Retries after rate-limit answers (429, 503 with Retry-After, bulk "Rate limit exceeded."), per call. @default 30 */
+  maxThrottleRetries?: number;
   /** Retry and throttle events, for logs. Never carries the key. */
   onEvent?: (event: AcClientEvent) => void;
   /** Backoff for 5xx, resets, timeouts (full jitter). @default { baseMs: 500, capMs: 30_000 } divided by timeScale */
@@ -147,6 +149,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxRetries = options.maxRetries ?? 8;
   const maxForbiddenRetries = options.maxForbiddenRetries ?? 2;
+  const maxThrottleRetries = options.maxThrottleRetries ?? 30;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 600_000;
   const backoff: BackoffOptions = {
     baseMs: options.backoff?.baseMs ?? DEFAULT_BACKOFF.baseMs / timeScale,
@@ -355,6 +358,8 @@ export function createAcClient(options: AcClientOptions): AcClient {
   async function request<T>(call: Call<T>): Promise<T> {
     const endpoint = `${call.method} ${call.template}`;
     let retries = 0;
+    let faultRetries = 0;
+    let throttleRetries = 0;
     let forbiddenRetries = 0;
     for (;;) {
       if (userSignal?.aborted) throw userSignal.reason;
@@ -404,9 +409,12 @@ export function createAcClient(options: AcClientOptions): AcClient {
         }
         throw outcome.error;
       }
-      const exhausted = outcome.forbidden ? ++forbiddenRetries > maxForbiddenRetries : false;
-      if (exhausted || retries >= maxRetries) {
-        const attempts = outcome.forbidden ? forbiddenRetries : retries + 1;
+      // A rate-limit answer says when to come back; it is not a fault, so it has its own (larger) allowance.
+      const exhausted = outcome.pause
+        ? ++throttleRetries > maxThrottleRetries
+        : (outcome.forbidden && ++forbiddenRetries > maxForbiddenRetries) || ++faultRetries > maxRetries;
+      if (exhausted) {
+        const attempts = retries + 1;
         throw new AcRequestError(
           scrub(`ActiveCampaign ${endpoint} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${outcome.describe}`),
           outcome.status,

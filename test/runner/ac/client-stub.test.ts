@@ -106,6 +106,19 @@ describe("AcClient against a scripted server", () => {
     expect(c.events).toContainEqual(expect.objectContaining({ type: "throttle", scope: "all", reason: "429", delayMs: 400 }));
   });
 
+  it("rate-limit answers have their own retry allowance (maxThrottleRetries), apart from faults (maxRetries)", async () => {
+    let n = 0;
+    stub.handle(afterKey((_req, res) => (++n <= 5 ? json(res, 429, {}, { "retry-after": "0.005" }) : json(res, 200, { contactTags: [] }))));
+    const c = client({ maxRetries: 1 });
+    await c.checkKey();
+    await expect(c.contactTags(1)).resolves.toEqual([]);
+    expect(c.stats().retriesByReason).toEqual({ "429": 5 });
+    n = 0;
+    const strict = client({ maxThrottleRetries: 2 });
+    await strict.checkKey();
+    await expect(strict.contactTags(1)).rejects.toThrow(/GET \/contacts\/\{id\}\/contactTags failed after 3 attempts; last: HTTP 429 \(Retry-After 0\.005\)/);
+  });
+
   it("429 and 503 honour an HTTP-date Retry-After; 503 without one backs off like a 5xx", async () => {
     let n = 0;
     stub.handle(
