@@ -84,11 +84,22 @@ if (isEntryPoint()) {
     });
   }
   const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };
+  let settled = false;
+  // If every pending promise is forgotten (nothing left to wait on), node would exit 0 silently: never let a stalled
+  // run look like a success.
+  process.on("beforeExit", () => {
+    if (!settled) {
+      process.stderr.write("ac-export: internal error: the command stopped without finishing (nothing left to wait on)\n");
+      process.exit(EXIT.FAILED);
+    }
+  });
   main(process.argv.slice(2), io).then(
     (code) => {
+      settled = true;
       process.exitCode = code;
     },
     (e: unknown) => {
+      settled = true;
       process.stderr.write(`ac-export: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = EXIT.FAILED;
     },

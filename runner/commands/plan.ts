@@ -1,13 +1,26 @@
 import type { Command } from "../cli/command.js";
-import { EXIT } from "../cli/exit-codes.js";
+import { executeSync } from "../sync/session.js";
 
-// Placeholder until issue #4 lands: says so plainly and fails, never pretends to work.
 export const command: Command = {
   name: "plan",
-  summary: "preview what a run would change, writing nothing (not yet available)",
-  help: "Usage: ac-export plan\n\nNot yet available (issue #4).\n",
-  async run(_argv, io) {
-    io.stderr.write("ac-export plan: not yet available (issue #4)\n");
-    return EXIT.FAILED;
-  },
+  summary: "show what a run would change (adds, updates, leavers, rejects), writing nothing",
+  help: `Usage: ac-export plan [--config <file> | --config -] [--report-json <file>] [--json]
+
+Reads the segment and the state, checks the list and the custom fields in ActiveCampaign (read-only calls),
+and prints what "ac-export run" would do: adds, updates, unchanged, re-subscribes, leavers and what the leave
+policy does to them, members kept unsubscribed, and rejected rows by reason, with samples. Writes nothing to
+ActiveCampaign or to the state. Usable in a pull request.
+
+Options:
+  --config <file>       the export config; "-" reads standard input; default: the AC_EXPORT_CONFIG variable
+  --report-json <file>  also write the plan (JSON) to this file
+  --json                print the plan as JSON
+  -h, --help            show this help
+
+Environment: AC_API_KEY (required), AC_API_URL (optional override, loopback http only), AC_EXPORT_CONFIG.
+
+Exit codes: 0 plan printed; 1 failed (e.g. API key rejected); 2 bad config or input, or the run would be
+blocked by limits.maxProfiles or limits.maxRemovalsPerRun.
+`,
+  run: (argv, io) => executeSync("plan", argv, io),
 };

@@ -1,13 +1,35 @@
 import type { Command } from "../cli/command.js";
-import { EXIT } from "../cli/exit-codes.js";
+import { executeSync } from "../sync/session.js";
 
-// Placeholder until issue #4 lands: says so plainly and fails, never pretends to work.
 export const command: Command = {
   name: "run",
-  summary: "sync the segment into the ActiveCampaign list (not yet available)",
-  help: "Usage: ac-export run\n\nNot yet available (issue #4).\n",
-  async run(_argv, io) {
-    io.stderr.write("ac-export run: not yet available (issue #4)\n");
-    return EXIT.FAILED;
-  },
+  summary: "sync the segment into the ActiveCampaign list (only what changed)",
+  help: `Usage: ac-export run [--config <file> | --config -] [--report-json <file>] [--json] [--quiet]
+
+Syncs the export's segment into its ActiveCampaign list: new and changed members through bulk import (tiny
+deltas through contact/sync), members who left per onLeave, all within the account's rate limits. Every
+confirmed batch is committed to the state at once, so a killed run resumes where it stopped. Writes
+report.json, report.md and rejected.csv next to the state and prints where.
+
+Options:
+  --config <file>       the export config; "-" reads standard input; default: the AC_EXPORT_CONFIG variable
+  --report-json <file>  also write the run report (JSON) to this file
+  --json                print the run report as JSON instead of the summary
+  --quiet               no progress output
+  -h, --help            show this help
+
+Environment:
+  AC_API_KEY            the ActiveCampaign API key (required; never printed or stored)
+  AC_API_URL            override the API base URL, e.g. http://127.0.0.1:4010 for the sandbox
+                        (plain http only for loopback addresses)
+  AC_EXPORT_CONFIG      the config JSON, when --config is not given
+
+Progress: on a terminal, one progress line (rows read, batches sent/confirmed, rate, ETA); otherwise one JSON
+object per line on standard error.
+
+Exit codes: 0 all rows accounted for, nothing failed; 1 the run failed (what was confirmed stays committed;
+run again to resume); 2 bad config or input, nothing written; 3 done, but rows were rejected or failed (see
+the report); 4 another run of this export holds the lock.
+`,
+  run: (argv, io) => executeSync("run", argv, io),
 };

@@ -26,6 +26,18 @@ export const SYNC_OPTIONS = {
   quiet: { type: "boolean" },
 } as const;
 
+/**
+ * AC_TIME_SCALE: for a sandbox started with --time-scale N, the rate windows and backoff are N times shorter so the
+ * run keeps the real limits' ratios. Only with AC_API_URL (a loopback sandbox); never against ActiveCampaign.
+ */
+function sandboxTimeScale(env: NodeJS.ProcessEnv): number {
+  if (env.AC_TIME_SCALE === undefined) return 1;
+  const n = Number(env.AC_TIME_SCALE);
+  if (!env.AC_API_URL) throw new UsageError("AC_TIME_SCALE is only for a sandbox: set AC_API_URL to the sandbox's URL too");
+  if (!Number.isFinite(n) || n < 1) throw new UsageError(`AC_TIME_SCALE must be a number ≥ 1; got ${JSON.stringify(env.AC_TIME_SCALE)}`);
+  return n;
+}
+
 /** Wraps an output stream so the API key can never be printed, whatever a dependency puts in a message. */
 function redacting<S extends { write(s: string): unknown; isTTY?: boolean }>(stream: S, secret: string | undefined): S {
   if (!secret || secret.length < 4) return stream;
@@ -58,13 +70,18 @@ export async function executeSync(mode: "run" | "plan", argv: string[], io: Io):
   }
 
   const events = createEventSink(err, config.name, values.quiet || values.json);
+  const timeScale = sandboxTimeScale(io.env);
   const client = createAcClient({
     baseUrl,
     apiKey,
     hostname: config.connection.hostname,
     rateLimit: config.rateLimit,
     signal: io.signal,
-    onEvent: (e) => events.event(String((e as { event?: string }).event ?? "client"), e as Record<string, unknown>),
+    timeScale,
+    onEvent: (e) => {
+      const { type, ...rest } = e;
+      events.event(type, rest);
+    },
   });
   const store = openStateStore(parseLocation(config.state, baseDir), config.name);
   const deps: SyncDeps = {
@@ -125,6 +142,7 @@ export async function executeSync(mode: "run" | "plan", argv: string[], io: Io):
     err.write(`warning: could not write the run report to ${store.location}: ${(e as Error).message}\n`);
   } finally {
     await lock?.release().catch(() => undefined);
+    await client.close().catch(() => undefined);
   }
   if (values["report-json"]) await writeFile(resolve(io.cwd, values["report-json"]), `${JSON.stringify(report, null, 2)}\n`);
 
