@@ -92,6 +92,11 @@ function completeUtf8Prefix(buf: Buffer): number {
 async function* coalesce(source: AsyncIterable<Buffer>, first: Buffer[]): AsyncGenerator<Buffer> {
   let pending: Buffer[] = first;
   let size = first.reduce((s, b) => s + b.length, 0);
+  if (size >= COALESCE) {
+    yield Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+  }
   for await (const chunk of source) {
     pending.push(chunk);
     size += chunk.length;
