@@ -25,10 +25,9 @@ export interface BlobStateStoreOptions {
   renewEveryMs?: number;
   /** This machine's name in the lock (tests simulate other hosts with it). Default os.hostname(). */
   hostname?: string;
+  /** Entries per journal blob before the next one is started (Azure allows 50,000 blocks per append blob). Default 49,000. */
+  journalBlocksPerBlob?: number;
 }
-
-/** Start a new journal blob before Azure's limit of 50,000 blocks per append blob. */
-const MAX_BLOCKS = 49_000;
 
 interface JournalTail {
   name: string;
@@ -58,6 +57,7 @@ export class BlobStateStore implements StateStore {
   private readonly leaseSeconds: number;
   private readonly renewEveryMs: number;
   private readonly host: string | undefined;
+  private readonly maxBlocks: number;
   private containerPromise: Promise<ContainerClient> | undefined;
   /** What this store knows of the stored state: undefined until first read. */
   private known: { etag: string | undefined; gen: number; tail: JournalTail | undefined } | undefined;
@@ -76,6 +76,7 @@ export class BlobStateStore implements StateStore {
     if (!(this.leaseSeconds >= 15 && this.leaseSeconds <= 60)) throw new RangeError("leaseSeconds must be from 15 to 60");
     this.renewEveryMs = options.renewEveryMs ?? (this.leaseSeconds * 1000) / 3;
     this.host = options.hostname;
+    this.maxBlocks = options.journalBlocksPerBlob ?? 49_000;
   }
 
   private container(): Promise<ContainerClient> {
@@ -248,12 +249,17 @@ export class BlobStateStore implements StateStore {
   }
 
   appendJournal(entry: Buffer): Promise<void> {
-    const frame = encodeFrame(entry);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(entry);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.serial(async () => {
       if (!this.known) await this.refresh(false);
       const known = this.known!;
       const container = await this.container();
-      if (!known.tail || known.tail.blocks >= MAX_BLOCKS) {
+      if (!known.tail || known.tail.blocks >= this.maxBlocks) {
         const seq = known.tail ? known.tail.seq + 1 : 0;
         const name = `${this.journalPrefix(known.gen)}${pad(seq, 6)}`;
         try {

@@ -205,7 +205,12 @@ export class FileStateStore implements StateStore {
   }
 
   appendJournal(entry: Buffer): Promise<void> {
-    const frame = encodeFrame(entry);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(entry);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.serial(async () => {
       const journal = this.path("journal");
       if (this.journalValid === undefined) {
