@@ -7,7 +7,7 @@
 import { Pool } from "undici";
 import type { z } from "zod";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
-import { RateBudget, type SlotKind } from "./rate-budget.js";
+import { RateBudget, type Lease, type SlotKind } from "./rate-budget.js";
 import { parseRetryAfter } from "./retry-after.js";
 import * as S from "./schemas.js";
 import {
@@ -97,8 +97,11 @@ type Outcome<T> =
       kind: "retry";
       reason: string;
       status?: number;
-      /** Pause the budget instead of sleeping this call only. */
-      pause?: { ms: number; scope: "all" | "bulk" };
+      /**
+       * A rate-limit answer: the budget learns from it (Lease.rateLimited) and pauses `pauseMs` (Retry-After, or
+       * what the bulk window needs) instead of this call sleeping a backoff.
+       */
+      limit?: { scope: "all" | "bulk"; pauseMs: number };
       /** Server may have received the request (matters for bulk imports). */
       received: boolean;
       describe: string;
@@ -334,13 +337,13 @@ export function createAcClient(options: AcClientOptions): AcClient {
     const retryAfter = parseRetryAfter(res.headers["retry-after"]);
     const clamp = (ms: number) => Math.min(ms, maxRetryAfterMs);
     if (isBulk && (status === 400 || status === 429) && message && BULK_RATE_LIMIT.test(message)) {
-      const wait = Math.max(budget.bulkWindowWaitMs(), retryAfter ?? 0);
-      return { kind: "retry", reason: "bulk-rate-limit", status, received: false, pause: { ms: clamp(wait), scope: "bulk" }, describe: `HTTP ${status}: ${short(message)}` };
+      // How long to wait is decided once the budget has taken this refusal into account (see request()).
+      return { kind: "retry", reason: "bulk-rate-limit", status, received: false, limit: { scope: "bulk", pauseMs: clamp(retryAfter ?? 0) }, describe: `HTTP ${status}: ${short(message)}` };
     }
     if (status === 429 || (status === 503 && retryAfter !== undefined)) {
       // 429 (and 503 with Retry-After, which ActiveCampaign has also sent at the rate limit) holds the whole account.
       const wait = retryAfter ?? backoffDelay(0, backoff) + backoff.baseMs;
-      return { kind: "retry", reason: String(status), status, received: false, pause: { ms: clamp(wait), scope: "all" }, describe: `HTTP ${status}${retryAfter !== undefined ? ` (Retry-After ${res.headers["retry-after"]})` : ""}` };
+      return { kind: "retry", reason: String(status), status, received: false, limit: { scope: "all", pauseMs: clamp(wait) }, describe: `HTTP ${status}${retryAfter !== undefined ? ` (Retry-After ${res.headers["retry-after"]})` : ""}` };
     }
     if (status >= 500 || status === 408) {
       // 500 and 503 keep their own names (the API's error and its overload answer); other 5xx HTML pages (a
@@ -372,8 +375,9 @@ export function createAcClient(options: AcClientOptions): AcClient {
       const holdsGate = keyState === "unknown";
       if (holdsGate) gateHeld = true;
       let outcome: Outcome<T>;
+      let lease: Lease | undefined;
       try {
-        const lease = await budget.acquire(call.slot ?? "general", userSignal);
+        lease = await budget.acquire(call.slot ?? "general", userSignal);
         // Another call may have learnt meanwhile that the key is wrong (TS cannot see that across the await).
         if ((keyState as string) === "rejected") {
           lease.done();
@@ -410,7 +414,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
         throw outcome.error;
       }
       // A rate-limit answer says when to come back; it is not a fault, so it has its own (larger) allowance.
-      const exhausted = outcome.pause
+      const exhausted = outcome.limit
         ? ++throttleRetries > maxThrottleRetries
         : (outcome.forbidden && ++forbiddenRetries > maxForbiddenRetries) || ++faultRetries > maxRetries;
       if (exhausted) {
@@ -425,9 +429,19 @@ export function createAcClient(options: AcClientOptions): AcClient {
       retriesByReason[outcome.reason] = (retriesByReason[outcome.reason] ?? 0) + 1;
       const resend = (call.slot === "bulk" || call.slot === "bulk-single") && outcome.received;
       if (resend) bulkResends++;
-      if (outcome.pause) {
-        budget.pause(outcome.pause.ms, outcome.pause.scope);
-        emit({ type: "throttle", endpoint, scope: outcome.pause.scope, reason: outcome.reason, ...(outcome.status !== undefined && { status: outcome.status }), delayMs: Math.round(outcome.pause.ms) });
+      if (outcome.limit) {
+        const { scope } = outcome.limit;
+        // The server refused although our count had room: the budget takes this request out of its window and
+        // lowers its ceiling to what the server evidently allows (rate-budget.ts), so the waiting requests go one per
+        // freed slot, never all at once again.
+        const ours = lease!.rateLimited(scope);
+        let pauseMs = outcome.limit.pauseMs;
+        // Bulk "Rate limit exceeded." with none of ours in the window: someone else used the account's bulk budget;
+        // wait a whole window. Otherwise the next bulk import goes when our oldest one leaves the window.
+        if (scope === "bulk" && ours === 0) pauseMs = Math.max(pauseMs, budget.bulkWindowWaitMs());
+        if (pauseMs > 0) budget.pause(pauseMs, scope);
+        const waitMs = scope === "bulk" ? Math.max(pauseMs, budget.bulkWindowWaitMs()) : pauseMs;
+        emit({ type: "throttle", endpoint, scope, reason: outcome.reason, ...(outcome.status !== undefined && { status: outcome.status }), delayMs: Math.round(waitMs) });
         emit({ type: "retry", endpoint, reason: outcome.reason, ...(outcome.status !== undefined && { status: outcome.status }), attempt: retries, delayMs: 0 });
       } else {
         const delayMs = backoffDelay(retries - 1, backoff);

@@ -22,9 +22,9 @@ export interface Clock {
 export const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
+    // Not unref'd: when every request of a run waits for the budget, this timer is what keeps the process alive
+    // (an unref'd one let `ac-export run` exit mid-sync with nothing left to wait on).
+    return setTimeout(fn, ms);
   },
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
@@ -37,6 +37,12 @@ export interface Lease {
   /** How long the request waited for its slot, ms. */
   waitedMs: number;
   done(): void;
+  /**
+   * After done(): the server refused this request for its rate limit ("all": a 429 of the general limit; "bulk": the
+   * bulk "Rate limit exceeded."). The refused request is taken out of the window, and the window's ceiling drops to
+   * what the server evidently allows (see Window). Returns how many of our requests still occupy that window.
+   */
+  rateLimited(scope: "all" | "bulk"): number;
 }
 
 export interface RateBudgetOptions {
@@ -55,46 +61,84 @@ export interface RateBudgetOptions {
 /**
  * At most `capacity` requests whose arrival at the server may fall in any rolling `windowMs`: a slot is busy while its
  * request is in flight, and until `windowMs + marginMs` after it completed.
+ *
+ * `ceiling` (≤ capacity) is what the server has shown it really allows: when it refuses a request although our own
+ * count had room (another integration shares the account's budget), the ceiling drops to the requests of ours still
+ * in the window, so waiting requests then go one per freed slot instead of all at once. After each whole window
+ * without a refusal it grows back by 1, 2, 4, 8… (a server that still limits costs one refusal per probe; a server
+ * that stopped limiting gets the full rate back within a few windows).
  */
 class Window {
   private inFlight = 0;
   /** Times at which completed slots become free again, ascending. */
   private freeing: number[] = [];
   pausedUntil = -Infinity;
+  ceiling: number;
+  private ceilingSince = -Infinity;
+  private step = 1;
 
   constructor(
     readonly capacity: number,
     readonly windowMs: number,
     readonly marginMs: number,
-  ) {}
+  ) {
+    this.ceiling = capacity;
+  }
 
   private prune(now: number): void {
     let i = 0;
     while (i < this.freeing.length && this.freeing[i]! <= now) i++;
     if (i > 0) this.freeing.splice(0, i);
+    while (this.ceiling < this.capacity && now - this.ceilingSince >= this.windowMs + this.marginMs) {
+      this.ceiling = Math.min(this.capacity, this.ceiling + this.step);
+      this.step *= 2;
+      this.ceilingSince += this.windowMs + this.marginMs;
+    }
   }
 
   /** Earliest time (>= now) at which one more request fits; Infinity while only a completion can free a slot. */
   freeAt(now: number): number {
     this.prune(now);
     const start = Math.max(now, this.pausedUntil);
-    const excess = this.inFlight + this.freeing.length - this.capacity;
+    const excess = this.inFlight + this.freeing.length - this.ceiling;
     if (excess < 0) return start;
-    if (this.inFlight >= this.capacity) return Infinity;
-    return Math.max(start, this.freeing[excess]!);
+    // A lowered ceiling grows back one quiet window after the last refusal: look again then.
+    const grows = this.ceiling < this.capacity ? this.ceilingSince + this.windowMs + this.marginMs : Infinity;
+    if (this.inFlight >= this.ceiling) return Math.max(start, grows);
+    return Math.max(start, Math.min(this.freeing[excess]!, grows));
   }
 
   take(): void {
     this.inFlight++;
   }
 
-  /** The slot's request completed at `now`: free one window later. */
-  complete(now: number): void {
+  /** The slot's request completed at `now`: free one window later. Returns that time. */
+  complete(now: number): number {
     this.inFlight--;
     const at = now + this.windowMs + this.marginMs;
     let i = this.freeing.length;
     while (i > 0 && this.freeing[i - 1]! > at) i--;
     this.freeing.splice(i, 0, at);
+    return at;
+  }
+
+  /**
+   * The server refused the request whose slot frees at `freesAt` although we counted room: it did not count it, and
+   * it allows no more than the requests of ours still in the window.
+   */
+  refused(freesAt: number, now: number): void {
+    const i = this.freeing.indexOf(freesAt);
+    if (i >= 0) this.freeing.splice(i, 1);
+    this.prune(now);
+    this.ceiling = Math.max(1, Math.min(this.ceiling, this.inFlight + this.freeing.length));
+    this.ceilingSince = now;
+    this.step = 1;
+  }
+
+  /** Our requests that may still count in the server's window. */
+  occupied(now: number): number {
+    this.prune(now);
+    return this.inFlight + this.freeing.length;
   }
 
   /** Slots usable at time `at` (>= now) if nothing else is taken meanwhile. */
@@ -103,7 +147,7 @@ class Window {
     this.prune(now);
     let stillBusy = 0;
     for (let i = this.freeing.length - 1; i >= 0 && this.freeing[i]! > at; i--) stillBusy++;
-    return Math.max(0, this.capacity - this.inFlight - stillBusy);
+    return Math.max(0, this.ceiling - this.inFlight - stillBusy);
   }
 
   /** When the oldest completed slot frees (undefined when none is pending). */
@@ -219,16 +263,40 @@ export class RateBudget {
 
   private lease(windows: Window[], waitedMs: number): Lease {
     let open = true;
+    const freesAt = new Map<Window, number>();
+    const done = () => {
+      if (!open) return;
+      open = false;
+      const now = this.clock.now();
+      for (const w of windows) freesAt.set(w, w.complete(now));
+      this.pump();
+    };
     return {
       waitedMs,
-      done: () => {
-        if (!open) return;
-        open = false;
+      done,
+      rateLimited: (scope) => {
+        done();
         const now = this.clock.now();
-        for (const w of windows) w.complete(now);
+        const targets = scope === "all" ? [this.general] : windows.filter((w) => w !== this.general);
+        let occupied = 0;
+        for (const w of targets) {
+          const at = freesAt.get(w);
+          if (at !== undefined) w.refused(at, now);
+          freesAt.delete(w);
+          occupied = Math.max(occupied, w.occupied(now));
+        }
         this.pump();
+        return occupied;
       },
     };
+  }
+
+  /** Current ceilings (what the server has shown it allows), for tests and logs. */
+  ceilings(): { general: number; bulk: number } {
+    const now = this.clock.now();
+    this.general.freeAt(now);
+    this.bulk.freeAt(now);
+    return { general: this.general.ceiling, bulk: this.bulk.ceiling };
   }
 
   private pump(): void {

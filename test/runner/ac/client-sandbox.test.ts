@@ -239,25 +239,39 @@ describe("AcClient against the sandbox", () => {
     for (const r of results) expect(r).toEqual({ batchId: expect.any(String) });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(1000); // one scaled minute
     const stats = sb.inspect.requests();
-    // The first refusal pauses every bulk import until the window frees: the others wait instead of being refused.
+    // The first refusals lower the bulk ceiling to what the sandbox admitted: the others wait for a freed slot instead
+    // of being refused in a herd (at most one probe above the ceiling after a quiet window).
     expect(stats.bulkRateLimited).toBeGreaterThanOrEqual(1);
-    expect(stats.bulkRateLimited).toBeLessThanOrEqual(2);
+    expect(stats.bulkRateLimited).toBeLessThanOrEqual(3);
     expect(c.stats().retriesByReason["bulk-rate-limit"]).toBe(stats.bulkRateLimited);
     expect(stats.batches.queued).toBe(5);
   }, 30_000);
 
-  it("a real 429 from the sandbox's limiter (client set above the account's rate) pauses the whole budget until Retry-After", async () => {
-    const sb = await sandbox({ timeScale: 10 });
-    const c = clientFor(sb, { rateLimit: { requestsPerSecond: 50, bulkRequestsPerMinute: 100 } });
-    await c.checkKey();
-    const lists = await Promise.all(Array.from({ length: 40 }, () => c.getList(1)));
-    expect(lists.every((l) => l === null)).toBe(true); // all 40 answered (404 → null)
+  it("two clients sharing one account: the sandbox's own 429s pause each budget and lower its ceiling; both finish near the account's rate", async () => {
+    const timeScale = 10; // 1 s window = 100 ms
+    const sb = await sandbox({ timeScale });
+    const a = clientFor(sb);
+    const b = clientFor(sb);
+    await a.checkKey();
+    await b.checkKey();
+    const t0 = performance.now();
+    const work = (c: AcClient) => Promise.all(Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 10; i++) expect(await c.getList(1)).toBeNull();
+    }));
+    await Promise.all([work(a), work(b)]);
+    const elapsed = performance.now() - t0;
     const stats = sb.inspect.requests();
+    const accepted = stats.total - stats.rejected429;
+    const ideal = ((accepted - 2) / 5) * (1000 / timeScale); // 5 per window was all the account allowed
     expect(stats.rejected429).toBeGreaterThan(0);
-    expect(c.stats().retriesByReason["429"]).toBe(stats.rejected429);
-    // Every 429 paused the whole budget for its Retry-After (its exact timing is covered by client-stub.test.ts).
-    expect(c.events.filter((e) => e.type === "throttle" && e.scope === "all" && e.reason === "429")).toHaveLength(stats.rejected429);
-    expect(c.stats().throttledMs).toBeGreaterThan(0);
+    expect((a.stats().retriesByReason["429"] ?? 0) + (b.stats().retriesByReason["429"] ?? 0)).toBe(stats.rejected429);
+    // Each refusal lowers the ceiling to what the sandbox admitted, so refusals stay around one per window per client
+    // (a probe) instead of a herd after every pause (~11 per window with 16 callers); and the account's rate is still
+    // used (not halved by over-caution).
+    const windows = ideal / (1000 / timeScale);
+    expect(stats.rejected429).toBeLessThan(3 * windows);
+    expect(elapsed).toBeLessThan(ideal * 1.5);
+    expect(stats.maxPerSecondObserved).toBeLessThanOrEqual(10); // refused ones included
   }, 30_000);
 
   it("gives up after maxRetries with AcRequestError naming the endpoint and the last failure", async () => {

@@ -218,6 +218,39 @@ describe("RateBudget", () => {
     expect(at).toBe(1002);
   });
 
+  it("learns from a refusal: the ceiling drops to what the server allowed, then grows back 1, 2, 4… per quiet window", async () => {
+    const { clock, budget } = setup(1000, 100);
+    const leases = [];
+    for (let i = 0; i < 4; i++) leases.push(await budget.acquire("bulk"));
+    for (const l of leases.slice(0, 3)) l.done(); // 3 admitted at t=0 (free at 60 000)
+    await clock.advance(10);
+    // The 4th is refused although our count had room (another integration uses the account's bulk budget).
+    expect(leases[3]!.rateLimited("bulk")).toBe(3);
+    expect(budget.ceilings().bulk).toBe(3);
+    const released: number[] = [];
+    for (let i = 0; i < 5; i++) void budget.acquire("bulk").then((l) => (released.push(clock.now()), l.done()));
+    await clock.advance(59_989);
+    expect(released).toEqual([]); // not a herd: nothing until one of ours leaves the window
+    await clock.advance(1);
+    expect(released).toEqual([60_000, 60_000, 60_000]); // the three slots the server showed, as they free
+    expect(budget.ceilings().bulk).toBe(3);
+    await clock.advance(10);
+    expect(budget.ceilings().bulk).toBe(4); // a whole window since the refusal: one more
+    expect(released).toEqual([60_000, 60_000, 60_000, 60_010]);
+    await clock.advance(60_000);
+    expect(budget.ceilings().bulk).toBe(6);
+    expect(released).toHaveLength(5);
+    await clock.advance(60_000);
+    expect(budget.ceilings().bulk).toBe(10);
+    await clock.advance(4 * 60_000);
+    expect(budget.ceilings().bulk).toBe(100); // 10 → 18 → 34 → 66 → 100
+    // Another refusal starts the probing over.
+    const l = await budget.acquire("bulk");
+    l.done();
+    expect(l.rateLimited("bulk")).toBe(0);
+    expect(budget.ceilings().bulk).toBe(1);
+  });
+
   it("validates its limits", () => {
     expect(() => new RateBudget({ requestsPerSecond: 0, bulkRequestsPerMinute: 100 })).toThrow(/requestsPerSecond/);
     expect(() => new RateBudget({ requestsPerSecond: 5, bulkRequestsPerMinute: Number.NaN })).toThrow(/bulkRequestsPerMinute/);
