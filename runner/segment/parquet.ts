@@ -11,7 +11,7 @@ import type { SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
 
 /** Rows decoded at a time within a row group. */
-const SLICE_ROWS = 50_000;
+const SLICE_ROWS = 100_000;
 
 /** Random access to the file's bytes (a local file or a blob read by ranges). */
 export interface RandomAccess {

@@ -1,5 +1,5 @@
 // Segment reader throughput and memory (not run by `npm test`):
-//   node --regexp-interpret-all --expose-gc node_modules/tsx/dist/cli.mjs test/bench/segment-read.ts [--mb 200] [--rows 1000000]
+//   node --regexp-interpret-all --expose-gc --import tsx test/bench/segment-read.ts [--mb 200] [--rows 1000000]
 // Prints CSV MB/s (all columns, and only 3 mapped columns), JSON Lines MB/s, Parquet rows/s, and the retained heap.
 import { mkdtempSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";

@@ -78,6 +78,24 @@ describe("segments on Azure Blob", () => {
     expect(c.message).toBe(`segment container not found: ${azurite.containerUrl("no-such-container")}/`);
   });
 
+  it("a wrong storage key fails with a clear message that never shows the key", async () => {
+    await put("secret.csv", "email\na@x.io\n");
+    const wrongKey = Buffer.from("definitely-not-the-azurite-key-0123456789").toString("base64");
+    const before = process.env.AZURE_STORAGE_KEY;
+    process.env.AZURE_STORAGE_KEY = wrongKey;
+    try {
+      const e = await readError(parseLocation(`${url}/secret.csv`), { format: "csv" });
+      expect(e).not.toBeInstanceOf(SegmentError);
+      expect(e.message).toMatch(new RegExp(`^cannot read the segment blob ${url}/secret.csv: HTTP 403 `));
+      expect(e.message).toContain("(does the identity have a Storage Blob Data role on this container?)");
+      expect(`${e.message}\n${e.stack}\n${JSON.stringify(e)}`).not.toContain(wrongKey);
+      expect(Object.keys(e)).not.toContain("request");
+    } finally {
+      if (before === undefined) delete process.env.AZURE_STORAGE_KEY;
+      else process.env.AZURE_STORAGE_KEY = before;
+    }
+  });
+
   it("reads JSON Lines from a blob", async () => {
     await put("people.jsonl", '{"email":"a@x.io","n":1}\nnot json\n');
     const r = await readAll(parseLocation(`${url}/people.jsonl`), { format: "jsonl" });

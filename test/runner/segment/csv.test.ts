@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { CsvReader } from "../../../runner/segment/csv.js";
-import { SegmentError, type SegmentRow } from "../../../runner/segment/index.js";
+import { openSegment, SegmentError, type SegmentRow } from "../../../runner/segment/index.js";
 import { openText, type TextChunk } from "../../../runner/segment/text.js";
 import { fixture, FIXTURES, plain, readAll, readError, tempDir } from "./helpers.js";
 
@@ -135,6 +135,28 @@ describe("CSV dialect", () => {
     ]);
     const be = await readAll(fixture("utf16be-bom.csv"), { format: "csv" });
     expect(plain(be.rows)).toEqual([{ rowNumber: 2, values: { email: "chloe@example.com", first_name: "Chloé" } }]);
+  });
+
+  it("stops with the signal's reason when aborted between batches", async () => {
+    const body = Array.from({ length: 5000 }, (_, i) => `u${i}@x.io`).join("\n");
+    const controller = new AbortController();
+    const seg = await openSegment(csv(`email\n${body}\n`), { format: "csv", batchSize: 100, signal: controller.signal });
+    let seen = 0;
+    const e = await (async () => {
+      try {
+        for await (const batch of seg.batches()) {
+          seen += batch.length;
+          if (seen >= 300) controller.abort(new Error("stop now"));
+        }
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+    await seg.close();
+    expect(e?.message).toBe("stop now");
+    expect(seen).toBe(300);
+    expect(() => seg.batches()).toThrow(/can be read once; open the segment again to re-read it$/);
   });
 
   it("reads a header-only file as no rows", async () => {
