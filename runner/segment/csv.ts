@@ -358,7 +358,17 @@ function rowBuilder(header: string[], wanted: Uint8Array): (fields: Array<string
     const key = JSON.stringify(name);
     props.push(name === "__proto__" ? `[${key}]: f[${c}]` : `${key}: f[${c}]`);
   });
-  return new Function("f", `"use strict"; return { ${props.join(", ")} };`) as (fields: Array<string | undefined>) => Record<string, string | undefined>;
+  try {
+    return new Function("f", `"use strict"; return { ${props.join(", ")} };`) as (fields: Array<string | undefined>) => Record<string, string | undefined>;
+  } catch {
+    // Code generation disabled (--disallow-code-generation-from-strings): the same result, assigned key by key.
+    const picked = header.flatMap((name, c) => (wanted[c] === 1 ? [[name, c] as const] : []));
+    return (fields) => {
+      const values: Record<string, string | undefined> = {};
+      for (const [name, c] of picked) Object.defineProperty(values, name, { value: fields[c], enumerable: true, writable: true, configurable: true });
+      return values;
+    };
+  }
 }
 
 function truncate(s: string): string {
