@@ -588,6 +588,23 @@ export function createAcClient(options: AcClientOptions): AcClient {
       });
     },
 
+    async *listContactEmails(listId, status) {
+      // Paged by id (orders[id]=ASC + id_greater), which FACTS.md §4 recommends over offset for large lists.
+      let after = 0;
+      for (let page = 0; page < 100_000; page++) {
+        const contacts = await request({
+          method: "GET",
+          template: "/contacts",
+          path: `/contacts?listid=${listId}&status=${status}&limit=100&orders%5Bid%5D=ASC&id_greater=${after}`,
+          ok: (json) => S.contactsResponse.parse(json).contacts,
+        });
+        for (const c of contacts) yield c.email;
+        const last = contacts.reduce((max, c) => Math.max(max, c.id), after);
+        if (contacts.length < 100 || last <= after) return;
+        after = last;
+      }
+    },
+
     contactLists(contactId) {
       return request<AcContactList[]>({
         method: "GET",

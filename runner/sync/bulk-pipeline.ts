@@ -44,7 +44,9 @@ export class BulkPipeline<T> {
 
   constructor(private readonly client: AcClient, private readonly opts: BulkPipelineOptions<T>) {
     this.expectedMs = opts.initialPollDelayMs ?? 2000;
+    this.minPollMs = Math.min(100, this.expectedMs / 10);
   }
+  private readonly minPollMs: number;
 
   /** Queue a batch; resolves once there is room for it (the reader pauses meanwhile). */
   async submit(items: BatchItem<T>[]): Promise<void> {
@@ -131,13 +133,13 @@ export class BulkPipeline<T> {
 
   private async poll(batchId: string, sentAt: number): Promise<ImportInfo | undefined> {
     const deadline = sentAt + (this.opts.confirmTimeoutMs ?? 20 * 60_000);
-    let delay = Math.max(50, this.expectedMs - (Date.now() - sentAt));
+    let delay = Math.max(this.minPollMs / 2, this.expectedMs - (Date.now() - sentAt));
     for (;;) {
       await sleep(delay, this.opts.signal);
       const info = await this.client.importInfo(batchId);
       if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return info;
       if (Date.now() + delay > deadline) return undefined;
-      delay = Math.min(30_000, Math.max(100, delay * 1.5, this.expectedMs / 4));
+      delay = Math.min(30_000, Math.max(this.minPollMs, delay * 1.5, this.expectedMs / 4));
     }
   }
 }

@@ -92,6 +92,7 @@ export async function executeSync(mode: "run" | "plan", argv: string[], io: Io):
     openSegment,
     events,
     signal: io.signal,
+    timeScale,
   };
 
   let lock: StateLock | undefined;

@@ -26,6 +26,8 @@ export interface SyncDeps {
   signal?: AbortSignal;
   /** Deltas up to this size go through contact/sync + contactLists instead of bulk import (FACTS.md §5.1). */
   smallDeltaMax?: number;
+  /** A time-scaled sandbox (AC_TIME_SCALE): import polling waits are this many times shorter. */
+  timeScale?: number;
 }
 
 export interface FailedRow {
@@ -156,6 +158,7 @@ export async function applySync(deps: SyncDeps, prepared: Prepared, lock: StateL
   };
   const pipeline = new BulkPipeline<SendMeta>(client, {
     signal: deps.signal,
+    initialPollDelayMs: 2000 / (deps.timeScale ?? 1),
     onEvent: (e) => events.event(String(e.event), e),
     onFailed: fail,
     onConfirmed: async (items) => {
@@ -268,6 +271,7 @@ async function sendSmall(
       }));
       const pipeline = new BulkPipeline<SendMeta>(client, {
         signal: deps.signal,
+        initialPollDelayMs: 2000 / (deps.timeScale ?? 1),
         onFailed: (items, reason, batchId) => {
           for (const i of items) applied.failed.push({ row: i.meta.row, email: i.contact.email, reason, ...(batchId ? { batchId } : {}) });
         },

@@ -1,7 +1,7 @@
 // `npm run demo`: the whole flow with no ActiveCampaign account and no network. Starts the sandbox on loopback,
 // writes a messy sample segment, runs `ac-export plan`, `ac-export run`, edits the segment (1% changed, some new,
 // some gone) and runs again to show the incremental run, then prints the report.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,17 +32,18 @@ try {
   };
   writeFileSync(join(dir, "export.json"), JSON.stringify(config, null, 2));
   const env = { ...process.env, AC_API_KEY: sandbox.apiKey, AC_API_URL: sandbox.url, AC_TIME_SCALE: String(TIME_SCALE) };
-  const ac = (...args: string[]) => {
-    process.stdout.write(`$ ac-export ${args.join(" ")}\n`);
-    const r = spawnSync(process.execPath, ["--regexp-interpret-all", cli, ...args], { cwd: dir, env, stdio: "inherit" });
-    return r.status;
-  };
+  // Asynchronous on purpose: the sandbox lives in this process and must keep answering while the runner works.
+  const ac = (...args: string[]) =>
+    new Promise<number | null>((done) => {
+      process.stdout.write(`$ ac-export ${args.join(" ")}\n`);
+      spawn(process.execPath, ["--regexp-interpret-all", cli, ...args], { cwd: dir, env, stdio: "inherit" }).on("close", done);
+    });
 
   say(`Sandbox at ${sandbox.url}; segment of ${ROWS} rows in ${dir}/vip.csv`);
   say("1. Plan: what would happen, writing nothing");
-  ac("plan", "--config", "export.json");
+  await ac("plan", "--config", "export.json");
   say("2. Run: the first sync");
-  ac("run", "--config", "export.json", "--quiet");
+  await ac("run", "--config", "export.json", "--quiet");
   const members = sandbox.inspect.members(list.id, 1);
   process.stdout.write(`Sandbox list ${list.id} now has ${members.length} subscribed members, e.g. ${JSON.stringify(members[1])}\n`);
 
@@ -50,10 +51,10 @@ try {
   const edited = rows.slice(15).map((row, i) => (i % 100 === 0 ? { ...row, Tier: "platinum" } : row));
   edited.push(...sampleRows(20, 99).map((row, i) => ({ ...row, PrimaryEmail: `newcomer${i}@example.com` })));
   writeFileSync(join(dir, "vip.csv"), toCsv(edited));
-  ac("plan", "--config", "export.json");
+  await ac("plan", "--config", "export.json");
   say("4. Run again: only the changes are sent");
   const before = sandbox.inspect.requests().bulkContactsReceived;
-  ac("run", "--config", "export.json", "--quiet");
+  await ac("run", "--config", "export.json", "--quiet");
   process.stdout.write(`Contacts sent in this run: ${sandbox.inspect.requests().bulkContactsReceived - before}\n`);
 
   say("5. The run report (state/vip-newsletter/report.md)");
