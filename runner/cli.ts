@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `ac-export`: the runner's command line. Commands load lazily so `validate` does not pay for the sync engine.
 import "./v8-regexp-workaround.js";
+import { setMaxListeners } from "node:events";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command, Io } from "./cli/command.js";
@@ -77,6 +78,8 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
+  // Every in-flight request and wait listens to this signal; a busy run legitimately has dozens at once.
+  setMaxListeners(10_000, controller.signal);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
       if (controller.signal.aborted) process.exit(130);

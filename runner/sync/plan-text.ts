@@ -20,7 +20,7 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
     `Plan for ${r.export} → list ${r.destination.listId}${r.destination.listName ? ` "${r.destination.listName}"` : ""} on ${r.destination.hostname}`,
     `Segment: ${r.segment.source}: ${n(r.segment.rowsRead)} rows, ${n(r.segment.members)} distinct valid members`,
     "",
-    ...rows.map(([label, count, note]) => `  ${label.padEnd(18)} ${n(count).padStart(9)}${note}`),
+    ...rows.map(([label, count, note]) => `  ${label.padEnd(20)} ${n(count).padStart(9)}${note}`),
   ];
   for (const g of r.rejectsByReason.slice(0, 10)) {
     lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (rows ${g.rows.slice(0, 5).join(", ")}${g.count > 5 ? ", …" : ""})`);
