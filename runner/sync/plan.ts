@@ -27,6 +27,11 @@ export interface SyncPlan {
   consentKept: RejectedRow[];
   /** Members the state has that are no longer in the segment (handled by onLeave). */
   leavers: string[];
+  /**
+   * Leavers already unsubscribed from the list in ActiveCampaign (by themselves): nothing is sent, and the state
+   * forgets them, so the sync never takes credit for that unsubscribe (and never re-subscribes them on a return).
+   */
+  alreadyUnsubscribed: string[];
   rejected: RejectedRow[];
   /** The removal cap for this run, as a number of contacts. */
   removalCap: number;
@@ -48,7 +53,7 @@ export async function planSync(
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new Map(), resubscribe: [], consentKept: [], leavers: [], rejected: [], removalCap: 0,
+    send: new Map(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -95,6 +100,10 @@ export async function planSync(
   for (const [email, { flags }] of state.entries()) {
     // Members the sync already unsubscribed stay recorded (so they can be re-subscribed), not left again.
     if (!firstRow.has(email) && (flags & UNSUBSCRIBED_BY_SYNC) === 0) {
+      if (unsubscribedInAc.has(email)) {
+        plan.alreadyUnsubscribed.push(email);
+        continue;
+      }
       plan.leavers.push(email);
       sample("leavers", email);
     }

@@ -242,7 +242,8 @@ export async function applySync(deps: SyncDeps, prepared: Prepared, lock: StateL
     });
   }
 
-  // 3. Leavers, per the leave policy.
+  // 3. Leavers, per the leave policy. Those who unsubscribed themselves are only forgotten (see plan.ts).
+  if (plan.alreadyUnsubscribed.length) await commit([], plan.alreadyUnsubscribed);
   if (plan.leavers.length) await applyLeavers(deps, prepared, applied, pipeline, commit);
 
   await journalTail;

@@ -89,3 +89,15 @@ describe("planSync", () => {
     expect(fp({ Email: "a@x.io", First: "Ann" }, config({ listId: 13 }))).not.toBe(base);
   });
 });
+
+describe("planSync consent for leavers", () => {
+  it("forgets a leaver who had already unsubscribed themselves instead of unsubscribing (and later re-subscribing) them", async () => {
+    const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
+    state.set("self@x.io", 5);
+    state.set("plain@x.io", 6);
+    const c = config({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
+    const plan = await planSync(c, segment([]), state, new Set(["self@x.io"]));
+    expect(plan.leavers).toEqual(["plain@x.io"]);
+    expect(plan.alreadyUnsubscribed).toEqual(["self@x.io"]);
+  });
+});

@@ -231,3 +231,19 @@ describe("ac-export run", () => {
     }
   });
 });
+
+describe("consent across leaving and returning", () => {
+  it("a member who unsubscribed themselves, then left and came back, stays unsubscribed", async () => {
+    const f = fixture({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
+    f.writeSegment(csvOf(f.people(12)));
+    expect((await f.run()).code).toBe(0);
+    sandbox.inspect.unsubscribeByContact(`person3@${f.domain}`, f.listId);
+    f.writeSegment(csvOf(f.people(12).filter((p) => p.email !== `person3@${f.domain}`)));
+    expect((await f.run()).code).toBe(0);
+    f.writeSegment(csvOf(f.people(12)));
+    const back = await f.run("run", ["--json"]);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout).counts).toMatchObject({ resubscribed: 0, keptUnsubscribed: 1 });
+    expect(sandbox.inspect.contact(`person3@${f.domain}`)?.lists[f.listId]).toMatchObject({ status: 2, unsubscribedBy: "contact" });
+  });
+});
