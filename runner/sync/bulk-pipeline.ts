@@ -1,6 +1,7 @@
 // Sends batches through POST /import/bulk_import and confirms each with GET /import/info, many at once, so that
 // reading, sending and polling overlap and the run goes at ActiveCampaign's bulk limit (the rate budget in the
 // client decides the pace). A batch is committed only once ActiveCampaign confirmed it (DESIGN.md decision 3).
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AcClient, ImportInfo } from "../ac/types.js";
 import type { BatchItem } from "./batcher.js";
 
@@ -16,20 +17,6 @@ export interface BulkPipelineOptions<T> {
   onEvent?(event: Record<string, unknown>): void;
   signal?: AbortSignal;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 export class BulkPipeline<T> {
   private inFlight = 0;
@@ -135,7 +122,7 @@ export class BulkPipeline<T> {
     const deadline = sentAt + (this.opts.confirmTimeoutMs ?? 20 * 60_000);
     let delay = Math.max(this.minPollMs / 2, this.expectedMs - (Date.now() - sentAt));
     for (;;) {
-      await sleep(delay, this.opts.signal);
+      await sleep(delay, undefined, { signal: this.opts.signal });
       const info = await this.client.importInfo(batchId);
       if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return info;
       if (Date.now() + delay > deadline) return undefined;
