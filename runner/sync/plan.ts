@@ -3,6 +3,7 @@
 import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
 import { toMember } from "./member.js";
+import { RowFingerprints } from "./row-set.js";
 import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
 export interface RejectedRow {
@@ -20,7 +21,7 @@ export interface SyncPlan {
   updates: number;
   unchanged: number;
   /** Row number → fingerprint of every member to send (new or changed); pass 2 sends exactly these rows. */
-  send: Map<number, number>;
+  send: RowFingerprints;
   /** Members the sync unsubscribed earlier who are back in the segment: re-subscribed (contactLists, sourceid 4). */
   resubscribe: string[];
   /** Members who unsubscribed from the list themselves: never re-subscribed, nothing sent. */
@@ -53,7 +54,7 @@ export async function planSync(
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new Map(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {

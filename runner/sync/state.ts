@@ -41,10 +41,20 @@ export class SyncState {
     return n;
   }
 
+  /** Gzip members of ~50,000 lines each (one gzip file of several members), so 1M members never sit in one string. */
   encodeSnapshot(): Buffer {
-    const lines: string[] = [scopeLine(this.scope)];
-    for (const [email, v] of this.members) lines.push(`${email}\t${v}`);
-    return gzipSync(lines.join("\n") + "\n", { level: 6 });
+    const parts: Buffer[] = [];
+    let chunk = `${scopeLine(this.scope)}\n`;
+    let lines = 0;
+    for (const [email, v] of this.members) {
+      chunk += `${email}\t${v}\n`;
+      if (++lines % 50_000 === 0) {
+        parts.push(gzipSync(chunk, { level: 6 }));
+        chunk = "";
+      }
+    }
+    if (chunk) parts.push(gzipSync(chunk, { level: 6 }));
+    return Buffer.concat(parts);
   }
 
   /** A journal entry recording confirmed upserts and removals; replaying it twice changes nothing. */

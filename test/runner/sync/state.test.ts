@@ -34,3 +34,14 @@ describe("SyncState", () => {
     expect(s.activeCount()).toBe(1);
   });
 });
+
+describe("SyncState snapshots of many members", () => {
+  it("round-trips 120,000 members written as several gzip members", () => {
+    const s = new SyncState(scope);
+    for (let i = 0; i < 120_000; i++) s.set(`m${i}@x.io`, i * 7, i % 2);
+    const { state } = SyncState.load(scope, s.encodeSnapshot(), []);
+    expect(state.size).toBe(120_000);
+    expect(state.get("m119999@x.io")).toEqual({ fingerprint: 119_999 * 7, flags: 1 });
+    expect(state.get("m50000@x.io")).toEqual({ fingerprint: 350_000, flags: 0 });
+  });
+});
