@@ -2,7 +2,7 @@
 // and decide everything before anything is written (limits, removal cap, consent).
 import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
-import { toMember } from "./member.js";
+import { fingerprintRow } from "./member.js";
 import { RowFingerprints } from "./row-set.js";
 import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
@@ -63,12 +63,12 @@ export async function planSync(
   for await (const batch of segment.batches()) {
     for (const row of batch) {
       plan.rowsRead++;
-      const result = toMember(row, config);
+      const result = fingerprintRow(row, config);
       if (!result.ok) {
         plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
         continue;
       }
-      const { email, fingerprint } = result.member;
+      const { email, fingerprint } = result;
       const first = firstRow.get(email);
       if (first !== undefined) {
         plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of row ${first} (same email, ignoring case)` });
