@@ -7,7 +7,16 @@ import { pathToFileURL } from "node:url";
 import type { MemberView, RequestStats } from "../../runner/sandbox/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const CLI = resolve(ROOT, "dist/ac-export.mjs");
+/** The bundle the runner and sandbox processes run: dist/ac-export.mjs, or a pinned copy (see useBundle). */
+export let CLI = resolve(ROOT, "dist/ac-export.mjs");
+
+/**
+ * Run every runner and sandbox process from this file instead of dist/ac-export.mjs: the bench pins a copy, so that
+ * a rebuild of dist/ by someone else in the same checkout cannot change the runner between two measured runs.
+ */
+export function useBundle(path: string): void {
+  CLI = path;
+}
 export const USAGE_PRELOAD = pathToFileURL(resolve(import.meta.dirname, "usage-preload.mjs")).href;
 
 export interface Usage {
@@ -139,6 +148,7 @@ export class SandboxHttp {
 
 export interface SandboxProcess extends SandboxHttp {
   pid: number;
+  timeScale: number;
   close(): Promise<void>;
 }
 
@@ -166,6 +176,7 @@ export async function startSandboxProcess(opts: { timeScale: number; apiKey: str
   });
   const http = new SandboxHttp(url, opts.apiKey) as SandboxProcess;
   http.pid = child.pid!;
+  http.timeScale = opts.timeScale;
   http.close = () =>
     new Promise<void>((resolveClose) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolveClose();
@@ -174,14 +185,4 @@ export async function startSandboxProcess(opts: { timeScale: number; apiKey: str
       setTimeout(() => child.kill("SIGKILL"), 5000).unref();
     });
   return http;
-}
-
-/** Peak resident memory of a process so far (VmHWM from /proc), bytes; undefined when not readable. */
-export function peakRss(pid: number): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }

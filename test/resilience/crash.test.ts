@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from "../../runner/sandbox/index.js";
 import { FileStateStore } from "../../runner/state/index.js";
 import { SyncState } from "../../runner/sync/state.js";
 import { parseEvents } from "../bench/lib.js";
-import { csvOf, ExportFixture, expectList, person, readReport, rng, runIn, size, subscribedAs, type ExpectedMember } from "./helpers.js";
+import { csvOf, ExportFixture, expectList, person, readReport, rng, runIn, size, subscribedAs, TIERS, type ExpectedMember } from "./helpers.js";
 
 const MEMBERS = size(5_000, 50_000);
 const KILLS = size(5, 20);
@@ -33,15 +33,18 @@ describe("a sync killed with SIGKILL at random points and resumed", () => {
     async () => {
       const f = new ExportFixture(sandbox);
       try {
-        const people = Array.from({ length: MEMBERS }, (_, i) => person(f, i));
+        let people = Array.from({ length: MEMBERS }, (_, i) => person(f, i));
         f.writeSegment(csvOf(people));
         const r = rng(SEED);
         const kills: Array<{ mode: string; at: string; inFlightBatches: number; inFlightContacts: number; committed: number }> = [];
         const start = sandbox.inspect.requests();
+        // When a run gets to the end before its kill point, the segment changes for every member (a new version) and
+        // the kills go on in the run that sends the change, so there are always KILLS kills.
+        let versions = 1;
+        let confirmedThisVersion = 0;
 
         for (let attempt = 0; kills.length < KILLS && attempt < KILLS * 3; attempt++) {
-          const done = await committed(f);
-          const remaining = Math.ceil((MEMBERS - done) / 250);
+          const remaining = Math.ceil((MEMBERS - confirmedThisVersion) / 250);
           const killsLeft = KILLS - kills.length;
           const timeMode = r.next() < 0.2;
           const afterConfirmed = r.int(0, Math.max(0, Math.min(remaining - 2, Math.ceil((2 * remaining) / (killsLeft + 1)))));
@@ -66,18 +69,24 @@ describe("a sync killed with SIGKILL at random points and resumed", () => {
             },
           });
           clearTimeout(killTimer);
+          const confirmed = parseEvents(res.stderr).filter((e) => e.event === "batch-confirmed");
           if (res.signal !== "SIGKILL") {
-            // The run got to the end before the kill point: it must have finished cleanly.
+            // The run got to the end before the kill point: it must have finished cleanly, with the whole list.
             expect(res.code, res.stderr.slice(-2000)).toBe(0);
-            break;
+            expectList(sandbox, f.listId, new Map(people.map((p) => [p.email, subscribedAs(p)])), `the list after version ${versions}`);
+            versions++;
+            confirmedThisVersion = 0;
+            people = people.map((p, i) => ({ ...p, first: `${p.first} v${versions}`, tier: TIERS[(i + versions) % TIERS.length] }));
+            f.writeSegment(csvOf(people));
+            continue;
           }
           const accepted = sandbox.inspect.batches().slice(batchesBefore);
-          const confirmed = parseEvents(res.stderr).filter((e) => e.event === "batch-confirmed");
           const acceptedContacts = accepted.reduce((s, b) => s + b.contacts, 0);
           const confirmedContacts = confirmed.reduce((s, e) => s + Number(e.contacts) + Number(e.failed ?? 0), 0);
+          confirmedThisVersion += confirmedContacts;
           kills.push({
             mode: timeMode ? `time ${timeDelay} ms` : `after ${afterConfirmed} confirmed + ${extraDelay} ms`,
-            at: `${confirmed.length} batches confirmed of ${accepted.length} accepted`,
+            at: `version ${versions}: ${confirmed.length} batches confirmed of ${accepted.length} accepted`,
             inFlightBatches: accepted.length - confirmed.length,
             inFlightContacts: acceptedContacts - confirmedContacts,
             committed: await committed(f),
@@ -92,13 +101,18 @@ describe("a sync killed with SIGKILL at random points and resumed", () => {
         expectList(sandbox, f.listId, expected, "the list after the kills and the resume");
         expect(await committed(f)).toBe(MEMBERS);
 
-        // Re-sent contacts: everything the sandbox received more than once, bounded by what was in flight at each kill.
+        // Re-sent contacts: everything the sandbox received beyond one send per member and version, bounded by what
+        // was in flight at the kills.
         const end = sandbox.inspect.requests();
-        const resent = end.bulkContactsReceived - start.bulkContactsReceived - (end.bulkContactsDistinct - start.bulkContactsDistinct);
+        const resent = end.bulkContactsReceived - start.bulkContactsReceived - MEMBERS * versions;
         const inFlight = kills.reduce((s, k) => s + k.inFlightContacts, 0);
         expect(end.bulkContactsDistinct - start.bulkContactsDistinct).toBe(MEMBERS);
         expect(resent, JSON.stringify(kills, null, 1)).toBeLessThanOrEqual(inFlight);
         for (const k of kills) expect(k.inFlightContacts).toBeLessThanOrEqual(250 * k.inFlightBatches);
+        console.info(
+          `crash: ${KILLS} kills over ${versions} segment version(s) of ${MEMBERS} members; ${resent} contacts re-sent, ` +
+            `${inFlight} in flight at the kills (${kills.reduce((s, k) => s + k.inFlightBatches, 0)} batches); kill points: ${kills.map((k) => `${k.mode} (${k.at})`).join("; ")}`,
+        );
 
         // A further run finds nothing to do and sends nothing.
         const again = await runIn(f, "run", ["--json"]);
