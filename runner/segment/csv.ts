@@ -214,6 +214,13 @@ export class CsvReader {
       const rowNumber = this.row++;
       const count = this.fieldCount;
       if (count === 1 && this.blank) continue;
+      if (count < ncols && this.eof && this.pos >= this.buf.length && this.buf.length > 0) {
+        // A short last record with no line break after it: the file was cut off (an interrupted export or upload).
+        const last = this.buf[this.buf.length - 1];
+        if (last !== LF && last !== CR) {
+          this.fail(`row ${rowNumber}: the file ends in the middle of this row (${count} of ${ncols} fields and no final line break); it looks truncated: export the segment again`);
+        }
+      }
       for (let c = count; c < ncols; c++) fields[c] = undefined;
       const values = this.build!(fields);
       let problem: string | undefined;

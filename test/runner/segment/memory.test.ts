@@ -42,8 +42,9 @@ it("reads a 200 MB CSV with a flat retained heap", { timeout: 120_000 }, async (
   expect(samples.length).toBeGreaterThan(5);
   // One chunk, one batch and the parser's buffer: a few MB, whatever the file size.
   expect(peak).toBeLessThan(32 * 1024 * 1024);
-  // Flat, not growing: the last samples are no larger than the first ones plus noise.
+  // Flat, not growing: the last samples are no larger than the first ones plus noise (GC timing on a loaded 2-core
+  // machine moved a sample by 8.0 MB once; a real leak over 200 MB of input grows far beyond 12 MB).
   const firstHalf = Math.max(...samples.slice(0, samples.length >> 1));
   const secondHalf = Math.max(...samples.slice(samples.length >> 1));
-  expect(secondHalf).toBeLessThan(firstHalf + 8 * 1024 * 1024);
+  expect(secondHalf).toBeLessThan(firstHalf + 12 * 1024 * 1024);
 });
