@@ -67,15 +67,19 @@ export class BulkPipeline<T> {
 
   private async process(items: BatchItem<T>[], attempt: number): Promise<void> {
     if (this.fatal !== undefined) return; // stop sending after a fatal error; what is confirmed stays committed
-    const sentAt = Date.now();
     const result = await this.client.bulkImport(items.map((i) => i.contact));
+    // Timed from the answer, not from the call: the call includes the wait for a bulk slot.
+    const sentAt = Date.now();
     this.batchesSent++;
     if ("rejected" in result) return this.handleRejection(items, result.rejected, attempt);
     const { batchId } = result;
     this.opts.onEvent?.({ event: "batch-sent", batchId, contacts: items.length });
-    const info = await this.poll(batchId, sentAt);
+    const { info, polls } = await this.poll(batchId, sentAt);
     if (info?.status === "completed") {
-      this.expectedMs = 0.7 * this.expectedMs + 0.3 * (Date.now() - sentAt);
+      // A batch is only seen complete at a poll, so the observed time never undershoots: when the first poll already
+      // finds it done, probe earlier next time, otherwise the estimate (and the batches in flight) only grows.
+      this.expectedMs =
+        polls === 1 ? Math.max(this.minPollMs, this.expectedMs * 0.85) : 0.7 * this.expectedMs + 0.3 * (Date.now() - sentAt);
       const failed = new Set(info.failure.map((e) => e.trim().toLowerCase()));
       const bad = items.filter((i) => failed.has(i.contact.email));
       const good = bad.length ? items.filter((i) => !failed.has(i.contact.email)) : items;
@@ -118,14 +122,14 @@ export class BulkPipeline<T> {
     this.opts.onFailed(items, `rejected by ActiveCampaign: ${rejected.message}`);
   }
 
-  private async poll(batchId: string, sentAt: number): Promise<ImportInfo | undefined> {
+  private async poll(batchId: string, sentAt: number): Promise<{ info: ImportInfo | undefined; polls: number }> {
     const deadline = sentAt + (this.opts.confirmTimeoutMs ?? 20 * 60_000);
     let delay = Math.max(this.minPollMs / 2, this.expectedMs - (Date.now() - sentAt));
-    for (;;) {
+    for (let polls = 1; ; polls++) {
       await sleep(delay, undefined, { signal: this.opts.signal });
       const info = await this.client.importInfo(batchId);
-      if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return info;
-      if (Date.now() + delay > deadline) return undefined;
+      if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return { info, polls };
+      if (Date.now() + delay > deadline) return { info: undefined, polls };
       delay = Math.min(30_000, Math.max(this.minPollMs, delay * 1.5, this.expectedMs / 4));
     }
   }
