@@ -1,5 +1,6 @@
 // THE contract between the constructs (which build and validate an ExportConfig at synth time) and the runner
 // (which parses the same schema at start). One source of truth, one set of error messages.
+import { AcExportError } from "./errors.js";
 import { z } from "zod";
 import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
@@ -287,10 +288,9 @@ export interface ConfigProblem {
   message: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends AcExportError {
   constructor(readonly problems: ConfigProblem[]) {
-    super(formatProblems(problems));
-    this.name = "ConfigError";
+    super("CONFIG_INVALID", formatProblems(problems));
   }
 }
 

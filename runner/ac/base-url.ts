@@ -1,11 +1,11 @@
 // Where the ActiveCampaign API lives for one connection: https://<hostname>/api/3, or AC_API_URL for sandboxes.
+import { AcExportError } from "../errors.js";
 import { redactUserInfo } from "../config/hostname.js";
 
 /** Thrown for an AC_API_URL that cannot be used. The message names AC_API_URL and the (credential-masked) value. */
-export class BaseUrlError extends Error {
+export class BaseUrlError extends AcExportError {
   constructor(message: string) {
-    super(message);
-    this.name = "BaseUrlError";
+    super("BASE_URL_INVALID", message);
   }
 }
 

@@ -1,5 +1,6 @@
 // The ActiveCampaign API as the sync engine uses it. Implemented over undici by runner/ac/client.ts; every call draws
 // from one rate budget and retries per DESIGN.md decision 2. Field names follow the API (FACTS.md).
+import { AcExportError } from "../errors.js";
 
 export interface AcList { id: number; name: string }
 export interface AcField { id: number; title: string; perstag: string; type: string }
@@ -124,22 +125,20 @@ export type AcClientEvent =
   | { type: "key-rejected"; endpoint: string; status: number };
 
 /** A 403 on the first call: the key is wrong or revoked. Message: "API key rejected for <hostname>". */
-export class ApiKeyRejectedError extends Error {
+export class ApiKeyRejectedError extends AcExportError {
   constructor(readonly hostname: string) {
-    super(`API key rejected for ${hostname} (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer`);
-    this.name = "ApiKeyRejectedError";
+    super("API_KEY_REJECTED", `API key rejected for ${hostname} (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer`);
   }
 }
 
 /** A request that failed for good (non-retryable status, or retries exhausted). Never carries the API key. */
-export class AcRequestError extends Error {
+export class AcRequestError extends AcExportError {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly endpoint: string,
     readonly body?: unknown,
   ) {
-    super(message);
-    this.name = "AcRequestError";
+    super("AC_REQUEST_FAILED", message);
   }
 }

@@ -1,7 +1,13 @@
 // Argument parsing shared by the commands: node's parseArgs with errors that say what to do.
+import { AcExportError } from "../errors.js";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-export class UsageError extends Error {}
+/** Bad arguments or environment: exit 2. */
+export class UsageError extends AcExportError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

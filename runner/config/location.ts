@@ -1,5 +1,6 @@
 // Parses the location strings of the config (segment.source, state) into a typed location.
 // Shared by the schema (to validate), the runner (to open) and the constructs (to scope role assignments).
+import { AcExportError } from "../errors.js";
 import { isAbsolute, resolve } from "node:path";
 
 export type Location =
@@ -23,7 +24,11 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export const LOCATION_FORMS =
   '"file:<path>", "https://<account>.blob.core.windows.net/<container>/<path or prefix/>" or "azure-blob://<account>/<container>/<path>"';
 
-export class LocationError extends Error {}
+export class LocationError extends AcExportError {
+  constructor(message: string) {
+    super("LOCATION_INVALID", message);
+  }
+}
 
 function blob(account: string, container: string, path: string, endpoint: string): Location {
   if (!ACCOUNT.test(account)) {

@@ -1,4 +1,5 @@
 // The segment-reader contract: the sync engine reads every format and location through this.
+import { AcExportError } from "../errors.js";
 import type { Location, SegmentFormat } from "../config.js";
 
 /** One input record. Values are strings (Parquet numbers/dates are stringified); a missing or null cell is undefined. */
@@ -49,10 +50,9 @@ export interface OpenedSegment {
 }
 
 /** Bad input found while opening or reading the segment: exit code 2, nothing written. */
-export class SegmentError extends Error {
+export class SegmentError extends AcExportError {
   constructor(message: string, readonly rowNumber?: number) {
-    super(message);
-    this.name = "SegmentError";
+    super("SEGMENT_UNREADABLE", message);
   }
 }
 

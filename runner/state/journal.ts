@@ -2,6 +2,7 @@
 //   magic "\xAC\x4A" (2 bytes) | payload length (u32 BE) | CRC-32 of the payload (u32 BE) | payload
 // A frame cut short at the end of the journal (a process killed mid-append) or a zero-filled tail (some file systems
 // after a power cut) is a torn append and is ignored; anything else that does not check out is corruption.
+import { AcExportError } from "../errors.js";
 
 const MAGIC0 = 0xac;
 const MAGIC1 = 0x4a;
@@ -47,8 +48,10 @@ export interface DecodedJournal {
   torn: boolean;
 }
 
-export class JournalCorruptError extends Error {
-  override name = "JournalCorruptError";
+export class JournalCorruptError extends AcExportError {
+  constructor(message: string) {
+    super("STATE_CORRUPT", message);
+  }
 }
 
 function allZero(buf: Buffer, from: number): boolean {

@@ -1,5 +1,6 @@
 // The state-store contract: where an export keeps its sync state, its lock and its run reports.
 // Implementations: local directory (file:) and Azure Blob (lease as lock, ETag-conditional writes).
+import { AcExportError } from "../errors.js";
 
 /** Held while a run works on an export; a second run of the same export fails to take it (exit 4). */
 export interface StateLock {
@@ -30,9 +31,8 @@ export interface StateStore {
   writeArtifact(name: string, data: string | Buffer): Promise<string>;
 }
 
-export class LockedError extends Error {
+export class LockedError extends AcExportError {
   constructor(readonly holder: string) {
-    super(`another run of this export holds the lock (${holder})`);
-    this.name = "LockedError";
+    super("LOCKED", `another run of this export holds the lock (${holder})`);
   }
 }

@@ -1,5 +1,6 @@
 // One sync of one export: check everything that can be checked before a write (list, custom fields, columns,
 // limits, removal cap, consent), then send only what changed, confirm it, and commit it to the state as it goes.
+import { AcExportError } from "../errors.js";
 import type { ExportConfig, Location } from "../config.js";
 import type { AcClient, BulkContact } from "../ac/types.js";
 import type { OpenedSegment, OpenSegmentOptions } from "../segment/types.js";
@@ -12,8 +13,10 @@ import { planSync, type RejectedRow, type SyncPlan } from "./plan.js";
 import { SyncState, UNSUBSCRIBED_BY_SYNC } from "./state.js";
 
 /** Problems found before any write: exit code 2. */
-export class PreflightError extends Error {
-  override name = "PreflightError";
+export class PreflightError extends AcExportError {
+  constructor(message: string, code: "LIST_NOT_FOUND" | "FIELD_NOT_FOUND" | "COLUMN_NOT_FOUND" | "PREFLIGHT_FAILED" = "PREFLIGHT_FAILED") {
+    super(code, message);
+  }
 }
 
 export interface SyncDeps {
@@ -80,7 +83,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
 
   await client.checkKey();
   const list = await client.getList(config.listId);
-  if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`);
+  if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
   const fieldIds = new Map<string, number>();
   const wanted = Object.keys(config.mappings.fields ?? {});
   if (wanted.length) {
@@ -91,6 +94,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       const known = fields.map((f) => f.perstag).slice(0, 20).join(", ") || "none";
       throw new PreflightError(
         `mappings.fields: no custom field with personalization tag ${missing.map((t) => `"${t}"`).join(", ")} on ${config.connection.hostname}; existing tags: ${known}`,
+        "FIELD_NOT_FOUND",
       );
     }
     for (const t of wanted) fieldIds.set(t, byTag.get(t)!);
@@ -106,12 +110,13 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
     if (missingCols.length && segment.columns.length > 0) {
       throw new PreflightError(
         `segment ${segment.resolved} has no column ${missingCols.map((c) => `"${c}"`).join(", ")} (mapped in mappings); its columns: ${segment.columns.slice(0, 30).join(", ")}`,
+        "COLUMN_NOT_FOUND",
       );
     }
     const startedAt = Date.now();
     const plan = await planSync(config, segment, state, unsubscribed, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }));
     if (plan.rowsRead > 0 && missingCols.length) {
-      throw new PreflightError(`segment ${segment.resolved} has no column ${missingCols.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`);
+      throw new PreflightError(`segment ${segment.resolved} has no column ${missingCols.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`, "COLUMN_NOT_FOUND");
     }
     return { plan, state, ignoredState: ignored, listName: list.name, fieldIds, segmentResolved: segment.resolved };
   } finally {
