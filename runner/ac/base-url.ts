@@ -1,6 +1,9 @@
 // Where the ActiveCampaign API lives for one connection: https://<hostname>/api/3, or AC_API_URL for sandboxes.
 import { AcExportError } from "../errors.js";
 import { redactUserInfo } from "../config/hostname.js";
+import { isLoopbackHost } from "../config/loopback.js";
+
+export { isLoopbackHost };
 
 /** Thrown for an AC_API_URL that cannot be used. The message names AC_API_URL and the (credential-masked) value. */
 export class BaseUrlError extends AcExportError {
@@ -11,13 +14,6 @@ export class BaseUrlError extends AcExportError {
 
 const API_PATH = "/api/3";
 
-/** True for 127.0.0.0/8, localhost and [::1]: the only hosts plain http may reach. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host === "localhost" || host === "[::1]" || host === "::1") return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
-}
 
 /**
  * The API base URL (no trailing slash, ending in /api/3). `AC_API_URL` overrides `https://<hostname>/api/3`; it may be

@@ -10,10 +10,8 @@ export interface AcContact { id: number; email: string; firstName?: string; last
 export interface AcContactList { id: number; contact: number; list: number; status: number; sourceid?: number }
 export interface AcContactTag { id: number; contact: number; tag: number }
 
-/** Bulk import limits (FACTS.md §0): at most 250 contacts, and a JSON body under 400,000 bytes. (Added by the client.) */
-export const BULK_MAX_CONTACTS = 250;
-/** The body must be strictly smaller than this many bytes (UTF-8 of the JSON the client sends). */
-export const BULK_MAX_BYTES = 400_000;
+/** Bulk import limits (one place: runner/config/ac-limits.ts). */
+export { BULK_MAX_CONTACTS, BULK_MAX_BYTES } from "../config/ac-limits.js";
 
 /** One contact of a bulk import, in the bulk API's own field names (FACTS.md §5.2). */
 export interface BulkContact {

@@ -1,5 +1,6 @@
 // Parses the location strings of the config (segment.source, state) into a typed location.
 // Shared by the schema (to validate), the runner (to open) and the constructs (to scope role assignments).
+import { isLoopbackHost } from "./loopback.js";
 import { AcExportError } from "../errors.js";
 import { isAbsolute, resolve } from "node:path";
 
@@ -19,7 +20,6 @@ export type Location =
 const ACCOUNT = /^[a-z0-9]{3,24}$/;
 const CONTAINER = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 const CLOUD_SUFFIXES = ["blob.core.windows.net", "blob.core.usgovcloudapi.net", "blob.core.chinacloudapi.cn"];
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 export const LOCATION_FORMS =
   '"file:<path>", "https://<account>.blob.core.windows.net/<container>/<path or prefix/>" or "azure-blob://<account>/<container>/<path>"';
@@ -70,7 +70,7 @@ export function parseLocation(value: string, baseDir?: string): Location {
     const [container = "", ...rest] = segments;
     return blob(account, container, rest.join("/"), `https://${url.hostname}`);
   }
-  if ((url.protocol === "http:" || url.protocol === "https:") && LOOPBACK.has(url.hostname)) {
+  if ((url.protocol === "http:" || url.protocol === "https:") && isLoopbackHost(url.hostname)) {
     // A local storage emulator (Azurite) uses path-style URLs: http://127.0.0.1:10000/<account>/<container>/<path>.
     const [account = "", container = "", ...rest] = segments;
     return blob(account, container, rest.join("/"), `${url.protocol}//${url.host}/${account}`);

@@ -4,9 +4,9 @@ import { randomUUID } from "node:crypto";
 import type { FaultInjector } from "./faults.js";
 import { nowSeconds, type Store } from "./store.js";
 
-export const MAX_BULK_CONTACTS = 250;
 /** "The maximum payload size of a single bulk_import request is 400000 bytes": 400,000 bytes or more is refused. */
-export const MAX_BULK_BYTES = 400_000;
+export { BULK_MAX_CONTACTS as MAX_BULK_CONTACTS, BULK_MAX_BYTES as MAX_BULK_BYTES } from "../config/ac-limits.js";
+import { BULK_MAX_CONTACTS as MAX_BULK_CONTACTS } from "../config/ac-limits.js";
 
 export const VALIDATION_MESSAGE =
   "JSON payload did not pass validation. Please fix failure Reasons and retry. The import was not queued for processing.";

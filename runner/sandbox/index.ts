@@ -13,6 +13,7 @@
 //   rateLimitHeaders false           no RateLimit-Limit / RateLimit-Remaining headers (clients must not need them)
 //   lostResponsesApplied true        a request whose response is lost (reset, HTML 504) was still applied
 // Requests count toward the 5/s budget on every /api/3 endpoint, bulk imports included (FACTS: "assume they do").
+import { isLoopbackHost } from "../config/loopback.js";
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { dirname, resolve as resolvePath } from "node:path";
@@ -115,13 +116,7 @@ export class SandboxOptionError extends Error {
   }
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  if (h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
-}
+export { isLoopbackHost };
 
 function resolveOptions(o: SandboxOptions): ResolvedOptions & { port: number; host: string } {
   const num = (name: keyof SandboxOptions, value: number | undefined, fallback: number, min: number, integer: boolean): number => {

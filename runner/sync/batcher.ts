@@ -1,10 +1,11 @@
 // Packs bulk-import contacts into batches that ActiveCampaign accepts: at most 250 contacts and under 400,000 bytes
 // of JSON per request (FACTS.md §0), measured as the serialized bytes, not guessed.
 import type { BulkContact } from "../ac/types.js";
+import { BULK_MAX_BYTES, BULK_MAX_CONTACTS } from "../config/ac-limits.js";
 
-export const MAX_BATCH_CONTACTS = 250;
+export const MAX_BATCH_CONTACTS = BULK_MAX_CONTACTS;
 /** Below the 400,000-byte limit with room for the envelope and any top-level flags. */
-export const MAX_BATCH_BYTES = 399_000;
+export const MAX_BATCH_BYTES = BULK_MAX_BYTES - 1_000;
 const ENVELOPE_BYTES = '{"contacts":[]}'.length + 64;
 
 export interface BatchItem<T> {
