@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createConverter } from "../../../runner/values/convert.js";
 import { formatNumber, fromFloat32 } from "../../../runner/values/number.js";
+import { isPhoneCountry, toE164 } from "../../../runner/values/phone.js";
 import { compileDateFormat, isValidTimeZone, parseIsoDateTime } from "../../../runner/values/time.js";
 import type { AcFieldType, ConversionOptions, FieldOption, SourceValue } from "../../../runner/values/types.js";
 
@@ -158,5 +159,25 @@ describe("parsing helpers", () => {
   it("knows IANA zones", () => {
     expect(isValidTimeZone("Europe/Amsterdam")).toBe(true);
     expect(isValidTimeZone("Mars/Olympus")).toBe(false);
+  });
+});
+
+describe("phone numbers to E.164", () => {
+  it.each<[string, string, string]>([
+    ["(312) 555-5555", "US", "+13125555555"],
+    ["+31 20 794 7080", "US", "+31207947080"],
+    ["020 794 7080", "NL", "+31207947080"],
+  ])("%s with default country %s → %s", (text, country, expected) => {
+    expect(toE164(text, country)).toEqual({ ok: true, value: expected });
+  });
+
+  it("reports a number it cannot parse, never sends it garbled", () => {
+    expect(toE164("call me maybe", "US")).toEqual({ ok: false, reason: '"call me maybe" is not a valid phone number (default country US)' });
+    expect(toE164("555-01", "US")).toEqual({ ok: false, reason: '"555-01" is not a valid phone number (default country US)' });
+  });
+
+  it("knows country codes", () => {
+    expect(isPhoneCountry("NL")).toBe(true);
+    expect(isPhoneCountry("ZZ")).toBe(false);
   });
 });
