@@ -2,13 +2,15 @@
 // every row that was not sent and why. Built from counts and lists only; it never sees the API key.
 import type { AcClientStats } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
+import { outcomeStatus, type OutcomeError, type OutcomeStatus, type SyncOutcome } from "./outcome.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
-import type { Applied, FailedRow } from "./sync.js";
+import type { Applied, FailedRow, SyncMode } from "./types.js";
 
 export interface RunReport {
   export: string;
-  mode: "run" | "plan";
-  status: "succeeded" | "completed-with-problems" | "failed" | "blocked";
+  mode: SyncMode;
+  /** From the outcome: completed (with or without problem rows), blocked before any write, or failed. */
+  status: OutcomeStatus;
   exitCode: number;
   startedAt: string;
   finishedAt: string;
@@ -32,7 +34,8 @@ export interface RunReport {
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
-  error?: string;
+  /** Why the run was blocked or failed: a stable code (runner/errors.ts ERROR_CODES) and the message. */
+  error?: OutcomeError;
   artifacts?: Record<string, string>;
 }
 
@@ -64,37 +67,36 @@ export function groupFailures(rows: FailedRow[]): RunReport["failures"] {
 
 export function buildReport(input: {
   config: ExportConfig;
-  mode: "run" | "plan";
+  mode: SyncMode;
+  outcome: SyncOutcome;
+  /** The command's exit code for this outcome (the report shows it; it does not derive anything from it). */
   exitCode: number;
   startedAt: number;
-  plan?: SyncPlan;
-  applied?: Applied;
-  listName?: string;
-  segmentResolved?: string;
   stats?: AcClientStats;
-  error?: string;
 }): RunReport {
-  const { config, plan, applied } = input;
+  const { config, outcome } = input;
+  const prepared = outcome.prepared;
+  const plan = prepared?.plan;
+  const applied = outcome.kind === "blocked" ? undefined : outcome.applied;
+  const error = outcome.kind === "completed" ? undefined : outcome.error;
   const finished = Date.now();
   const durationSeconds = Math.round((finished - input.startedAt) / 100) / 10;
   const rejected = plan?.rejected ?? [];
   const failed = applied?.failed ?? [];
   const kept = [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])];
-  const status: RunReport["status"] =
-    input.exitCode === 0 ? "succeeded" : input.exitCode === 3 ? "completed-with-problems" : input.exitCode === 2 ? "blocked" : "failed";
   const total = input.stats ? Object.values(input.stats.requestsByEndpoint).reduce((a, b) => a + b, 0) : 0;
   return {
     export: config.name,
     mode: input.mode,
-    status,
+    status: outcomeStatus(outcome, input.mode),
     exitCode: input.exitCode,
     startedAt: new Date(input.startedAt).toISOString(),
     finishedAt: new Date(finished).toISOString(),
     durationSeconds,
-    destination: { hostname: config.connection.hostname, listId: config.listId, ...(input.listName ? { listName: input.listName } : {}) },
+    destination: { hostname: config.connection.hostname, listId: config.listId, ...(prepared?.listName ? { listName: prepared.listName } : {}) },
     segment: {
       ...(config.segment.name ? { name: config.segment.name } : {}),
-      source: input.segmentResolved ?? config.segment.source,
+      source: prepared?.segmentResolved ?? config.segment.source,
       rowsRead: plan?.rowsRead ?? 0,
       members: plan?.members ?? 0,
     },
@@ -122,7 +124,7 @@ export function buildReport(input: {
           },
         }
       : {}),
-    ...(input.error ? { error: input.error } : {}),
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
   };
 }
 
@@ -138,7 +140,7 @@ export function renderMarkdown(r: RunReport): string {
     `- Segment: ${r.segment.name ? `${r.segment.name} · ` : ""}${r.segment.source} · ${n(r.segment.rowsRead)} rows, ${n(r.segment.members)} distinct valid members`,
     `- Members who leave the segment: ${r.onLeave}`,
   ];
-  if (r.error) lines.push("", `> **Error:** ${r.error}`);
+  if (r.error) lines.push("", `> **Error (${r.error.code}):** ${r.error.message}`);
   lines.push("", "| outcome | contacts |", "|---|---:|");
   const c = r.counts;
   const p = r.planned;
