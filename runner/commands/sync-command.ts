@@ -11,10 +11,9 @@ import { redacting } from "../cli/redacting.js";
 import type { ExportConfig } from "../config.js";
 import { runSync, type SyncRun } from "../sync/engine.js";
 import { createEventSink, type EventSink } from "../sync/events.js";
-import { outcomeOfError, outcomeStatus, type SyncOutcome } from "../sync/outcome.js";
-import { buildReport, type RunReport } from "../sync/report.js";
+import { outcomeError, outcomeOfError, outcomeStatus, type SyncOutcome } from "../sync/outcome.js";
+import { buildReport, reportHeader, type ReportHeader, type RunReport } from "../sync/report.js";
 import type { SyncMode } from "../sync/types.js";
-import { earlyReport, type EarlyReport } from "./early-report.js";
 import { formatPlan } from "./plan-text.js";
 import { formatRunSummary } from "./run-summary.js";
 import { writeArtifacts } from "./sync-artifacts.js";
@@ -65,7 +64,7 @@ export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promi
   const events = p.events ?? createEventSink(err, p.config?.name, options.quiet || options.json);
   const exitCode = exitCodeOf(p.outcome, mode);
   const status = outcomeStatus(p.outcome, mode);
-  const error = p.outcome.kind === "completed" ? undefined : p.outcome.error;
+  const error = outcomeError(p.outcome);
   // The JSON log's last line: how the command ended, with the error's code (its message follows as plain text).
   events.event("finished", { status, exitCode, ...(error ? { error: { code: error.code } } : {}) });
   events.done();
@@ -73,7 +72,8 @@ export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promi
   if (p.outcome.kind === "failed" && io.env.AC_EXPORT_DEBUG) err.write(`${(p.outcome.cause as Error)?.stack ?? String(p.outcome.cause)}\n`);
 
   const full = p.config && buildReport({ config: p.config, mode, outcome: p.outcome, exitCode, startedAt, ...(p.wired ? { stats: p.wired.client.stats() } : {}) });
-  const report: RunReport | EarlyReport = full || earlyReport({ mode, outcome: p.outcome, exitCode, startedAt });
+  // Without a config (bad arguments or config) the report is only its header: mode, status, exit code, error.
+  const report: RunReport | ReportHeader = full || reportHeader({ mode, outcome: p.outcome, exitCode, startedAt });
   await finishRun(p, full, mode, err);
   if (options["report-json"]) await writeFile(resolve(io.cwd, options["report-json"]), `${JSON.stringify(report, null, 2)}\n`);
 

@@ -28,6 +28,11 @@ export function outcomeOfError(e: unknown, progress: { prepared?: Prepared; appl
   return { kind: "failed", error, cause: e, ...prepared, ...(progress.applied ? { applied: progress.applied } : {}) };
 }
 
+/** The outcome's error as reports show it (only its code and message), if it has one. */
+export function outcomeError(o: SyncOutcome): OutcomeError | undefined {
+  return o.kind === "completed" ? undefined : { code: o.error.code, message: o.error.message };
+}
+
 /** Rows that were not sent or not taken: rejected by the plan, or failed at ActiveCampaign. */
 export function problemRows(o: SyncOutcome): number {
   return (o.prepared?.plan.rejected.length ?? 0) + ((o.kind === "blocked" ? undefined : o.applied)?.failed.length ?? 0);
