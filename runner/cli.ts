@@ -6,7 +6,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command, Io } from "./cli/command.js";
 import { EXIT } from "./cli/exit-codes.js";
-import { UsageError } from "./cli/args.js";
+import { AcExportError, describeError } from "./errors.js";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import("./commands/validate.js"),
@@ -60,11 +60,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`ac-export ${name}: ${e.message}\n`);
-      return EXIT.BAD_INPUT;
-    }
-    throw e;
+    // An error of the error model has a code and its exit code; anything else is a bug (INTERNAL), shown with its stack.
+    const { code, message, exitCode } = describeError(e);
+    if (code === "INTERNAL") throw e;
+    io.stderr.write(`ac-export ${name}: ${message}\n`);
+    return exitCode;
   }
 }
 
@@ -83,7 +83,7 @@ if (isEntryPoint()) {
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
       if (controller.signal.aborted) process.exit(130);
-      controller.abort(new Error(`received ${sig}`));
+      controller.abort(new AcExportError("ABORTED", `received ${sig}`));
     });
   }
   const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal };

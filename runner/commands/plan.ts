@@ -1,5 +1,5 @@
 import type { Command } from "../cli/command.js";
-import { executeSync } from "../sync/session.js";
+import { executeSync } from "./sync-command.js";
 
 export const command: Command = {
   name: "plan",

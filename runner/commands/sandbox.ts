@@ -107,10 +107,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
       sandbox = await startSandbox(options);
     } catch (e) {
       if (e instanceof SandboxOptionError) throw new UsageError(e.message);
-      if (e instanceof DataFileError) {
-        io.stderr.write(`ac-export sandbox: ${e.message}\n`);
-        return EXIT.BAD_INPUT;
-      }
+      if (e instanceof DataFileError) throw new UsageError(e.message);
       const err = e as NodeJS.ErrnoException;
       if (err.code === "EADDRINUSE" || err.code === "EACCES" || err.code === "EADDRNOTAVAIL") {
         io.stderr.write(`ac-export sandbox: cannot listen on ${options.host ?? "127.0.0.1"}:${options.port ?? 0}: ${err.code}\n`);

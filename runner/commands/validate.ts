@@ -1,8 +1,9 @@
-import { ConfigError } from "../config.js";
 import { parseCommandArgs } from "../cli/args.js";
 import type { Command } from "../cli/command.js";
+import { formatCommandError } from "../cli/command-error.js";
 import { EXIT } from "../cli/exit-codes.js";
 import { loadConfig } from "../cli/load-config.js";
+import { describeError } from "../errors.js";
 
 export const command: Command = {
   name: "validate",
@@ -29,10 +30,10 @@ Exit codes: 0 valid, 2 invalid (problems on standard error).
       else io.stderr.write(`${origin}: valid\n`);
       return EXIT.OK;
     } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      const n = e.problems.length;
-      io.stderr.write(`invalid config (${n} problem${n === 1 ? "" : "s"}):\n${e.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}\n`);
-      return EXIT.BAD_INPUT;
+      const { code, exitCode } = describeError(e);
+      if (code === "INTERNAL") throw e;
+      io.stderr.write(formatCommandError("validate", e));
+      return exitCode;
     }
   },
 };

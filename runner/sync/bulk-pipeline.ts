@@ -4,6 +4,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AcClient, ImportInfo } from "../ac/types.js";
 import type { BatchItem } from "./batcher.js";
+import { INITIAL_POLL_DELAY_MS } from "./constants.js";
+
+/** Defaults: batches in flight at once, how long a batch may take to confirm, and the longest wait between polls. */
+const MAX_IN_FLIGHT = 200;
+const CONFIRM_TIMEOUT_MS = 20 * 60_000;
+const MAX_POLL_DELAY_MS = 30_000;
 
 export interface BulkPipelineOptions<T> {
   /** Batches sent but not yet confirmed, at most (backpressure on the reader). */
@@ -30,7 +36,7 @@ export class BulkPipeline<T> {
   contactsConfirmed = 0;
 
   constructor(private readonly client: AcClient, private readonly opts: BulkPipelineOptions<T>) {
-    this.expectedMs = opts.initialPollDelayMs ?? 2000;
+    this.expectedMs = opts.initialPollDelayMs ?? INITIAL_POLL_DELAY_MS;
     this.minPollMs = Math.min(100, this.expectedMs / 10);
   }
   private readonly minPollMs: number;
@@ -38,7 +44,7 @@ export class BulkPipeline<T> {
   /** Queue a batch; resolves once there is room for it (the reader pauses meanwhile). */
   async submit(items: BatchItem<T>[]): Promise<void> {
     this.throwIfFatal();
-    while (this.inFlight >= (this.opts.maxInFlight ?? 200)) {
+    while (this.inFlight >= (this.opts.maxInFlight ?? MAX_IN_FLIGHT)) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       this.throwIfFatal();
     }
@@ -123,14 +129,14 @@ export class BulkPipeline<T> {
   }
 
   private async poll(batchId: string, sentAt: number): Promise<{ info: ImportInfo | undefined; polls: number }> {
-    const deadline = sentAt + (this.opts.confirmTimeoutMs ?? 20 * 60_000);
+    const deadline = sentAt + (this.opts.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS);
     let delay = Math.max(this.minPollMs / 2, this.expectedMs - (Date.now() - sentAt));
     for (let polls = 1; ; polls++) {
       await sleep(delay, undefined, { signal: this.opts.signal });
       const info = await this.client.importInfo(batchId);
       if (info.status === "completed" || info.status === "failed" || info.status === "interrupted") return { info, polls };
       if (Date.now() + delay > deadline) return { info: undefined, polls };
-      delay = Math.min(30_000, Math.max(this.minPollMs, delay * 1.5, this.expectedMs / 4));
+      delay = Math.min(MAX_POLL_DELAY_MS, Math.max(this.minPollMs, delay * 1.5, this.expectedMs / 4));
     }
   }
 }

@@ -18,7 +18,8 @@ export interface Progress {
   startedAt: number;
 }
 
-export function createEventSink(stream: { write(s: string): unknown; isTTY?: boolean }, exportName: string, quiet = false): EventSink {
+/** `exportName` is unknown only when the command stopped before its config loaded. */
+export function createEventSink(stream: { write(s: string): unknown; isTTY?: boolean }, exportName: string | undefined, quiet = false): EventSink {
   const tty = !!stream.isTTY;
   let lastLine = 0;
   let lastProgressLog = 0;

@@ -36,9 +36,15 @@ export interface SyncPlan {
   rejected: RejectedRow[];
   /** The removal cap for this run, as a number of contacts. */
   removalCap: number;
-  /** Set when the plan must not be applied (exit 2): limits exceeded. */
-  blocked?: string;
+  /** Set when the plan must not be applied: a limit would be exceeded (the run stops before any write). */
+  blocked?: PlanBlock;
   samples: Record<"adds" | "updates" | "leavers" | "resubscribe", string[]>;
+}
+
+/** Why a plan must not be applied, with the error code the run reports. */
+export interface PlanBlock {
+  code: "MAX_PROFILES" | "REMOVAL_CAP";
+  message: string;
 }
 
 const SAMPLE = 5;
@@ -47,7 +53,7 @@ export async function planSync(
   config: ExportConfig,
   segment: OpenedSegment,
   state: SyncState,
-  /** Emails ActiveCampaign lists as unsubscribed from the list (status 2). */
+  /** Emails ActiveCampaign lists as unsubscribed from the list (LIST_STATUS.UNSUBSCRIBED). */
   unsubscribedInAc: Set<string>,
   onProgress?: (rowsRead: number) => void,
 ): Promise<SyncPlan> {
@@ -111,10 +117,16 @@ export async function planSync(
   }
   plan.removalCap = removalCap(config, state.activeCount());
   if (plan.members > config.limits.maxProfiles) {
-    plan.blocked = `the segment has ${plan.members} valid profiles, more than limits.maxProfiles (${config.limits.maxProfiles}); nothing was sent. Raise limits.maxProfiles (up to 10000000) if this is intended.`;
+    plan.blocked = {
+      code: "MAX_PROFILES",
+      message: `the segment has ${plan.members} valid profiles, more than limits.maxProfiles (${config.limits.maxProfiles}); nothing was sent. Raise limits.maxProfiles (up to 10000000) if this is intended.`,
+    };
   } else if (config.onLeave !== "keep" && plan.leavers.length > plan.removalCap) {
     const cap = config.limits.maxRemovalsPerRun;
-    plan.blocked = `${plan.leavers.length} members left the segment and onLeave is "${config.onLeave}", more than limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${state.activeCount()} synced members = ${plan.removalCap}` : ""}); nothing was sent. If the segment is right, raise limits.maxRemovalsPerRun (e.g. to ${plan.leavers.length} or "100%") for one run.`;
+    plan.blocked = {
+      code: "REMOVAL_CAP",
+      message: `${plan.leavers.length} members left the segment and onLeave is "${config.onLeave}", more than limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${state.activeCount()} synced members = ${plan.removalCap}` : ""}); nothing was sent. If the segment is right, raise limits.maxRemovalsPerRun (e.g. to ${plan.leavers.length} or "100%") for one run.`,
+    };
   }
   return plan;
 }

@@ -1,7 +1,9 @@
 // The house rules of DESIGN.md: the runner never imports cdktf/constructs/providers; constructs import only
-// runner/config.ts from the runner; provider bindings only by deep path, and only in constructs/.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+// runner/config.ts from the runner; provider bindings only by deep path, and only in constructs/; the sync engine
+// (runner/sync/) never imports the command line (runner/cli/, runner/commands/), which wires and drives it.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -17,6 +19,20 @@ const importsOf = (file: string): string[] =>
   [...readFileSync(file, "utf8").matchAll(/(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
     (m) => (m[1] ?? m[2])!,
   );
+
+/** Imports from `<base>/runner/sync/` that resolve into runner/cli/, runner/commands/ or runner/cli.ts. */
+function commandLineImports(base: string): string[] {
+  const commandLine = ["runner/cli", "runner/commands"].map((d) => join(base, d));
+  return tsFiles(join(base, "runner/sync"))
+    .sort()
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith("."))
+        .map((i) => resolve(dirname(f), i).replace(/\.(js|ts)$/, ""))
+        .filter((target) => commandLine.some((d) => target === d || target.startsWith(`${d}/`)))
+        .map((target) => `${relative(base, f)} → ${relative(base, target)}`),
+    );
+}
 
 describe("import boundaries", () => {
   it("runner/ imports no cdktf, constructs or provider code", () => {
@@ -35,6 +51,27 @@ describe("import boundaries", () => {
         .map((i) => `${relative(root, f)} → ${i}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it("the sync engine (runner/sync/) imports nothing from the command line (runner/cli/, runner/commands/, runner/cli.ts)", () => {
+    expect(commandLineImports(root)).toEqual([]);
+  });
+
+  it("the engine check catches an import that runs back up to the command line", () => {
+    const tree = mkdtempSync(join(tmpdir(), "boundaries-"));
+    try {
+      mkdirSync(join(tree, "runner/sync/deep"), { recursive: true });
+      writeFileSync(join(tree, "runner/sync/ok.ts"), 'import { x } from "./state.js";\nimport { EXIT } from "../errors.js";\n');
+      writeFileSync(join(tree, "runner/sync/bad.ts"), 'import type { Io } from "../cli/command.js";\nexport { command } from "../commands/run.js";\n');
+      writeFileSync(join(tree, "runner/sync/deep/lazy.ts"), 'const m = await import("../../cli.js");\n');
+      expect(commandLineImports(tree)).toEqual([
+        "runner/sync/bad.ts → runner/cli/command",
+        "runner/sync/bad.ts → runner/commands/run",
+        "runner/sync/deep/lazy.ts → runner/cli",
+      ]);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
   });
 
   it("provider bindings are imported only in constructs/", () => {

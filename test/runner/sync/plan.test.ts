@@ -73,12 +73,14 @@ describe("planSync", () => {
     const plan = await planSync(c, segment([]), state, new Set());
     expect(plan.leavers).toHaveLength(50);
     expect(plan.removalCap).toBe(5);
-    expect(plan.blocked).toMatch(/^50 members left the segment and onLeave is "unsubscribe", more than limits\.maxRemovalsPerRun allows \(10% of 50 synced members = 5\); nothing was sent\. If the segment is right, raise limits\.maxRemovalsPerRun/);
+    expect(plan.blocked?.code).toBe("REMOVAL_CAP");
+    expect(plan.blocked?.message).toMatch(/^50 members left the segment and onLeave is "unsubscribe", more than limits\.maxRemovalsPerRun allows \(10% of 50 synced members = 5\); nothing was sent\. If the segment is right, raise limits\.maxRemovalsPerRun/);
   });
 
   it("blocks a segment over limits.maxProfiles with the count", async () => {
     const plan = await planSync(config({ limits: { maxProfiles: 2 } }), segment(rowsOf({ Email: "a@x.io" }, { Email: "b@x.io" }, { Email: "c@x.io" })), new SyncState({ hostname: "h.io", listId: 1 }), new Set());
-    expect(plan.blocked).toMatch(/^the segment has 3 valid profiles, more than limits\.maxProfiles \(2\)/);
+    expect(plan.blocked?.code).toBe("MAX_PROFILES");
+    expect(plan.blocked?.message).toMatch(/^the segment has 3 valid profiles, more than limits\.maxProfiles \(2\)/);
   });
 
   it("fingerprints change with data, tags and list, and ignore blank optional values' whitespace", () => {

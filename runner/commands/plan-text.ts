@@ -1,6 +1,6 @@
 // The human-readable `ac-export plan` output: what a run would do, with samples, before anything is written.
-import type { SyncPlan } from "./plan.js";
-import type { RunReport } from "./report.js";
+import type { SyncPlan } from "../sync/plan.js";
+import type { RunReport } from "../sync/report.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 

@@ -1,0 +1,120 @@
+// `ac-export run` and `ac-export plan`: the command line around the sync engine. It parses the arguments, loads the
+// config, wires the engine (sync-wiring.ts), runs it (runner/sync/engine.ts), turns the outcome into an exit code and
+// a report, writes the artifacts, and prints. Everything printed passes through a redactor holding the key.
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseCommandArgs } from "../cli/args.js";
+import type { Io } from "../cli/command.js";
+import { formatCommandError } from "../cli/command-error.js";
+import { loadConfig } from "../cli/load-config.js";
+import { redacting } from "../cli/redacting.js";
+import type { ExportConfig } from "../config.js";
+import { runSync, type SyncRun } from "../sync/engine.js";
+import { createEventSink, type EventSink } from "../sync/events.js";
+import { outcomeError, outcomeOfError, outcomeStatus, type SyncOutcome } from "../sync/outcome.js";
+import { buildReport, reportHeader, type ReportHeader, type RunReport } from "../sync/report.js";
+import type { SyncMode } from "../sync/types.js";
+import { formatPlan } from "./plan-text.js";
+import { formatRunSummary } from "./run-summary.js";
+import { writeArtifacts } from "./sync-artifacts.js";
+import { exitCodeOf } from "./sync-exit.js";
+import { wireSync, type WiredSync } from "./sync-wiring.js";
+
+export const SYNC_OPTIONS = {
+  config: { type: "string" },
+  "report-json": { type: "string" },
+  json: { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+interface SyncOptions {
+  config?: string;
+  "report-json"?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+type Out = Io["stdout"];
+
+/** How far the command got: the outcome, and what was set up on the way (to report on and to close). */
+interface Progress {
+  outcome: SyncOutcome;
+  /** The error that stopped the command before the engine ran (printed even with --json, as always). */
+  early?: unknown;
+  config?: ExportConfig;
+  wired?: WiredSync;
+  run?: SyncRun;
+  events?: EventSink;
+}
+
+export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promise<number> {
+  const startedAt = Date.now();
+  const apiKey = io.env.AC_API_KEY?.trim();
+  const out = redacting(io.stdout, apiKey);
+  const err = redacting(io.stderr, apiKey);
+  // Until the arguments parse, --json is taken at its word, so that even a usage error prints a JSON report.
+  let options: SyncOptions = { json: argv.includes("--json") };
+  let p: Progress;
+  try {
+    options = parseCommandArgs(mode, argv, SYNC_OPTIONS).values;
+    p = await start(mode, options, io, apiKey, err);
+  } catch (e) {
+    p = { outcome: outcomeOfError(e), early: e };
+  }
+  const events = p.events ?? createEventSink(err, p.config?.name, options.quiet || options.json);
+  const exitCode = exitCodeOf(p.outcome, mode);
+  const status = outcomeStatus(p.outcome, mode);
+  const error = outcomeError(p.outcome);
+  // The JSON log's last line: how the command ended, with the error's code (its message follows as plain text).
+  events.event("finished", { status, exitCode, ...(error ? { error: { code: error.code } } : {}) });
+  events.done();
+  if (p.early !== undefined) err.write(formatCommandError(mode, p.early));
+  if (p.outcome.kind === "failed" && io.env.AC_EXPORT_DEBUG) err.write(`${(p.outcome.cause as Error)?.stack ?? String(p.outcome.cause)}\n`);
+
+  const full = p.config && buildReport({ config: p.config, mode, outcome: p.outcome, exitCode, startedAt, ...(p.wired ? { stats: p.wired.client.stats() } : {}) });
+  // Without a config (bad arguments or config) the report is only its header: mode, status, exit code, error.
+  const report: RunReport | ReportHeader = full || reportHeader({ mode, outcome: p.outcome, exitCode, startedAt });
+  await finishRun(p, full, mode, err);
+  if (options["report-json"]) await writeFile(resolve(io.cwd, options["report-json"]), `${JSON.stringify(report, null, 2)}\n`);
+
+  if (options.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (full) print(p, full, mode, options, out, err);
+  return exitCode;
+}
+
+/** Load the config, wire the engine and run it. Throws only before the engine runs (the engine returns outcomes). */
+async function start(mode: SyncMode, options: SyncOptions, io: Io, apiKey: string | undefined, err: Out): Promise<Progress> {
+  const loaded = await loadConfig(options.config, io);
+  const { config } = loaded;
+  for (const w of loaded.warnings) err.write(`warning: ${w}\n`);
+  const events = createEventSink(err, config.name, options.quiet || options.json);
+  let wired: WiredSync;
+  try {
+    wired = wireSync(loaded, apiKey, io, events);
+  } catch (e) {
+    return { outcome: outcomeOfError(e), early: e, config, events };
+  }
+  const run = await runSync(wired.deps, mode);
+  return { outcome: run.outcome, config, wired, run, events };
+}
+
+/** A run writes its artifacts while it still holds the lock (unless another run holds it), then lets go. */
+async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncMode, err: Out): Promise<void> {
+  const { wired, run } = p;
+  try {
+    const locked = p.outcome.kind !== "completed" && p.outcome.error.code === "LOCKED";
+    if (mode === "run" && wired && run && !locked && report) report.artifacts = await writeArtifacts(wired.store, report, p.outcome);
+  } catch (e) {
+    err.write(`warning: could not write the run report to ${wired?.store.location}: ${(e as Error).message}\n`);
+  } finally {
+    await run?.release();
+    await wired?.client.close().catch(() => undefined);
+  }
+}
+
+function print(p: Progress, report: RunReport, mode: SyncMode, options: SyncOptions, out: Out, err: Out): void {
+  const { outcome } = p;
+  if (outcome.kind !== "completed" && p.early === undefined) err.write(`ac-export ${mode}: ${outcome.error.message}\n`);
+  if (mode === "plan" && outcome.kind === "completed") out.write(formatPlan(report, outcome.prepared.plan, options.config));
+  else if (mode === "run" && outcome.prepared) out.write(formatRunSummary(report));
+}

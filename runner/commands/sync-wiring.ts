@@ -1,0 +1,64 @@
+// Wires one sync from the loaded config and the environment: the API key, the base URL (AC_API_URL), the sandbox
+// time scale, the ActiveCampaign client, the state store and the segment reader. The engine gets them as SyncDeps.
+import { resolveBaseUrl } from "../ac/base-url.js";
+import { createAcClient } from "../ac/client.js";
+import type { AcClient } from "../ac/types.js";
+import { UsageError } from "../cli/args.js";
+import type { Io } from "../cli/command.js";
+import type { LoadedConfig } from "../cli/load-config.js";
+import { parseLocation } from "../config.js";
+import { openSegment } from "../segment/index.js";
+import { openStateStore } from "../state/index.js";
+import type { StateStore } from "../state/types.js";
+import type { EventSink } from "../sync/events.js";
+import type { SyncDeps } from "../sync/types.js";
+
+export interface WiredSync {
+  deps: SyncDeps;
+  client: AcClient;
+  store: StateStore;
+}
+
+/**
+ * AC_TIME_SCALE: for a sandbox started with --time-scale N, the rate windows and backoff are N times shorter so the
+ * run keeps the real limits' ratios. Only with AC_API_URL (a loopback sandbox); never against ActiveCampaign.
+ */
+function sandboxTimeScale(env: NodeJS.ProcessEnv): number {
+  if (env.AC_TIME_SCALE === undefined) return 1;
+  const n = Number(env.AC_TIME_SCALE);
+  if (!env.AC_API_URL) throw new UsageError("AC_TIME_SCALE is only for a sandbox: set AC_API_URL to the sandbox's URL too");
+  if (!Number.isFinite(n) || n < 1) throw new UsageError(`AC_TIME_SCALE must be a number ≥ 1; got ${JSON.stringify(env.AC_TIME_SCALE)}`);
+  return n;
+}
+
+/** Throws USAGE (no key, bad AC_TIME_SCALE), BASE_URL_INVALID or LOCATION_INVALID before anything is contacted. */
+export function wireSync(loaded: LoadedConfig, apiKey: string | undefined, io: Io, events: EventSink): WiredSync {
+  const { config, baseDir } = loaded;
+  if (!apiKey) throw new UsageError("AC_API_KEY is not set: export the ActiveCampaign API key (Settings → Developer) in the AC_API_KEY environment variable");
+  const baseUrl = resolveBaseUrl(config.connection.hostname, io.env);
+  const timeScale = sandboxTimeScale(io.env);
+  const client = createAcClient({
+    baseUrl,
+    apiKey,
+    hostname: config.connection.hostname,
+    rateLimit: config.rateLimit,
+    signal: io.signal,
+    timeScale,
+    onEvent: (e) => {
+      const { type, ...rest } = e;
+      events.event(type, rest);
+    },
+  });
+  const store = openStateStore(parseLocation(config.state, baseDir), config.name);
+  const deps: SyncDeps = {
+    config,
+    client,
+    store,
+    segmentLocation: parseLocation(config.segment.source, baseDir),
+    openSegment,
+    events,
+    signal: io.signal,
+    timeScale,
+  };
+  return { deps, client, store };
+}

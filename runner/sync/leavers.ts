@@ -1,0 +1,64 @@
+// Apply step "leavers": members the state has who are no longer in the segment, per the export's onLeave policy
+// (keep: forget them; unsubscribe: list status 2, remembered as unsubscribed by the sync; untag: remove the
+// export's tags). Leavers who unsubscribed themselves are only forgotten (see plan.ts).
+import { LIST_STATUS } from "../config/list-status.js";
+import type { ApplyContext } from "./apply-context.js";
+import { BatchSender } from "./batch-sender.js";
+import { PER_CONTACT_CONCURRENCY, SMALL_DELTA_MAX } from "./constants.js";
+import { forEachLimited } from "./for-each-limited.js";
+import { UNSUBSCRIBED_BY_SYNC } from "./state.js";
+import type { SendMeta } from "./types.js";
+
+export async function applyLeavers(ctx: ApplyContext): Promise<void> {
+  const { config, events } = ctx.deps;
+  const { plan } = ctx.prepared;
+  if (plan.alreadyUnsubscribed.length) await ctx.checkpoint.commit([], plan.alreadyUnsubscribed);
+  if (!plan.leavers.length) return;
+  if (config.onLeave === "keep") {
+    // The reference behaviour: leavers stay on the list; the state forgets them.
+    await ctx.checkpoint.commit([], plan.leavers);
+    return;
+  }
+  events.event("phase", { phase: `${config.onLeave === "unsubscribe" ? "unsubscribing" : "untagging"} ${plan.leavers.length} members who left the segment` });
+  if (config.onLeave === "unsubscribe") await unsubscribeLeavers(ctx);
+  else await untagLeavers(ctx);
+}
+
+/** Many leavers through bulk import (unsubscribe[] per contact), a few through contactLists. */
+async function unsubscribeLeavers(ctx: ApplyContext): Promise<void> {
+  const { client, config } = ctx.deps;
+  const { plan, state } = ctx.prepared;
+  if (plan.leavers.length > (ctx.deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
+    const sender = new BatchSender<SendMeta>(ctx.pipeline);
+    for (const email of plan.leavers) {
+      const fingerprint = state.get(email)!.fingerprint;
+      await sender.add({ email, unsubscribe: [{ listid: config.listId }] }, { fingerprint, flags: UNSUBSCRIBED_BY_SYNC });
+    }
+    await sender.finish();
+    return;
+  }
+  await forEachLimited(plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
+    const contact = await client.findContactByEmail(email);
+    if (contact) await client.setListStatus(contact.id, config.listId, LIST_STATUS.UNSUBSCRIBED);
+    ctx.applied.left++;
+    await ctx.checkpoint.commit([[email, state.get(email)!.fingerprint, UNSUBSCRIBED_BY_SYNC]]);
+  });
+}
+
+/** Removes the export's tags from each leaver (the API has no bulk way to remove tags); the state forgets them. */
+async function untagLeavers(ctx: ApplyContext): Promise<void> {
+  const { client, config } = ctx.deps;
+  const tagIds = new Set<number>();
+  for (const name of config.mappings.tags ?? []) {
+    const tag = await client.findTag(name);
+    if (tag) tagIds.add(tag.id);
+  }
+  await forEachLimited(ctx.prepared.plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
+    const contact = await client.findContactByEmail(email);
+    if (contact) {
+      for (const ct of await client.contactTags(contact.id)) if (tagIds.has(ct.tag)) await client.removeContactTag(ct.id);
+    }
+    ctx.applied.left++;
+    await ctx.checkpoint.commit([], [email]);
+  });
+}

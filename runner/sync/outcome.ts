@@ -1,0 +1,47 @@
+// How a sync ended, as a type: the command maps it to an exit code, the report takes its status from it.
+import { describeError, EXIT, type ErrorCode } from "../errors.js";
+import type { Applied, Prepared, SyncMode } from "./types.js";
+
+/** An error as reports and logs show it: a stable code (runner/errors.ts) and a message without secrets. */
+export interface OutcomeError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type SyncOutcome =
+  /** The plan was computed (plan) or applied (run); rows may still have been rejected or failed. */
+  | { kind: "completed"; prepared: Prepared; applied?: Applied }
+  /** Stopped before any write because of the input: config, segment, list, fields, or a limit of the plan. */
+  | { kind: "blocked"; error: OutcomeError; prepared?: Prepared }
+  /** Stopped by a failure; what ActiveCampaign confirmed before it stays committed. */
+  | { kind: "failed"; error: OutcomeError; cause: unknown; prepared?: Prepared; applied?: Applied };
+
+/**
+ * The outcome of an error: "blocked" when its code means bad input found before any write (the codes that map to
+ * EXIT.BAD_INPUT, by that exit code's definition), otherwise "failed".
+ */
+export function outcomeOfError(e: unknown, progress: { prepared?: Prepared; applied?: Applied } = {}): SyncOutcome {
+  const { code, message, exitCode } = describeError(e);
+  const error = { code, message };
+  const prepared = progress.prepared ? { prepared: progress.prepared } : {};
+  if (exitCode === EXIT.BAD_INPUT) return { kind: "blocked", error, ...prepared };
+  return { kind: "failed", error, cause: e, ...prepared, ...(progress.applied ? { applied: progress.applied } : {}) };
+}
+
+/** The outcome's error as reports show it (only its code and message), if it has one. */
+export function outcomeError(o: SyncOutcome): OutcomeError | undefined {
+  return o.kind === "completed" ? undefined : { code: o.error.code, message: o.error.message };
+}
+
+/** Rows that were not sent or not taken: rejected by the plan, or failed at ActiveCampaign. */
+export function problemRows(o: SyncOutcome): number {
+  return (o.prepared?.plan.rejected.length ?? 0) + ((o.kind === "blocked" ? undefined : o.applied)?.failed.length ?? 0);
+}
+
+export type OutcomeStatus = "succeeded" | "completed-with-problems" | "failed" | "blocked";
+
+/** The report's status. A plan with rejected rows succeeded: it only shows them. */
+export function outcomeStatus(o: SyncOutcome, mode: SyncMode): OutcomeStatus {
+  if (o.kind !== "completed") return o.kind;
+  return mode === "run" && problemRows(o) > 0 ? "completed-with-problems" : "succeeded";
+}

@@ -1,0 +1,70 @@
+// Step 1 of a sync, prepare: check everything that can be checked before a write (key, list, custom fields,
+// columns, who unsubscribed) and compute the plan (plan.ts). Writes nothing, so `ac-export plan` is only this step.
+import { AcExportError } from "../errors.js";
+import { LIST_STATUS } from "../config/list-status.js";
+import type { AcClient } from "../ac/types.js";
+import type { ExportConfig } from "../config.js";
+import { planSync } from "./plan.js";
+import { mappedColumns, segmentOptions } from "./segment-options.js";
+import { SyncState } from "./state.js";
+import type { Prepared, SyncDeps } from "./types.js";
+
+/** Problems found before any write (exit code 2). */
+export class PreflightError extends AcExportError {
+  constructor(message: string, code: "LIST_NOT_FOUND" | "FIELD_NOT_FOUND" | "COLUMN_NOT_FOUND" | "PREFLIGHT_FAILED" = "PREFLIGHT_FAILED") {
+    super(code, message);
+  }
+}
+
+/** Read state and segment, check list and fields, and compute the plan. Writes nothing. */
+export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
+  const { config, client, store, events } = deps;
+  const scope = { hostname: config.connection.hostname, listId: config.listId };
+  const loaded = await store.load();
+  const { state, ignored } = SyncState.load(scope, loaded.snapshot, loaded.journal);
+  for (const what of ignored) events.event("warning", { message: `state ignored: ${what} (the export now points at ${scope.hostname} list ${scope.listId})` });
+
+  await client.checkKey();
+  const list = await client.getList(config.listId);
+  if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
+  const fieldIds = await resolveFieldIds(client, config);
+  const unsubscribed = new Set<string>();
+  if (client.listContactEmails) {
+    for await (const email of client.listContactEmails(config.listId, LIST_STATUS.UNSUBSCRIBED)) unsubscribed.add(email.toLowerCase());
+  }
+
+  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
+  try {
+    const missingCols = mappedColumns(config).filter((c) => !segment.columns.includes(c));
+    const noColumn = `segment ${segment.resolved} has no column ${missingCols.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`;
+    if (missingCols.length && segment.columns.length > 0) {
+      throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
+    }
+    const startedAt = Date.now();
+    const plan = await planSync(config, segment, state, unsubscribed, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }));
+    // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
+    if (plan.rowsRead > 0 && missingCols.length) throw new PreflightError(noColumn, "COLUMN_NOT_FOUND");
+    return { plan, state, ignoredState: ignored, listName: list.name, fieldIds, segmentResolved: segment.resolved };
+  } finally {
+    await segment.close();
+  }
+}
+
+/** Personalization tag → custom field id, for every mapped field; a tag AC does not have stops the run. */
+async function resolveFieldIds(client: AcClient, config: ExportConfig): Promise<Map<string, number>> {
+  const fieldIds = new Map<string, number>();
+  const wanted = Object.keys(config.mappings.fields ?? {});
+  if (!wanted.length) return fieldIds;
+  const fields = await client.listFields();
+  const byTag = new Map(fields.map((f) => [f.perstag.toUpperCase(), f.id]));
+  const missing = wanted.filter((t) => !byTag.has(t));
+  if (missing.length) {
+    const known = fields.map((f) => f.perstag).slice(0, 20).join(", ") || "none";
+    throw new PreflightError(
+      `mappings.fields: no custom field with personalization tag ${missing.map((t) => `"${t}"`).join(", ")} on ${config.connection.hostname}; existing tags: ${known}`,
+      "FIELD_NOT_FOUND",
+    );
+  }
+  for (const t of wanted) fieldIds.set(t, byTag.get(t)!);
+  return fieldIds;
+}

@@ -1,0 +1,60 @@
+// Apply step "send": new and changed members. Pass 2 over the segment yields exactly the rows the plan chose; they go
+// through bulk import, or, when there are only a few, through the small-delta path (small-delta.ts).
+import { BULK_MAX_BYTES } from "../config/ac-limits.js";
+import type { ApplyContext } from "./apply-context.js";
+import { BatchSender } from "./batch-sender.js";
+import { Batcher } from "./batcher.js";
+import { toBulkContact } from "./bulk-contact.js";
+import { SMALL_DELTA_MAX } from "./constants.js";
+import { toMember, type Member } from "./member.js";
+import type { SyncPlan } from "./plan.js";
+import { segmentOptions } from "./segment-options.js";
+import { sendSmallDelta } from "./small-delta.js";
+import type { SendMeta, SyncDeps } from "./types.js";
+
+export interface PlannedMember {
+  member: Member;
+  row: number;
+}
+
+export async function sendChanged(ctx: ApplyContext): Promise<void> {
+  const { deps, prepared, applied } = ctx;
+  const { plan } = prepared;
+  if (plan.send.size === 0) return;
+  deps.events.event("phase", { phase: `sending ${plan.send.size} new or changed members` });
+  if (plan.send.size <= (deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
+    const members: PlannedMember[] = [];
+    for await (const planned of plannedMembers(deps, plan)) members.push(planned);
+    return sendSmallDelta(ctx, members);
+  }
+  const sender = new BatchSender<SendMeta>(ctx.pipeline);
+  for await (const { member, row } of plannedMembers(deps, plan)) {
+    const contact = toBulkContact(member, deps.config, prepared.fieldIds);
+    if (!Batcher.fits(contact)) {
+      applied.failed.push({ row, email: contact.email, reason: `too large for one ActiveCampaign import request (${BULK_MAX_BYTES.toLocaleString("en-US")} bytes)` });
+      continue;
+    }
+    await sender.add(contact, { row, fingerprint: member.fingerprint, flags: 0 });
+  }
+  await sender.finish();
+}
+
+/** Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw. */
+async function* plannedMembers(deps: SyncDeps, plan: SyncPlan): AsyncGenerator<PlannedMember> {
+  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config));
+  try {
+    for await (const rows of segment.batches()) {
+      for (const row of rows) {
+        const fp = plan.send.get(row.rowNumber);
+        if (fp === undefined) continue;
+        const result = toMember(row, deps.config);
+        if (!result.ok || result.member.fingerprint !== fp) {
+          throw new Error(`the segment changed while the run was reading it (row ${row.rowNumber} differs between passes); run again`);
+        }
+        yield { member: result.member, row: row.rowNumber };
+      }
+    }
+  } finally {
+    await segment.close();
+  }
+}

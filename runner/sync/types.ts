@@ -1,0 +1,65 @@
+// What the sync engine's steps share: its dependencies (given by the command), what preparing found, and what
+// applying did. The steps themselves live one per file (prepare.ts, send-changed.ts, small-delta.ts, …).
+import type { ExportConfig, Location } from "../config.js";
+import type { AcClient } from "../ac/types.js";
+import type { OpenedSegment, OpenSegmentOptions } from "../segment/types.js";
+import type { StateStore } from "../state/types.js";
+import type { EventSink } from "./events.js";
+import type { RejectedRow, SyncPlan } from "./plan.js";
+import type { SyncState } from "./state.js";
+
+export type SyncMode = "run" | "plan";
+
+export interface SyncDeps {
+  config: ExportConfig;
+  client: AcClient;
+  store: StateStore;
+  segmentLocation: Location;
+  openSegment(location: Location, options: OpenSegmentOptions): Promise<OpenedSegment>;
+  events: EventSink;
+  signal?: AbortSignal;
+  /** Deltas up to this size go through contact/sync + contactLists instead of bulk import (default SMALL_DELTA_MAX). */
+  smallDeltaMax?: number;
+  /** A time-scaled sandbox (AC_TIME_SCALE): import polling waits are this many times shorter. */
+  timeScale?: number;
+}
+
+export interface FailedRow {
+  row?: number;
+  email: string;
+  reason: string;
+  batchId?: string;
+}
+
+/** The result of the prepare step: the plan and what it was computed from. Nothing written yet. */
+export interface Prepared {
+  plan: SyncPlan;
+  state: SyncState;
+  ignoredState: string[];
+  listName: string;
+  fieldIds: Map<string, number>;
+  segmentResolved: string;
+}
+
+/** What applying the plan did, counted as ActiveCampaign confirmed it. */
+export interface Applied {
+  added: number;
+  updated: number;
+  resubscribed: number;
+  left: number;
+  failed: FailedRow[];
+  /** Members who unsubscribed themselves, found while applying (ActiveCampaign kept them unsubscribed). */
+  consentKept: RejectedRow[];
+  batchesSent: number;
+  contactsSent: number;
+}
+
+/** One state upsert: email, fingerprint of what AC confirmed, state flags (UNSUBSCRIBED_BY_SYNC). */
+export type Upsert = [email: string, fingerprint: number, flags: number];
+
+/** What the bulk pipeline carries with each contact, to commit it once confirmed. */
+export interface SendMeta {
+  row?: number;
+  fingerprint: number;
+  flags: number;
+}
