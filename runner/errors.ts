@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   STATE_CORRUPT: EXIT.FAILED,
   /** Reading or writing the state or segment storage failed. */
   STORAGE_FAILED: EXIT.FAILED,
+  /** The segment read in the send pass is not the one the plan read; nothing unplanned is sent. */
+  SEGMENT_CHANGED: EXIT.FAILED,
   /** The run was interrupted (SIGINT/SIGTERM). */
   ABORTED: EXIT.FAILED,
   /** Anything not foreseen: a bug. */

@@ -1,5 +1,6 @@
 // Apply step "send": new and changed members. Pass 2 over the segment yields exactly the rows the plan chose; they go
 // through bulk import, or, when there are only a few, through the small-delta path (small-delta.ts).
+import { AcExportError } from "../errors.js";
 import { BULK_MAX_BYTES } from "../config/ac-limits.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
@@ -49,7 +50,7 @@ async function* plannedMembers(deps: SyncDeps, plan: SyncPlan): AsyncGenerator<P
         if (fp === undefined) continue;
         const result = toMember(row, deps.config);
         if (!result.ok || result.member.fingerprint !== fp) {
-          throw new Error(`the segment changed while the run was reading it (row ${row.rowNumber} differs between passes); run again`);
+          throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (row ${row.rowNumber} differs between passes); run again`);
         }
         yield { member: result.member, row: row.rowNumber };
       }
