@@ -8,10 +8,14 @@ import { dirname, join } from "node:path";
 
 export type ConsumerKind = "commonjs" | "esm";
 
+/** PACK_TEST_NODE_DIR: a folder holding another `node` binary (the engines floor, say) to run the apps with. */
+export const NODE_DIR = process.env.PACK_TEST_NODE_DIR;
+
 /** npm's offline mode: no network request; what is not in the local npm cache fails with ENOTCACHED. */
 export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    PATH: NODE_DIR ? `${NODE_DIR}:${process.env.PATH ?? ""}` : process.env.PATH,
     npm_config_offline: "true",
     npm_config_audit: "false",
     npm_config_fund: "false",

@@ -1,13 +1,14 @@
 // The package as a platform team installs it: `npm pack` of the current tree (npm runs `prepare`, as `npm ci` does),
 // the tarball installed with no network into fresh cdktf-template apps, one CommonJS (ts-node, the template as
 // `cdktf init` makes it) and one ESM (tsx), each running the README's main.ts verbatim as cdktf.json's app command,
-// then `ac-export review` on the output, and the runner bundle found in it.
+// then `ac-export review` on the output, and the runner bundle found in it. The apps run on this Node, or on the
+// one in PACK_TEST_NODE_DIR (README "Use it from your repo" says which versions were checked).
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConsumerKind, makeConsumerApp, packCurrentTree, readmeMainTs, run, type RunResult, synth } from "./consumer-app.js";
+import { type ConsumerKind, makeConsumerApp, NODE_DIR, packCurrentTree, readmeMainTs, run, type RunResult, synth } from "./consumer-app.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const KINDS: ConsumerKind[] = ["commonjs", "esm"];
@@ -88,6 +89,11 @@ describe.each<ConsumerKind>(KINDS)("a fresh cdktf app (%s) with the tarball inst
     expect(jobs).toHaveLength(1);
     return Object.fromEntries(jobs[0].template.container[0].env.map((e: any) => [e.name, e.value]));
   };
+
+  it("runs on the Node under test (this one, or PACK_TEST_NODE_DIR's)", async () => {
+    const expected = NODE_DIR ? (await run(join(NODE_DIR, "node"), ["--version"], work)).stdout : `${process.version}\n`;
+    expect((await run("node", ["--version"], consumers[kind].app)).stdout).toBe(expected);
+  });
 
   it("installs no runner library (Azure SDK, hyparquet, undici): only the package, with zod inside it", () => {
     const { app } = consumers[kind];
