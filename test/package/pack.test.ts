@@ -116,9 +116,11 @@ describe.each<ConsumerKind>(KINDS)("a fresh cdktf app (%s) with the tarball inst
     });
   });
 
-  it("uploads the installed package's runner bundle, pinned by its SHA-256", () => {
+  it("uploads the installed package's runner bundle, pinned by its SHA-256; its path resolves as the README says", async () => {
     const { app, out } = consumers[kind];
     const bundle = join(app, "node_modules/activecampaign-exports/dist/ac-export.mjs");
+    const resolved = await run("node", ["-p", 'require.resolve("activecampaign-exports/ac-export.mjs")'], app);
+    expect(resolved.stdout).toBe(`${bundle}\n`);
     const assets = join(out, "stacks/marketing-exports/assets");
     const [assetDir] = readdirSync(assets);
     const [hashDir] = readdirSync(join(assets, assetDir!));
