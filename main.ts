@@ -1,8 +1,6 @@
 // What a platform team commits: its ActiveCampaign connections and export destinations, as code.
 // `npm run synth` (cdktf synth) turns it into cdktf.out/ offline; `cdktf deploy` ships it to Azure;
 // `npx ac-export review` prints what it does for a pull request.
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
@@ -104,15 +102,9 @@ export class ExportsStack extends TerraformStack {
   }
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+// Synthesize when run as the app (cdktf.json's app command runs main.ts), not when a test imports ExportsStack.
+// Decided from process.argv, not import.meta, so a copy of this file also compiles as CommonJS (TS1470).
+if (/(^|[\\/])main\.[cm]?[jt]s$/.test(process.argv[1] ?? "")) {
   const app = new App();
   new ExportsStack(app, "activecampaign-exports");
   app.synth();
