@@ -18,6 +18,17 @@ export function wholeId(n: number, what: string): string {
   return String(n);
 }
 
+/** GET /contacts/{id}/<key>: one contact's list memberships ("contactLists") or tags ("contactTags"). */
+export function contactChildren<K extends string, Item>(send: Send, key: K, schema: z.ZodType<{ [P in K]: Item[] }>) {
+  return (contactId: number): Promise<Item[]> =>
+    send<Item[]>({
+      method: "GET",
+      template: `/contacts/{id}/${key}`,
+      path: `/contacts/${wholeId(contactId, "contact id")}/${key}`,
+      ok: (json) => schema.parse(json)[key],
+    });
+}
+
 export interface CreateCall<K extends string, Item> {
   /** The path, which is also its template (no ids in it). */
   path: string;

@@ -5,18 +5,12 @@ import { NOT_FOUND_MESSAGE } from "../decide.js";
 import { pageById } from "../paging.js";
 import * as S from "../schemas.js";
 import type { AcClient, AcContactList, AcList } from "../types.js";
-import { createOrReadBack, wholeId, type EndpointContext } from "./common.js";
+import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
 
 type ListEndpoints = Pick<AcClient, "getList" | "listContactEmails" | "contactLists" | "setListStatus">;
 
 export function listEndpoints({ send }: EndpointContext): ListEndpoints {
-  const contactLists = (contactId: number) =>
-    send<AcContactList[]>({
-      method: "GET",
-      template: "/contacts/{id}/contactLists",
-      path: `/contacts/${wholeId(contactId, "contact id")}/contactLists`,
-      ok: (json) => S.contactListsResponse.parse(json).contactLists,
-    });
+  const contactLists = contactChildren<"contactLists", AcContactList>(send, "contactLists", S.contactListsResponse);
 
   return {
     getList(listId) {

@@ -3,18 +3,12 @@ import { PAGE_LIMIT } from "../../config/ac-limits.js";
 import { pageByOffset } from "../paging.js";
 import * as S from "../schemas.js";
 import type { AcClient, AcContactTag, AcTag } from "../types.js";
-import { createOrReadBack, wholeId, type EndpointContext } from "./common.js";
+import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
 
 type TagEndpoints = Pick<AcClient, "findTag" | "contactTags" | "addContactTag" | "removeContactTag">;
 
 export function tagEndpoints({ send }: EndpointContext): TagEndpoints {
-  const contactTags = (contactId: number) =>
-    send<AcContactTag[]>({
-      method: "GET",
-      template: "/contacts/{id}/contactTags",
-      path: `/contacts/${wholeId(contactId, "contact id")}/contactTags`,
-      ok: (json) => S.contactTagsResponse.parse(json).contactTags,
-    });
+  const contactTags = contactChildren<"contactTags", AcContactTag>(send, "contactTags", S.contactTagsResponse);
 
   return {
     async findTag(name) {
