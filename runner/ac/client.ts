@@ -33,6 +33,8 @@ const DEFAULTS = {
   maxThrottleRetries: 30,
   maxRetryAfterMs: 600_000,
   connections: 8,
+  /** Far above any answer the client asks for (a page is 100 items), far below what would strain the job. */
+  maxBodyBytes: 32 * 1024 * 1024,
 } as const;
 
 export interface AcClientOptions {
@@ -67,6 +69,8 @@ export interface AcClientOptions {
   safetyMarginMs?: number;
   /** Keep-alive connections to the origin. @default 8 */
   connections?: number;
+  /** Longest response body read, bytes; a longer one fails the call at once (not retried). @default 32 MiB */
+  maxBodyBytes?: number;
 }
 
 export function createAcClient(options: AcClientOptions): AcClient {
@@ -96,7 +100,14 @@ export function createAcClient(options: AcClientOptions): AcClient {
     timeScale,
     ...(options.safetyMarginMs !== undefined && { safetyMarginMs: options.safetyMarginMs }),
   });
-  const transport = createTransport({ baseUrl: options.baseUrl, apiKey, timeoutMs, connections: options.connections ?? DEFAULTS.connections, ...(signal && { signal }) });
+  const transport = createTransport({
+    baseUrl: options.baseUrl,
+    apiKey,
+    timeoutMs,
+    connections: options.connections ?? DEFAULTS.connections,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    ...(signal && { signal }),
+  });
   const gate = new KeyGate();
   let closed = false;
 

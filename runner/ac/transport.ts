@@ -12,6 +12,8 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Keep-alive connections to the origin. */
   connections: number;
+  /** Longest body read, bytes; undici stops reading a longer one and the attempt fails (not retried). */
+  maxBodyBytes: number;
   /** The client's signal: an abort rejects with its reason (not undici's AbortError). */
   signal?: AbortSignal;
 }
@@ -55,6 +57,9 @@ function timeoutError(): Error {
   return Object.assign(new Error("timeout"), { code: "ETIMEDOUT" });
 }
 
+/** undici's code when a body passes maxResponseSize. */
+const BODY_TOO_LARGE = "UND_ERR_RES_EXCEEDED_MAX_SIZE";
+
 export function createTransport(options: TransportOptions): Transport {
   const { apiKey, timeoutMs, signal } = options;
   const base = new URL(options.baseUrl);
@@ -64,6 +69,8 @@ export function createTransport(options: TransportOptions): Transport {
     keepAliveTimeout: KEEP_ALIVE_MS,
     keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
     connect: { timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_CAP_MS) },
+    // A body is read whole into memory: a runaway answer (a proxy streaming garbage) must not take the job's memory.
+    maxResponseSize: options.maxBodyBytes,
   });
   const inFlight = new Set<AbortController>();
 
@@ -98,6 +105,9 @@ export function createTransport(options: TransportOptions): Transport {
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       if (timedOut) throw timeoutError();
+      if ((e as { code?: unknown })?.code === BODY_TOO_LARGE) {
+        throw Object.assign(new Error(`response body over ${options.maxBodyBytes} bytes`), { code: BODY_TOO_LARGE });
+      }
       throw e;
     } finally {
       clearTimeout(timer);
