@@ -117,7 +117,12 @@ export function decide<T>(call: Call<T>, observed: Observed, attempt: Attempt, p
 }
 
 /** A retry or throttle the call's allowance still covers, with its delay; or the final failure when it does not. */
-function withinAllowance<T>(call: Call<T>, verdict: { key?: KeyVerdict } & (Retry | Throttle), attempt: Attempt, policy: DecisionPolicy): Decision<T> {
+function withinAllowance<T>(
+  call: Call<T>,
+  verdict: { key?: KeyVerdict } & (Retry | Throttle),
+  attempt: Attempt,
+  policy: DecisionPolicy,
+): Decision<T> {
   const key = verdict.key !== undefined ? { key: verdict.key } : {};
   // A rate-limit answer says when to come back; it is not a fault, so it has its own (larger) allowance.
   const exhausted =
@@ -127,7 +132,8 @@ function withinAllowance<T>(call: Call<T>, verdict: { key?: KeyVerdict } & (Retr
   if (exhausted) {
     const attempts = attempt.retries + 1;
     const message = `ActiveCampaign ${endpointOf(call)} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${verdict.describe}`;
-    return { ...key, kind: "fail", error: new AcRequestError(policy.redact.scrub(message), verdict.status, endpointOf(call)), ...(verdict.status !== undefined && { status: verdict.status }) };
+    const error = new AcRequestError(policy.redact.scrub(message), verdict.status, endpointOf(call));
+    return { ...key, kind: "fail", error, ...(verdict.status !== undefined && { status: verdict.status }) };
   }
   if (verdict.kind === "throttle") {
     const { reason, status, scope, pauseMs } = verdict;
@@ -184,7 +190,8 @@ function judgeResponse<T>(call: Call<T>, res: AcResponse, attempt: Attempt, poli
   const clamp = (ms: number) => Math.min(ms, policy.maxRetryAfterMs);
   if (isBulk(call) && (status === 400 || status === 429) && message && BULK_RATE_LIMIT.test(message)) {
     // How long to wait is settled once the budget has taken this refusal into account (retry-loop.ts).
-    return { kind: "throttle", reason: "bulk-rate-limit", status, scope: "bulk", pauseMs: clamp(retryAfter ?? 0), describe: `HTTP ${status}: ${redact.short(message)}` };
+    const describe = `HTTP ${status}: ${redact.short(message)}`;
+    return { kind: "throttle", reason: "bulk-rate-limit", status, scope: "bulk", pauseMs: clamp(retryAfter ?? 0), describe };
   }
   if (status === 429 || (status === 503 && retryAfter !== undefined)) {
     // 429 (and 503 with Retry-After, which ActiveCampaign has also sent at the rate limit) holds the whole account.

@@ -88,7 +88,8 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
     const { reason, status, delayMs } = decision;
     const resend = isBulk(call) && decision.received;
     if (resend) bulkResends++;
-    emit({ type: "retry", endpoint: endpointOf(call), reason, ...(status !== undefined && { status }), attempt: retries, delayMs, ...(resend && { resend: true }) });
+    const endpoint = endpointOf(call);
+    emit({ type: "retry", endpoint, reason, ...(status !== undefined && { status }), attempt: retries, delayMs, ...(resend && { resend: true }) });
     // node:timers/promises rejects with an AbortError; callers see the signal's own reason, as everywhere else.
     await sleep(delayMs, undefined, { signal }).catch((e: unknown) => {
       throw signal?.aborted ? signal.reason : e;

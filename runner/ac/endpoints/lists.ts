@@ -41,7 +41,12 @@ export function listEndpoints({ send }: EndpointContext): ListEndpoints {
     contactLists,
 
     setListStatus(contactId, listId, status, sourceid) {
-      const contactList = { list: Number(wholeId(listId, "list id")), contact: Number(wholeId(contactId, "contact id")), status, ...(sourceid !== undefined && { sourceid }) };
+      const contactList = {
+        list: Number(wholeId(listId, "list id")),
+        contact: Number(wholeId(contactId, "contact id")),
+        status,
+        ...(sourceid !== undefined && { sourceid }),
+      };
       return createOrReadBack<"contactList", AcContactList>(
         send,
         { path: "/contactLists", body: { contactList }, key: "contactList", schema: S.contactListResponse },

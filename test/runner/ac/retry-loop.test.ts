@@ -1,5 +1,5 @@
-// The retry loop's waits against a scripted server: a backoff (node:timers/promises) ends at once when the client's
-// signal aborts, with the signal's own reason, and nothing more is sent; a body over the size cap fails the call without a retry.
+// The retry loop against a scripted server: a backoff (node:timers/promises) ends at once when the client's signal
+// aborts, with the signal's own reason, and nothing more is sent; a body over the size cap fails without a retry.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAcClient } from "../../../runner/ac/client.js";
 import { AcRequestError, type AcClientEvent } from "../../../runner/ac/types.js";
