@@ -1,0 +1,58 @@
+// Lists and list memberships (contactLists): the list an export syncs into, who is on it with which status, and
+// setting a contact's status on it.
+import { PAGE_LIMIT } from "../../config/ac-limits.js";
+import { NOT_FOUND_MESSAGE } from "../decide.js";
+import { pageById } from "../paging.js";
+import * as S from "../schemas.js";
+import type { AcClient, AcContactList, AcList } from "../types.js";
+import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
+
+type ListEndpoints = Pick<AcClient, "getList" | "listContactEmails" | "contactLists" | "setListStatus">;
+
+export function listEndpoints({ send }: EndpointContext): ListEndpoints {
+  const contactLists = contactChildren<"contactLists", AcContactList>(send, "contactLists", S.contactListsResponse);
+
+  return {
+    getList(listId) {
+      return send<AcList | null>({
+        method: "GET",
+        template: "/lists/{id}",
+        path: `/lists/${wholeId(listId, "list id")}`,
+        ok: (json) => {
+          const { list } = S.listResponse.parse(json);
+          return { id: list.id, name: list.name };
+        },
+        onError: (res) =>
+          res.status === 404 || (res.status === 403 && NOT_FOUND_MESSAGE.test(S.errorMessageOf(res.json) ?? ""))
+            ? { value: null }
+            : undefined,
+      });
+    },
+
+    async *listContactEmails(listId, status) {
+      const contacts = pageById(send, {
+        template: "/contacts",
+        pathFor: (after) => `/contacts?listid=${listId}&status=${status}&limit=${PAGE_LIMIT}&orders%5Bid%5D=ASC&id_greater=${after}`,
+        ok: (json) => S.contactsResponse.parse(json).contacts,
+      });
+      for await (const c of contacts) yield c.email;
+    },
+
+    contactLists,
+
+    setListStatus(contactId, listId, status, sourceid) {
+      const contactList = {
+        list: Number(wholeId(listId, "list id")),
+        contact: Number(wholeId(contactId, "contact id")),
+        status,
+        ...(sourceid !== undefined && { sourceid }),
+      };
+      return createOrReadBack<"contactList", AcContactList>(
+        send,
+        { path: "/contactLists", body: { contactList }, key: "contactList", schema: S.contactListResponse },
+        async () => (await contactLists(contactId)).find((m) => m.list === listId),
+        `a membership, and contact ${contactId} has none for list ${listId}`,
+      );
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Tags and a contact's tags (contactTags).
+import { PAGE_LIMIT } from "../../config/ac-limits.js";
+import { pageByOffset } from "../paging.js";
+import * as S from "../schemas.js";
+import type { AcClient, AcContactTag, AcTag } from "../types.js";
+import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
+
+type TagEndpoints = Pick<AcClient, "findTag" | "contactTags" | "addContactTag" | "removeContactTag">;
+
+export function tagEndpoints({ send }: EndpointContext): TagEndpoints {
+  const contactTags = contactChildren<"contactTags", AcContactTag>(send, "contactTags", S.contactTagsResponse);
+
+  return {
+    async findTag(name) {
+      // The search matches parts of names: keep paging until the exact name (case-insensitive) turns up.
+      const wanted = name.trim().toLowerCase();
+      const found = await pageByOffset<AcTag>(send, {
+        template: "/tags",
+        pathFor: (offset) => `/tags?search=${encodeURIComponent(name)}&limit=${PAGE_LIMIT}&offset=${offset}`,
+        schema: S.tagsResponse.transform((r) => ({ items: r.tags.map((t) => ({ id: t.id, tag: t.tag })), total: r.meta?.total })),
+        stop: (page) => page.some((t) => t.tag.trim().toLowerCase() === wanted),
+      });
+      return found.find((t) => t.tag.trim().toLowerCase() === wanted) ?? null;
+    },
+
+    contactTags,
+
+    addContactTag(contactId, tagId) {
+      return createOrReadBack<"contactTag", AcContactTag>(
+        send,
+        {
+          path: "/contactTags",
+          body: { contactTag: { contact: wholeId(contactId, "contact id"), tag: wholeId(tagId, "tag id") } },
+          key: "contactTag",
+          schema: S.contactTagResponse,
+        },
+        async () => (await contactTags(contactId)).find((t) => t.tag === tagId),
+        `a contactTag, and contact ${contactId} does not have tag ${tagId}`,
+      );
+    },
+
+    async removeContactTag(contactTagId) {
+      await send<void>({
+        method: "DELETE",
+        template: "/contactTags/{id}",
+        path: `/contactTags/${wholeId(contactTagId, "contactTag id")}`,
+        // Already gone (e.g. a retry after a reset that the server did process): the goal is reached.
+        onError: (res) => (res.status === 404 ? { value: undefined } : undefined),
+      });
+    },
+  };
+}
