@@ -4,14 +4,8 @@ import { createHash } from "node:crypto";
 import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
 
-/** Built-in Azure roles the constructs assign (names are what `ac-export review` prints; IDs for reference). */
-export const ROLES = {
-  keyVaultSecretsUser: "Key Vault Secrets User", // 4633458b-17de-408a-b874-0445c86b69e6
-  keyVaultSecretsOfficer: "Key Vault Secrets Officer", // b86a8fe4-44ce-4948-aee5-eccb2c155cd7
-  blobDataReader: "Storage Blob Data Reader", // 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1
-  blobDataContributor: "Storage Blob Data Contributor", // ba92f5b4-2d11-453d-a403-e96b0029c9fe
-  jobsOperator: "Container Apps Jobs Operator", // b9a307c4-5aa3-4b52-ba60-2b17c136cd7b
-} as const;
+/** Built-in Azure roles the constructs assign (the contract with the review: runner/config/contract.ts). */
+export { ROLES } from "../runner/config/contract.js";
 
 /** One problem with one prop: `<prop>: <what is wrong>; got <value>`. */
 export interface PropProblem {

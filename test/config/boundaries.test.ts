@@ -1,5 +1,5 @@
 // The house rules of DESIGN.md: the runner never imports cdktf/constructs/providers; constructs import only
-// runner/config.ts from the runner; provider bindings only by deep path, and only in constructs/.
+// the contract (runner/config.ts and runner/config/) from the runner; provider bindings only by deep path, and only in constructs/.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,10 +28,19 @@ describe("import boundaries", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("constructs/ imports only runner/config.ts from the runner, and providers by deep path", () => {
+  it("constructs/ imports only the contract (runner/config.ts, runner/config/) from the runner, and providers by deep path", () => {
     const offenders = tsFiles(join(root, "constructs")).flatMap((f) =>
       importsOf(f)
-        .filter((i) => (i.includes("runner/") && !/runner\/config\.js$/.test(i)) || i === "@cdktf/provider-azurerm")
+        .filter((i) => (i.includes("runner/") && !/runner\/config(\.js|\/[a-z-]+\.js)$/.test(i)) || i === "@cdktf/provider-azurerm")
+        .map((i) => `${relative(root, f)} → ${i}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the contract (runner/config/) imports nothing of the runner but itself and runner/errors.ts", () => {
+    const offenders = tsFiles(join(root, "runner/config")).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith(".") && !/^\.\/[a-z-]+\.js$/.test(i) && i !== "../errors.js")
         .map((i) => `${relative(root, f)} → ${i}`),
     );
     expect(offenders).toEqual([]);

@@ -83,7 +83,7 @@ describe("ExportChecks", () => {
   it("warns when the timeout cannot cover maxProfiles, or the schedule fires more often than a run may take (ACX-JOB1, ACX-JOB2)", () => {
     const { stack } = basicStack({ export: { replicaTimeoutSeconds: 1800, schedule: Schedule.cron("*/15 * * * *") } });
     expect(findingsOf(stack).map((f) => `${f.ruleId} ${f.level}: ${f.message}`)).toEqual([
-      "ACX-JOB1 warning: replicaTimeoutSeconds 1800 is below 3600, what maxProfiles 1000000 needs at 25,000 contacts/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
+      "ACX-JOB1 warning: replicaTimeoutSeconds 1800 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
       'ACX-JOB2 warning: schedule "*/15 * * * *" can start a run every 15 minutes, but a run may take up to 30 minutes: overlapping runs wait on the export\'s lock and fail with exit code 4',
     ]);
   });
@@ -93,7 +93,7 @@ describe("ExportChecks", () => {
     Object.defineProperty(connection, "acceptDataPrivacy", { value: false });
     expect(ids(stack)).toEqual(["ACX-PRIV1 stack/vip-newsletter"]);
     expect(() => ExportChecks.suppress(exp, [{ id: "ACX-PRIV1", reason: "the legal team said it is fine" }])).toThrow(
-      'ExportChecks.suppress on "stack/vip-newsletter": ACX-PRIV1 cannot be suppressed (every export\'s connection accepted the data-privacy terms (acceptDataPrivacy: true))',
+      'ExportChecks.suppress for "stack/vip-newsletter" has invalid props:\n  suppressions[0].id: ACX-PRIV1 cannot be suppressed (every export\'s connection accepted the data-privacy terms (acceptDataPrivacy: true))',
     );
   });
 
@@ -132,10 +132,10 @@ describe("ExportChecks", () => {
   it("refuses a suppression without a real reason or for an unknown rule", () => {
     const { platform } = basicStack();
     expect(() => ExportChecks.suppress(platform, [{ id: "ACX-KV2", reason: "  ok  " }])).toThrow(
-      'ExportChecks.suppress on "stack/exports": the reason for ACX-KV2 must say why the finding is acceptable here, in at least 10 characters; got "  ok  "',
+      'ExportChecks.suppress for "stack/exports" has invalid props:\n  suppressions[0].reason: must say why ACX-KV2 is acceptable here, in at least 10 characters; got "  ok  "',
     );
     expect(() => ExportChecks.suppress(platform, [{ id: "AwsSolutions-S1", reason: "copied from another project" }])).toThrow(
-      `ExportChecks.suppress on "stack/exports": id must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got "AwsSolutions-S1"`,
+      `ExportChecks.suppress for "stack/exports" has invalid props:\n  suppressions[0].id: must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got "AwsSolutions-S1"`,
     );
   });
 

@@ -1,5 +1,5 @@
 // `ac-export review [cdktf.out]`: the Markdown a reviewer sees in a pull request, from synthesized stacks.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TerraformStack, TerraformVariable, Testing } from "cdktf";
@@ -10,12 +10,20 @@ import { runCli } from "../helpers/cli.js";
 import { connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
 const dirs: string[] = [];
+
+/** The stack's cdk.tf.json as `cdktf synth` writes it: with the "//" markers, which Testing.synth drops. */
+function cdktfSynth(stack: TerraformStack): string {
+  const outdir = Testing.fullSynth(stack);
+  dirs.push(outdir);
+  return readFileSync(join(outdir, "stacks", stack.node.id, "cdk.tf.json"), "utf8");
+}
+
 function writeOut(stacks: Record<string, TerraformStack | string>): string {
   const dir = mkdtempSync(join(tmpdir(), "ac-review-"));
   dirs.push(dir);
   for (const [name, stack] of Object.entries(stacks)) {
     mkdirSync(join(dir, "stacks", name), { recursive: true });
-    writeFileSync(join(dir, "stacks", name, "cdk.tf.json"), typeof stack === "string" ? stack : Testing.synth(stack));
+    writeFileSync(join(dir, "stacks", name, "cdk.tf.json"), typeof stack === "string" ? stack : cdktfSynth(stack));
   }
   return dir;
 }
