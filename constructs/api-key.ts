@@ -203,7 +203,7 @@ class ExistingSecretApiKey extends ApiKey {
       if (!m) {
         throw fail(
           "secretResourceId",
-          `must be the secret's ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got ${show(this.id)}`,
+          `must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got ${show(this.id)}`,
         );
       }
       name = m[2]!;

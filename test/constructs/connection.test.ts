@@ -116,7 +116,7 @@ describe("ApiKey alternatives", () => {
   it("fromExistingSecret refuses a data-plane URI where the ARM ID belongs", () => {
     const stack = newStack();
     expect(() => connectionIn(stack, platformIn(stack), { apiKey: ApiKey.fromExistingSecret("https://contoso-kv.vault.azure.net/secrets/ac-key") })).toThrow(
-      'ApiKey.fromExistingSecret for "stack/marketing-eu" has invalid props:\n  secretResourceId: must be the secret's ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got "https://contoso-kv.vault.azure.net/secrets/ac-key"',
+      'ApiKey.fromExistingSecret for "stack/marketing-eu" has invalid props:\n  secretResourceId: must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got "https://contoso-kv.vault.azure.net/secrets/ac-key"',
     );
   });
 });
