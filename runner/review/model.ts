@@ -4,6 +4,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { safeParseExportConfig, type ConfigProblem, type ExportConfig } from "../config.js";
+import { AcExportError } from "../errors.js";
 import {
   GRANTS,
   JOB_ENV,
@@ -69,7 +70,14 @@ export interface ReviewStack {
   suppressions: SuppressionMarker[];
 }
 
-/** Reads every stack under `dir` (a cdktf.out folder, or one stack folder). Throws a plain Error when none is there. */
+/** There is nothing to review at the folder given (no stacks, or a stack that is not JSON): a bad argument. */
+export class ReviewInputError extends AcExportError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
+
+/** Reads every stack under `dir` (a cdktf.out folder, or one stack folder). Throws ReviewInputError when none is there. */
 export async function readStacks(dir: string): Promise<ReviewStack[]> {
   const files: Array<{ name: string; file: string }> = [];
   const direct = join(dir, "cdk.tf.json");
@@ -80,13 +88,13 @@ export async function readStacks(dir: string): Promise<ReviewStack[]> {
     try {
       names = (await readdir(stacksDir)).sort();
     } catch {
-      throw new Error(`${dir} holds no synthesized stacks (no ${stacksDir}); run "npm run synth" (cdktf synth) first`);
+      throw new ReviewInputError(`${dir} holds no synthesized stacks (no ${stacksDir}); run "npm run synth" (cdktf synth) first`);
     }
     for (const name of names) {
       const file = join(stacksDir, name, "cdk.tf.json");
       if (await isFile(file)) files.push({ name, file });
     }
-    if (files.length === 0) throw new Error(`${stacksDir} holds no cdk.tf.json; run "npm run synth" (cdktf synth) first`);
+    if (files.length === 0) throw new ReviewInputError(`${stacksDir} holds no cdk.tf.json; run "npm run synth" (cdktf synth) first`);
   }
   const stacks: ReviewStack[] = [];
   for (const { name, file } of files) {
@@ -94,7 +102,7 @@ export async function readStacks(dir: string): Promise<ReviewStack[]> {
     try {
       json = JSON.parse(await readFile(file, "utf8")) as Json;
     } catch (e) {
-      throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+      throw new ReviewInputError(`${file} is not valid JSON: ${(e as Error).message}`);
     }
     stacks.push({ name, file, exports: exportsOf(name, json), suppressions: readMarker(stackMarkerSchema, json)?.suppressions ?? [] });
   }
