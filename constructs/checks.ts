@@ -1,6 +1,8 @@
 // ExportChecks: Azure security checks at synth time, as an Aspect (the cdk-nag pattern for CDKTF trees).
 // Each finding has a rule ID; errors fail `cdktf synth`, warnings are printed. A finding can be suppressed on a
-// construct (and everything under it) only with a reason of at least 10 characters, which is then printed as info.
+// construct (and everything under it) only with a reason of at least 10 characters, which is then printed as info
+// and recorded in the stack's cdk.tf.json (runner/config/contract.ts), where `ac-export review` lists it. A check
+// that throws becomes an ACX-CHECK1 finding on its construct, as in cdk-nag, instead of aborting synth.
 import {
   Annotations,
   DefaultTokenResolver,
@@ -319,8 +321,8 @@ function record(stack: TerraformStack, entry: SuppressionMarker): SuppressionMar
   return added;
 }
 
-function recordFinding(stack: TerraformStack, ruleId: string, suppression: ExportCheckSuppression & { path?: string }, path: string, message: string): void {
-  const entry = record(stack, { rule: ruleId, path: suppression.path ?? stack.node.path, reason: suppression.reason, findings: [] });
+function recordFinding(stack: TerraformStack, ruleId: string, suppression: ExportCheckSuppression & { path: string }, path: string, message: string): void {
+  const entry = record(stack, { rule: ruleId, path: suppression.path, reason: suppression.reason, findings: [] });
   entry.findings.push({ path, message });
 }
 
