@@ -2,7 +2,7 @@
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret/index.js";
 import { type ITerraformDependable, type TerraformVariable, Token } from "cdktf";
 import type { Construct } from "constructs";
-import { isToken, show } from "./util.js";
+import { InvalidPropsError, isToken, show } from "./util.js";
 
 /**
  * The value Terraform writes (write-only, once) into an out-of-band secret so that the secret, its role assignments
@@ -112,7 +112,7 @@ export abstract class ApiKey {
 function secretName(context: ApiKeyBindContext, name: string | undefined, factory: string): string {
   const n = name ?? context.defaultSecretName;
   if (isToken(n) || !SECRET_NAME.test(n)) {
-    throw new Error(`${factory} for "${context.path}": secretName must be 1-127 letters, digits or "-"; got ${isToken(n) ? "a Terraform token" : show(n)}`);
+    throw InvalidPropsError.factory(factory, "secretName", `must be 1-127 letters, digits or "-"; got ${isToken(n) ? "a Terraform token" : show(n)}`, context.path);
   }
   return n;
 }
@@ -159,18 +159,18 @@ class WriteOnlyVariableApiKey extends ApiKey {
   bind(scope: Construct, context: ApiKeyBindContext): BoundApiKey {
     const factory = "ApiKey.fromWriteOnlyVariable";
     const v = this.variable;
-    if (!v || typeof v.stringValue !== "string") throw new Error(`${factory} for "${context.path}": variable must be a TerraformVariable; got ${show(v)}`);
-    if (v.sensitive !== true) {
-      throw new Error(`${factory} for "${context.path}": variable "${v.friendlyUniqueId}" must be declared with sensitive: true, so Terraform never prints the key`);
-    }
+    const fail = (prop: string, message: string) => InvalidPropsError.factory(factory, prop, message, context.path);
+    if (!v || typeof v.stringValue !== "string") throw fail("variable", `must be a TerraformVariable; got ${show(v)}`);
+    if (v.sensitive !== true) throw fail("variable", `"${v.friendlyUniqueId}" must be declared with sensitive: true, so Terraform never prints the key`);
     if (v.default !== undefined) {
-      throw new Error(
-        `${factory} for "${context.path}": variable "${v.friendlyUniqueId}" must not have a default (a default is written into cdk.tf.json); feed it with TF_VAR_${v.friendlyUniqueId} at deploy time`,
+      throw fail(
+        "variable",
+        `"${v.friendlyUniqueId}" must not have a default (a default is written into cdk.tf.json); feed it with TF_VAR_${v.friendlyUniqueId} at deploy time`,
       );
     }
     const version = this.options.version ?? 1;
     if (!Token.isUnresolved(version) && (!Number.isInteger(version) || version < 1)) {
-      throw new Error(`${factory} for "${context.path}": version must be a whole number of at least 1 (bump it to rotate the key); got ${show(version)}`);
+      throw fail("version", `must be a whole number of at least 1 (bump it to rotate the key); got ${show(version)}`);
     }
     const name = secretName(context, this.options.secretName, factory);
     const secret = new KeyVaultSecret(scope, "ApiKeySecret", {
@@ -193,23 +193,24 @@ class ExistingSecretApiKey extends ApiKey {
     super();
   }
   bind(_scope: Construct, context: ApiKeyBindContext): BoundApiKey {
-    const factory = "ApiKey.fromExistingSecret";
+    const fail = (prop: string, message: string) => InvalidPropsError.factory("ApiKey.fromExistingSecret", prop, message, context.path);
     let uri = this.options.secretUri;
     let name = "(existing secret)";
     if (isToken(this.id)) {
-      if (!uri) throw new Error(`${factory} for "${context.path}": secretUri is required when the secret ID is a Terraform token`);
+      if (!uri) throw fail("secretUri", "is required when the secret ID is a Terraform token");
     } else {
       const m = SECRET_ARM_ID.exec(this.id ?? "");
       if (!m) {
-        throw new Error(
-          `${factory} for "${context.path}": the secret ID must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got ${show(this.id)}`,
+        throw fail(
+          "secretResourceId",
+          `must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got ${show(this.id)}`,
         );
       }
       name = m[2]!;
       uri ??= `https://${m[1]}.vault.azure.net/secrets/${m[2]}`;
     }
     if (!isToken(uri) && !/^https:\/\/[a-z0-9-]+\.vault\.[a-z0-9.]+\/secrets\/[0-9a-zA-Z-]+$/i.test(uri!)) {
-      throw new Error(`${factory} for "${context.path}": secretUri must be a versionless secret URI such as "https://contoso-kv.vault.azure.net/secrets/ac-api-key"; got ${show(uri)}`);
+      throw fail("secretUri", `must be a versionless secret URI such as "https://contoso-kv.vault.azure.net/secrets/ac-api-key"; got ${show(uri)}`);
     }
     return { mode: "existing-secret", secretResourceId: this.id, secretUri: uri!, secretName: name };
   }

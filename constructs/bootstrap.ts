@@ -3,18 +3,20 @@
 // checks its SHA-256 against the value pinned in the job definition, and runs it with the job's arguments and
 // environment. No keys, no private registry. Kept dependency-free and small: it lives in the job definition.
 //
-// BOOTSTRAP_SOURCE is the readable source (plain CommonJS for `node -e`: no TypeScript, no template literals);
+// BOOTSTRAP_SOURCE is the readable source (plain CommonJS for `node -e`: no TypeScript, no template literals; the
+// ${…} in it are the job's environment names from runner/config/contract.ts, filled in here);
 // bootstrapScript() strips comments and indentation. test/constructs/bootstrap.test.ts runs it against a local
 // identity endpoint and Azurite.
 
+import { JOB_ENV } from "../runner/config/contract.js";
 import { API_KEY_PLACEHOLDER } from "./api-key.js";
 
 /** Environment variables the bootstrap reads (besides IDENTITY_ENDPOINT/IDENTITY_HEADER set by Container Apps). */
 export const BOOTSTRAP_ENV = {
   /** Blob URL of the runner bundle. */
-  url: "AC_EXPORT_RUNNER_URL",
+  url: JOB_ENV.runnerUrl,
   /** Expected SHA-256 (hex) of the bundle. */
-  sha256: "AC_EXPORT_RUNNER_SHA256",
+  sha256: JOB_ENV.runnerSha256,
 } as const;
 
 export const BOOTSTRAP_SOURCE = String.raw`
@@ -76,12 +78,12 @@ async function storageToken() {
 }
 
 async function main() {
-  if (env.AC_API_KEY === PLACEHOLDER) {
+  if (env.${JOB_ENV.apiKey} === PLACEHOLDER) {
     fail("the connection's API key is not set yet: an administrator runs the set-api-key command from cdktf output (az keyvault secret set ...)", 2);
   }
-  const bundleUrl = env.AC_EXPORT_RUNNER_URL;
-  const expected = (env.AC_EXPORT_RUNNER_SHA256 || "").toLowerCase();
-  if (!bundleUrl || !/^[0-9a-f]{64}$/.test(expected)) fail("AC_EXPORT_RUNNER_URL and AC_EXPORT_RUNNER_SHA256 must be set");
+  const bundleUrl = env.${JOB_ENV.runnerUrl};
+  const expected = (env.${JOB_ENV.runnerSha256} || "").toLowerCase();
+  if (!bundleUrl || !/^[0-9a-f]{64}$/.test(expected)) fail("${JOB_ENV.runnerUrl} and ${JOB_ENV.runnerSha256} must be set");
   const token = await storageToken();
   const bundle = await withRetries("downloading the runner bundle", async () => {
     const headers = { Authorization: "Bearer " + token, "x-ms-version": "2023-11-03", "x-ms-date": new Date().toUTCString() };

@@ -1,6 +1,8 @@
 // ExportChecks: Azure security checks at synth time, as an Aspect (the cdk-nag pattern for CDKTF trees).
 // Each finding has a rule ID; errors fail `cdktf synth`, warnings are printed. A finding can be suppressed on a
-// construct (and everything under it) only with a reason of at least 10 characters, which is then printed as info.
+// construct (and everything under it) only with a reason of at least 10 characters, which is then printed as info
+// and recorded in the stack's cdk.tf.json (runner/config/contract.ts), where `ac-export review` lists it. A check
+// that throws becomes an ACX-CHECK1 finding on its construct, as in cdk-nag, instead of aborting synth.
 import {
   Annotations,
   DefaultTokenResolver,
@@ -14,8 +16,12 @@ import {
   Tokenization,
 } from "cdktf";
 import type { IConstruct } from "constructs";
+import { bulkFloorSeconds } from "../runner/config/ac-limits.js";
+import { MARKER_KEY, type StackMarker, type SuppressionMarker } from "../runner/config/contract.js";
 import { API_KEY_PLACEHOLDER } from "./api-key.js";
-import { show } from "./util.js";
+import { isActiveCampaignExport } from "./export-kind.js";
+import type { ActiveCampaignExport } from "./export.js";
+import { InvalidPropsError, show } from "./util.js";
 
 export type ExportCheckLevel = "error" | "warning";
 
@@ -42,9 +48,10 @@ export const EXPORT_CHECK_RULES = {
   "ACX-RBAC1": rule("ACX-RBAC1", "error", "role assignments are scoped no wider than needed (never a subscription, management group or resource group; blob data roles on containers)"),
   "ACX-RBAC2": rule("ACX-RBAC2", "error", "no privileged roles (Owner, Contributor, User Access Administrator, …)"),
   "ACX-PRIV1": rule("ACX-PRIV1", "error", "every export's connection accepted the data-privacy terms (acceptDataPrivacy: true)", false),
-  "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at the bulk-import rate limit, with a 1.5x margin"),
+  "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin"),
   "ACX-JOB2": rule("ACX-JOB2", "warning", "an export's schedule does not start runs more often than a run may take"),
   "ACX-PROV1": rule("ACX-PROV1", "error", "the azurerm provider signs in to storage with Entra ID (storageUseAzuread: true), as shared keys are off"),
+  "ACX-CHECK1": rule("ACX-CHECK1", "warning", "every check runs to the end on every construct (a check that fails is reported here instead of aborting synth)"),
 } as const;
 
 export type ExportCheckRuleId = keyof typeof EXPORT_CHECK_RULES;
@@ -67,6 +74,8 @@ export interface ExportCheckFinding {
 }
 
 const suppressions = new WeakMap<IConstruct, ExportCheckSuppression[]>();
+/** Per stack, the suppressions declared in it and what they silenced: written into the stack for `ac-export review`. */
+const suppressionRecords = new WeakMap<TerraformStack, SuppressionMarker[]>();
 const findingsByStack = new WeakMap<TerraformStack, ExportCheckFinding[]>();
 const reported = new WeakMap<IConstruct, Set<string>>();
 const checkedStacks = new WeakSet<TerraformStack>();
@@ -99,21 +108,19 @@ export class ExportChecks implements IAspect {
    * least 10 characters; ACX-PRIV1 (data privacy) cannot be suppressed.
    */
   static suppress(scope: IConstruct, list: ExportCheckSuppression[]): void {
-    for (const s of list) {
+    const fail = (prop: string, message: string) => InvalidPropsError.factory("ExportChecks.suppress", prop, message, scope.node.path);
+    list.forEach((s, i) => {
       const known = EXPORT_CHECK_RULES[s?.id as ExportCheckRuleId];
-      if (!known) {
-        throw new Error(`ExportChecks.suppress on "${scope.node.path}": id must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got ${show(s?.id)}`);
-      }
-      if (!known.suppressible) {
-        throw new Error(`ExportChecks.suppress on "${scope.node.path}": ${s.id} cannot be suppressed (${known.summary})`);
-      }
+      if (!known) throw fail(`suppressions[${i}].id`, `must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got ${show(s?.id)}`);
+      if (!known.suppressible) throw fail(`suppressions[${i}].id`, `${s.id} cannot be suppressed (${known.summary})`);
       if (typeof s.reason !== "string" || s.reason.trim().length < 10) {
-        throw new Error(
-          `ExportChecks.suppress on "${scope.node.path}": the reason for ${s.id} must say why the finding is acceptable here, in at least 10 characters; got ${show(s.reason)}`,
-        );
+        throw fail(`suppressions[${i}].reason`, `must say why ${s.id} is acceptable here, in at least 10 characters; got ${show(s.reason)}`);
       }
-    }
-    suppressions.set(scope, [...(suppressions.get(scope) ?? []), ...list.map((s) => ({ id: s.id, reason: s.reason.trim() }))]);
+    });
+    const added = list.map((s) => ({ id: s.id, reason: s.reason.trim() }));
+    suppressions.set(scope, [...(suppressions.get(scope) ?? []), ...added]);
+    const stack = stackOf(scope);
+    if (stack) for (const s of added) record(stack, { rule: s.id, path: scope.node.path, reason: s.reason, findings: [] });
   }
 
   /** Findings (including suppressed ones) of the stacks' last synth. */
@@ -122,10 +129,20 @@ export class ExportChecks implements IAspect {
   }
 
   visit(node: IConstruct): void {
-    if (node instanceof TerraformResource) this.visitResource(node);
-    else if (node instanceof TerraformVariable) this.visitVariable(node);
-    else if (node instanceof TerraformProvider) this.visitProvider(node);
-    if ((node as unknown as Record<symbol, unknown>)[Symbol.for("activecampaign-exports.ActiveCampaignExport")] === true) this.visitExport(node);
+    if (node instanceof TerraformResource) this.guarded(node, "resource", () => this.visitResource(node));
+    else if (node instanceof TerraformVariable) this.guarded(node, "variable", () => this.visitVariable(node));
+    else if (node instanceof TerraformProvider) this.guarded(node, "provider", () => this.visitProvider(node));
+    if (isActiveCampaignExport(node)) this.visitExport(node);
+  }
+
+  /** Runs checks so that one that throws becomes an ACX-CHECK1 finding on the construct, as cdk-nag does, not a crash. */
+  private guarded(node: IConstruct, what: string, checks: () => void): void {
+    try {
+      checks();
+    } catch (e) {
+      const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.report(node, "ACX-CHECK1", `the ${what} checks could not run on "${node.node.path}" (${why}); check this construct by hand`);
+    }
   }
 
   private report(node: IConstruct, ruleId: ExportCheckRuleId, message: string): void {
@@ -141,6 +158,7 @@ export class ExportChecks implements IAspect {
     findingsByStack.set(stack, list);
     list.push({ ruleId, level: r.level, path: node.node.path, message, ...(suppression ? { suppressedBecause: suppression.reason } : {}) });
     if (suppression) {
+      recordFinding(stack, ruleId, suppression, node.node.path, message);
       Annotations.of(node).addInfo(`[${ruleId}] suppressed: ${suppression.reason} (finding: ${message})`);
       return;
     }
@@ -246,44 +264,73 @@ export class ExportChecks implements IAspect {
     }
   }
 
-  private visitExport(node: IConstruct): void {
-    const exp = node as unknown as {
-      exportName: string;
-      connection: { connectionName: string; acceptDataPrivacy: boolean };
-      config: { limits: { maxProfiles: number } };
-      replicaTimeoutSeconds: number;
-      enabled: boolean;
-      schedule: { expression: string; minIntervalMinutes(): number };
-    };
-    if (exp.connection.acceptDataPrivacy !== true) {
-      this.report(node, "ACX-PRIV1", `export ${exp.exportName} uses connection ${exp.connection.connectionName}, which has not accepted the data-privacy terms (acceptDataPrivacy: true)`);
-    }
-    // Bulk imports: 100 requests/min × 250 contacts = 25,000 contacts/min at best.
-    const floorSeconds = Math.ceil((exp.config.limits.maxProfiles / 25_000) * 60 * 1.5);
-    if (typeof exp.replicaTimeoutSeconds === "number" && exp.replicaTimeoutSeconds < floorSeconds) {
-      this.report(
-        node,
-        "ACX-JOB1",
-        `replicaTimeoutSeconds ${exp.replicaTimeoutSeconds} is below ${floorSeconds}, what maxProfiles ${exp.config.limits.maxProfiles} needs at 25,000 contacts/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)`,
-      );
-    }
-    if (exp.enabled) {
+  private visitExport(exp: ActiveCampaignExport): void {
+    this.guarded(exp, "ACX-PRIV1", () => {
+      if (exp.connection.acceptDataPrivacy !== true) {
+        this.report(exp, "ACX-PRIV1", `export ${exp.exportName} uses connection ${exp.connection.connectionName}, which has not accepted the data-privacy terms (acceptDataPrivacy: true)`);
+      }
+    });
+    this.guarded(exp, "ACX-JOB1", () => this.checkTimeout(exp));
+    this.guarded(exp, "ACX-JOB2", () => {
+      if (!exp.enabled) return;
       const gap = exp.schedule.minIntervalMinutes();
       if (gap * 60 < exp.replicaTimeoutSeconds) {
         this.report(
-          node,
+          exp,
           "ACX-JOB2",
           `schedule "${exp.schedule.expression}" can start a run every ${gap} minutes, but a run may take up to ${exp.replicaTimeoutSeconds / 60} minutes: overlapping runs wait on the export's lock and fail with exit code 4`,
         );
       }
-    }
+    });
+  }
+
+  /** ACX-JOB1: the least time a first sync of maxProfiles takes at the export's own limits, with a 1.5x margin. */
+  private checkTimeout(exp: ActiveCampaignExport): void {
+    const { limits, rateLimit } = exp.config;
+    // A bulk import is one request too, so requestsPerSecond caps the bulk imports a minute as well.
+    const bulkPerMinute = Math.min(rateLimit.bulkRequestsPerMinute, rateLimit.requestsPerSecond * 60);
+    const needed = Math.ceil(bulkFloorSeconds(limits.maxProfiles, bulkPerMinute) * 1.5);
+    if (typeof exp.replicaTimeoutSeconds !== "number" || exp.replicaTimeoutSeconds >= needed) return;
+    const rate = bulkPerMinute === rateLimit.bulkRequestsPerMinute ? `${bulkPerMinute} bulk imports/min` : `${bulkPerMinute} bulk imports/min (requestsPerSecond ${rateLimit.requestsPerSecond})`;
+    this.report(
+      exp,
+      "ACX-JOB1",
+      `replicaTimeoutSeconds ${exp.replicaTimeoutSeconds} is below ${needed}, what maxProfiles ${limits.maxProfiles} needs at ${rate} with a 1.5x margin: a full first run would be cut off (it resumes on the next run)`,
+    );
   }
 }
 
-function findSuppression(node: IConstruct, ruleId: string): ExportCheckSuppression | undefined {
+function stackOf(scope: IConstruct): TerraformStack | undefined {
+  try {
+    return TerraformStack.of(scope);
+  } catch {
+    return undefined; // a suppression on the app: its findings are recorded in their own stacks
+  }
+}
+
+/** Keep the stack's suppression records, and write them into the stack's "//" for `ac-export review`. */
+function record(stack: TerraformStack, entry: SuppressionMarker): SuppressionMarker {
+  const list = suppressionRecords.get(stack) ?? [];
+  suppressionRecords.set(stack, list);
+  const same = list.find((r) => r.rule === entry.rule && r.path === entry.path && r.reason === entry.reason);
+  if (same) return same;
+  const added = { ...entry, summary: EXPORT_CHECK_RULES[entry.rule as ExportCheckRuleId]?.summary };
+  list.push(added);
+  const marker: StackMarker = { suppressions: list };
+  stack.addOverride(`//.${MARKER_KEY}`, marker);
+  return added;
+}
+
+function recordFinding(stack: TerraformStack, ruleId: string, suppression: ExportCheckSuppression & { path: string }, path: string, message: string): void {
+  const entry = record(stack, { rule: ruleId, path: suppression.path, reason: suppression.reason, findings: [] });
+  entry.findings.push({ path, message });
+}
+
+/** The nearest suppression of the rule on the node or a scope above it, with the path it was declared on. */
+function findSuppression(node: IConstruct, ruleId: string): (ExportCheckSuppression & { path: string }) | undefined {
   for (const scope of [...node.node.scopes].reverse()) {
     const hit = suppressions.get(scope)?.find((s) => s.id === ruleId);
-    if (hit) return hit;
+    if (hit) return { ...hit, path: scope.node.path };
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 // Who may use a connection or run an export: a Microsoft Entra user, group or service principal by object ID.
-import { isToken, show } from "./util.js";
+import { InvalidPropsError, isToken, show } from "./util.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,17 +37,21 @@ export class Principal {
   ) {
     if (isToken(objectId)) {
       if (!displayName) {
-        throw new Error(
-          `${factory}: displayName is required when objectId is a Terraform token (it names the role assignments' construct IDs, which must be stable)`,
+        throw InvalidPropsError.factory(
+          factory,
+          "displayName",
+          "is required when objectId is a Terraform token (it names the role assignments' construct IDs, which must be stable)",
         );
       }
     } else if (typeof objectId !== "string" || !GUID.test(objectId)) {
-      throw new Error(
-        `${factory}: objectId must be a Microsoft Entra object ID, a GUID such as "3f2504e0-4f89-41d3-9a0c-0305e82c3301" (not a name, email or UPN); got ${show(objectId)}`,
+      throw InvalidPropsError.factory(
+        factory,
+        "objectId",
+        `must be a Microsoft Entra object ID, a GUID such as "3f2504e0-4f89-41d3-9a0c-0305e82c3301" (not a name, email or UPN); got ${show(objectId)}`,
       );
     }
     if (displayName !== undefined && (isToken(displayName) || displayName.trim() === "" || displayName.length > 100)) {
-      throw new Error(`${factory}: displayName must be 1-100 characters of plain text; got ${show(displayName)}`);
+      throw InvalidPropsError.factory(factory, "displayName", `must be 1-100 characters of plain text; got ${show(displayName)}`);
     }
   }
 

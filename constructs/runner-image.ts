@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isToken, sha256, show } from "./util.js";
+import { InvalidPropsError, isToken, sha256, show } from "./util.js";
 
 /** The stock image the bundle runs on: Node's current LTS line, public, no registry credentials needed. */
 export const DEFAULT_NODE_IMAGE = "docker.io/library/node:24-slim";
@@ -81,8 +81,10 @@ class BundleRunner extends RunnerImage {
     if (this.resolved) return this.resolved;
     const bundlePath = resolve(this.options.bundlePath ?? defaultBundlePath());
     if (!existsSync(bundlePath)) {
-      throw new Error(
-        `RunnerImage.bundle: the runner bundle ${bundlePath} does not exist; build it with "npm run build" (npm run synth does it for you) or set bundlePath`,
+      throw InvalidPropsError.factory(
+        "RunnerImage.bundle",
+        "bundlePath",
+        `the runner bundle ${bundlePath} does not exist; build it with "npm run build" (npm run synth does it for you) or set bundlePath`,
       );
     }
     const nodeImage = this.options.nodeImage ?? DEFAULT_NODE_IMAGE;
@@ -103,7 +105,7 @@ class PrebuiltRunner extends RunnerImage {
     checkImage("RunnerImage.fromImage", "image", this.image);
     const { registryServer, command } = this.options;
     if (registryServer !== undefined && !isToken(registryServer) && !/^[a-z0-9.-]+(:\d+)?$/i.test(registryServer)) {
-      throw new Error(`RunnerImage.fromImage: registryServer must be a registry host such as "contoso.azurecr.io"; got ${show(registryServer)}`);
+      throw InvalidPropsError.factory("RunnerImage.fromImage", "registryServer", `must be a registry host such as "contoso.azurecr.io"; got ${show(registryServer)}`);
     }
     return { kind: "image", image: this.image, registryServer, command };
   }
@@ -112,6 +114,6 @@ class PrebuiltRunner extends RunnerImage {
 function checkImage(factory: string, prop: string, image: string): void {
   if (isToken(image)) return;
   if (typeof image !== "string" || !/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image) || image.includes("://")) {
-    throw new Error(`${factory}: ${prop} must be an image reference such as "docker.io/library/node:24-slim" or "contoso.azurecr.io/ac-export:1.2.0"; got ${show(image)}`);
+    throw InvalidPropsError.factory(factory, prop, `must be an image reference such as "docker.io/library/node:24-slim" or "contoso.azurecr.io/ac-export:1.2.0"; got ${show(image)}`);
   }
 }

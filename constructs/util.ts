@@ -4,14 +4,8 @@ import { createHash } from "node:crypto";
 import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
 
-/** Built-in Azure roles the constructs assign (names are what `ac-export review` prints; IDs for reference). */
-export const ROLES = {
-  keyVaultSecretsUser: "Key Vault Secrets User", // 4633458b-17de-408a-b874-0445c86b69e6
-  keyVaultSecretsOfficer: "Key Vault Secrets Officer", // b86a8fe4-44ce-4948-aee5-eccb2c155cd7
-  blobDataReader: "Storage Blob Data Reader", // 2a2b9908-6ea1-4ae2-8e65-a410df84e7d1
-  blobDataContributor: "Storage Blob Data Contributor", // ba92f5b4-2d11-453d-a403-e96b0029c9fe
-  jobsOperator: "Container Apps Jobs Operator", // b9a307c4-5aa3-4b52-ba60-2b17c136cd7b
-} as const;
+/** Built-in Azure roles the constructs assign (the contract with the review: runner/config/contract.ts). */
+export { ROLES } from "../runner/config/contract.js";
 
 /** One problem with one prop: `<prop>: <what is wrong>; got <value>`. */
 export interface PropProblem {
@@ -19,25 +13,33 @@ export interface PropProblem {
   message: string;
 }
 
-/** Thrown at construction time when props are invalid; lists every problem, each naming its prop. */
+/**
+ * Thrown when props are invalid: at construction (by the construct) or when a factory such as `Schedule.cron` or
+ * `ApiKey.fromWriteOnlyVariable` checks its arguments. Lists every problem, each naming its prop path.
+ */
 export class InvalidPropsError extends Error {
   constructor(
-    readonly constructPath: string,
+    /** The construct's path; undefined for a factory called outside any construct (e.g. `Schedule.cron`). */
+    readonly constructPath: string | undefined,
+    /** The construct class, or the factory ("Schedule.cron"). */
     readonly constructKind: string,
     readonly problems: PropProblem[],
+    /** True when `constructKind` is a factory (its props are its arguments or options). */
+    readonly factory = false,
   ) {
-    super(`${constructKind} "${constructPath}" has invalid props:\n${problems.map((p) => `  ${p.prop}: ${p.message}`).join("\n")}`);
+    const where = constructPath === undefined ? constructKind : factory ? `${constructKind} for "${constructPath}"` : `${constructKind} "${constructPath}"`;
+    super(`${where} has invalid props:\n${problems.map((p) => `  ${p.prop}: ${p.message}`).join("\n")}`);
     this.name = "InvalidPropsError";
+  }
+
+  /** A factory's invalid argument or option, e.g. `Schedule.cron` with `expression`; `boundIn` is the construct path when known. */
+  static factory(factory: string, prop: string, message: string, boundIn?: string): InvalidPropsError {
+    return new InvalidPropsError(boundIn, factory, [{ prop, message }], true);
   }
 }
 
-/** A value for messages: strings quoted, long values cut. */
-export function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (value === undefined) return "nothing";
-  const json = JSON.stringify(value);
-  return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
+/** A value for messages: strings quoted, long values cut (the config schema's own). */
+export { show } from "../runner/config/show.js";
 
 export const isToken = (value: unknown): boolean => value !== undefined && value !== null && Token.isUnresolved(value);
 

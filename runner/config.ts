@@ -2,14 +2,17 @@
 // (which parses the same schema at start). One source of truth, one set of error messages.
 import { AcExportError } from "./errors.js";
 import { z } from "zod";
+import { BULK_MULTI_PER_MINUTE, REQUESTS_PER_SECOND } from "./config/ac-limits.js";
 import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
+import { configErrorMap, unknownKeyMessage } from "./config/messages.js";
+import { show } from "./config/show.js";
 
 export { parseLocation, formatFromName, describeLocation, type Location } from "./config/location.js";
 export { redactUserInfo } from "./config/hostname.js";
 
-/** ActiveCampaign's account limits (FACTS.md §0): 5 requests/s, 100 multi-contact bulk imports/min. */
-export const AC_LIMITS = { requestsPerSecond: 5, bulkRequestsPerMinute: 100 } as const;
+/** ActiveCampaign's account limits (runner/config/ac-limits.ts): 5 requests/s, 100 multi-contact bulk imports/min. */
+export const AC_LIMITS = { requestsPerSecond: REQUESTS_PER_SECOND, bulkRequestsPerMinute: BULK_MULTI_PER_MINUTE } as const;
 export const DEFAULT_STATE = "file:.ac-export/state";
 export const MAX_CUSTOM_FIELDS = 100;
 export const MAX_TAGS = 20;
@@ -27,13 +30,6 @@ const STANDARD_PERSTAGS: Record<string, string> = {
 };
 /** Property names that smell of a credential. The API key comes from AC_API_KEY only, never from the config. */
 const SECRET_KEY = /(api[-_ ]?key|apikey|api[-_]?token|^token$|secret|password|passwd|credential)/i;
-
-const show = (v: unknown): string => {
-  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
-  if (v === undefined) return "nothing";
-  const json = JSON.stringify(v);
-  return json === undefined ? String(v) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
-};
 
 const name = (what: string) =>
   z.string().check((ctx) => {
@@ -109,15 +105,16 @@ const positive = (what: string, integer: boolean) =>
     }
   });
 
-const segmentSchema = z
-  .strictObject({
+const segmentShape = {
     /** Display name used in reports. */
     name: z.string().min(1).max(200).optional(),
     source: location('"file:segments/vip.csv"'),
     format: z.enum(SEGMENT_FORMATS).optional(),
     /** CSV only: the field delimiter; detected from the header line when absent. */
     delimiter: z.enum([",", ";", "\t", "|"]).optional(),
-  })
+};
+const segmentSchema = z
+  .strictObject(segmentShape)
   .transform((seg, ctx) => {
     if (seg.format) return { ...seg, format: seg.format };
     let inferred: ReturnType<typeof formatFromName>;
@@ -139,17 +136,19 @@ const segmentSchema = z
     return { ...seg, format: inferred };
   });
 
+const mappingsShape = {
+  email: columnName,
+  firstName: columnName.optional(),
+  lastName: columnName.optional(),
+  phone: columnName.optional(),
+  /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column. */
+  fields: z.record(z.string(), columnName).optional(),
+  /** Tag names applied to every member the export syncs. */
+  tags: z.array(z.string()).optional(),
+};
+
 const mappingsSchema = z
-  .strictObject({
-    email: columnName,
-    firstName: columnName.optional(),
-    lastName: columnName.optional(),
-    phone: columnName.optional(),
-    /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column. */
-    fields: z.record(z.string(), columnName).optional(),
-    /** Tag names applied to every member the export syncs. */
-    tags: z.array(z.string()).optional(),
-  })
+  .strictObject(mappingsShape)
   .check((ctx) => {
     const m = ctx.value;
     const fields = Object.entries(m.fields ?? {});
@@ -225,55 +224,67 @@ const mappingsSchema = z
     }
   });
 
-export const exportConfigSchema = z
-  .strictObject({
-    name: name("the export's name"),
-    connection: z.strictObject({
-      name: name("the connection's name"),
-      hostname,
-    }),
-    listId,
-    segment: segmentSchema,
-    mappings: mappingsSchema,
-    onLeave: z.enum(LEAVE_POLICIES).default("keep"),
-    /** Let ActiveCampaign automations run for imported contacts (ActiveCampaign's own default). */
-    excludeAutomations: z.boolean().default(false),
-    limits: z
-      .strictObject({
-        maxProfiles: z
-          .number()
-          .check((ctx) => {
-            if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > 10_000_000) {
-              ctx.issues.push({
-                code: "custom",
-                input: ctx.value,
-                message: `must be a whole number from 1 to 10000000; got ${show(ctx.value)}`,
-              });
-            }
-          })
-          .default(1_000_000),
-        maxRemovalsPerRun: percentOrCount.default("10%"),
-      })
-      .prefault({}),
-    rateLimit: z
-      .strictObject({
-        requestsPerSecond: positive("requests per second to ActiveCampaign", false).default(AC_LIMITS.requestsPerSecond),
-        bulkRequestsPerMinute: positive("bulk import requests per minute", true).default(AC_LIMITS.bulkRequestsPerMinute),
-      })
-      .prefault({}),
-    state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
-  })
-  .check((ctx) => {
-    const c = ctx.value;
-    if (c.onLeave === "untag" && (c.mappings?.tags ?? []).length === 0) {
-      ctx.issues.push({
-        code: "custom",
-        path: ["onLeave"],
-        input: c.onLeave,
-        message: `"untag" removes the export's tags from leavers, so mappings.tags must list at least one tag`,
-      });
-    }
-  });
+const connectionShape = {
+  name: name("the connection's name"),
+  hostname,
+};
+
+const limitsShape = {
+  maxProfiles: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > 10_000_000) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number from 1 to 10000000; got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .default(1_000_000),
+  maxRemovalsPerRun: percentOrCount.default("10%"),
+};
+
+const rateLimitShape = {
+  requestsPerSecond: positive("requests per second to ActiveCampaign", false).default(AC_LIMITS.requestsPerSecond),
+  bulkRequestsPerMinute: positive("bulk import requests per minute", true).default(AC_LIMITS.bulkRequestsPerMinute),
+};
+
+const configShape = {
+  name: name("the export's name"),
+  connection: z.strictObject(connectionShape),
+  listId,
+  segment: segmentSchema,
+  mappings: mappingsSchema,
+  onLeave: z.enum(LEAVE_POLICIES).default("keep"),
+  /** Let ActiveCampaign automations run for imported contacts (ActiveCampaign's own default). */
+  excludeAutomations: z.boolean().default(false),
+  limits: z.strictObject(limitsShape).prefault({}),
+  rateLimit: z.strictObject(rateLimitShape).prefault({}),
+  state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
+};
+
+/** The keys each object of the config allows, by dotted path ("" for the root): for "unknown key" messages. */
+const CONFIG_KEYS: Record<string, readonly string[]> = {
+  "": Object.keys(configShape),
+  connection: Object.keys(connectionShape),
+  segment: Object.keys(segmentShape),
+  mappings: Object.keys(mappingsShape),
+  limits: Object.keys(limitsShape),
+  rateLimit: Object.keys(rateLimitShape),
+};
+
+export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {
+  const c = ctx.value;
+  if (c.onLeave === "untag" && (c.mappings?.tags ?? []).length === 0) {
+    ctx.issues.push({
+      code: "custom",
+      path: ["onLeave"],
+      input: c.onLeave,
+      message: `"untag" removes the export's tags from leavers, so mappings.tags must list at least one tag`,
+    });
+  }
+});
 
 /** What constructs and users write (defaults may be left out). */
 export type ExportConfigInput = z.input<typeof exportConfigSchema>;
@@ -313,68 +324,14 @@ function findSecretKeys(value: unknown, path: string[] = []): string[][] {
   return found;
 }
 
-function allowedKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
-  let s: any = schema;
-  for (const key of [...path]) {
-    s = unwrap(s);
-    s = s?.shape?.[key as string];
-  }
-  s = unwrap(s);
-  return s?.shape ? Object.keys(s.shape) : [];
-}
-
-function unwrap(s: any): any {
-  // Walk through pipes, defaults, optionals and checks to the object schema underneath.
-  for (let i = 0; i < 10 && s && !s.shape; i++) s = s.def?.in ?? s.def?.innerType ?? s.def?.schema;
-  return s;
-}
-
-function closest(word: string, options: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
-  };
-  const best = options
-    .map((o) => ({ o, d: distance(word.toLowerCase(), o.toLowerCase()) }))
-    .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.o : undefined;
-}
-
+/** Problems from zod's issues, whose messages the error map (runner/config/messages.ts) already phrased. */
 function toProblems(error: z.ZodError): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      const allowed = allowedKeys(exportConfigSchema, issue.path);
-      for (const key of issue.keys) {
-        const hint = closest(key, allowed);
-        problems.push({
-          path: joinPath([...issue.path, key]),
-          message: `unknown key${hint ? ` (did you mean "${hint}"?)` : ""}; allowed keys here: ${allowed.join(", ")}`,
-        });
-      }
-      continue;
-    }
-    const input = (issue as { input?: unknown }).input;
-    let message = issue.message;
-    if (issue.code === "invalid_type") {
-      message =
-        input === undefined
-          ? `is required (expected ${issue.expected})`
-          : `must be ${/^[aeio]/.test(issue.expected) ? "an" : "a"} ${issue.expected}; got ${show(input)}`;
-    } else if (issue.code === "invalid_value") {
-      message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; got ${show(input)}`;
-    } else if (issue.code === "too_small" || issue.code === "too_big") {
-      message = `${issue.message.replace(/^Too (small|big): expected /, "must be ")}; got ${show(input)}`;
-    } else if (issue.code === "invalid_union") {
-      message = input === undefined ? "is required" : `has the wrong type; got ${show(input)}`;
-    }
-    problems.push({ path: joinPath(issue.path), message });
-  }
-  return problems;
+  return error.issues.flatMap((issue): ConfigProblem[] => {
+    if (issue.code !== "unrecognized_keys") return [{ path: joinPath(issue.path), message: issue.message }];
+    // One problem per key, each named by its own path.
+    const allowed = CONFIG_KEYS[issue.path.join(".")] ?? [];
+    return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: unknownKeyMessage(key, allowed) }));
+  });
 }
 
 /** Validate and normalize. Throws ConfigError listing every problem at once. */
@@ -394,7 +351,7 @@ export function safeParseExportConfig(
   }));
   // Remove credential-like keys before parsing so they are reported once, not again as unknown keys.
   const cleaned = secretProblems.length ? stripPaths(input, findSecretKeys(input)) : input;
-  const result = exportConfigSchema.safeParse(cleaned, { reportInput: true });
+  const result = exportConfigSchema.safeParse(cleaned, { error: configErrorMap });
   const problems = [...secretProblems, ...(result.success ? [] : toProblems(result.error))];
   if (problems.length > 0 || !result.success) return { ok: false, problems };
   return { ok: true, config: result.data, warnings: configWarnings(result.data) };

@@ -3,7 +3,7 @@ import { parseCommandArgs, UsageError } from "../cli/args.js";
 import type { Command } from "../cli/command.js";
 import { EXIT } from "../cli/exit-codes.js";
 import { renderMarkdown } from "../review/markdown.js";
-import { readStacks } from "../review/model.js";
+import { readStacks, ReviewInputError } from "../review/model.js";
 
 export const command: Command = {
   name: "review",
@@ -40,8 +40,9 @@ Exit codes: 0 summary printed, 2 nothing to review or an export's config is inva
     try {
       stacks = await readStacks(resolve(io.cwd, source));
     } catch (e) {
-      io.stderr.write(`ac-export review: ${(e as Error).message}\n`);
-      return EXIT.BAD_INPUT;
+      if (!(e instanceof ReviewInputError)) throw e; // a bug, not bad input: the CLI reports it as such
+      io.stderr.write(`ac-export review: ${e.message}\n`);
+      return e.exitCode;
     }
     io.stdout.write(renderMarkdown(stacks, { source, ...(timeZone ? { timeZone } : {}) }));
     const invalid = stacks.flatMap((s) => s.exports).filter((e) => !e.config);

@@ -1,5 +1,6 @@
 // The review summary as Markdown for a pull request: what each export sends where, when, and who may run it.
 import { describeLocation, parseLocation } from "../config.js";
+import { JOB_ENV, ROLES, type SuppressionMarker } from "../config/contract.js";
 import { describeCron, listWords, localTimes } from "./cron.js";
 import type { ReviewExport, ReviewPrincipal, ReviewStack } from "./model.js";
 
@@ -118,7 +119,7 @@ function exportSection(e: ReviewExport, options: MarkdownOptions): string[] {
     "",
     ...mappingRows(e),
     "",
-    `**Who may run it on demand** (Container Apps Jobs Operator on job ${code(e.jobName)}):`,
+    `**Who may run it on demand** (${ROLES.jobsOperator} on job ${code(e.jobName)}):`,
     "",
     ...(e.operators.length ? e.operators.map((p) => `- ${who(p)}`) : ["- nobody besides the subscription's owners"]),
     "",
@@ -128,12 +129,29 @@ function exportSection(e: ReviewExport, options: MarkdownOptions): string[] {
     "",
     `**The job's own identity may** (and nothing else): ${e.identityRoles.length ? listWords(e.identityRoles.map((r) => `${r.role} on ${text(r.scope)}`)) : "nothing (no role assignments found)"}.`,
     "",
-    `**API key:** ${text(e.apiKey.secret)}, ${e.apiKey.how}; the job reads it through a Key Vault reference as \`AC_API_KEY\`.`,
+    `**API key:** ${text(e.apiKey.secret)}, ${e.apiKey.how}; the job reads it through a Key Vault reference as ${code(JOB_ENV.apiKey)}.`,
     "",
     `**Runner:** ${text(e.runner)}.`,
     "",
   );
   return lines;
+}
+
+/** Every ExportChecks suppression with its reason: a reviewer agrees to each one, so none may hide. */
+function suppressionSection(suppressions: SuppressionMarker[]): string[] {
+  if (suppressions.length === 0) return [];
+  const silenced = (s: SuppressionMarker) =>
+    s.findings.length ? s.findings.map((f) => `${code(f.path)}: ${text(f.message)}`).join("<br>") : "nothing in this stack (yet)";
+  return [
+    "## Suppressed checks",
+    "",
+    `${suppressions.length} ExportChecks suppression${suppressions.length === 1 ? "" : "s"} in code; each lets findings of its check through on the construct and everything under it:`,
+    "",
+    "| check | suppressed on | reason | findings it let through |",
+    "|---|---|---|---|",
+    ...suppressions.map((s) => `| ${code(s.rule)}${s.summary ? ` (${text(s.summary)})` : ""} | ${code(s.path)} | ${text(s.reason)} | ${silenced(s)} |`),
+    "",
+  ];
 }
 
 export function renderMarkdown(stacks: ReviewStack[], options: MarkdownOptions): string {
@@ -147,7 +165,7 @@ export function renderMarkdown(stacks: ReviewStack[], options: MarkdownOptions):
     "",
   ];
   if (exports.length === 0) {
-    lines.push("No exports found (no Container Apps job with an `AC_EXPORT_CONFIG`).", "");
+    lines.push(`No exports found (no Container Apps job with an ${code(JOB_ENV.config)}).`, "");
     return lines.join("\n");
   }
   lines.push(
@@ -170,6 +188,7 @@ export function renderMarkdown(stacks: ReviewStack[], options: MarkdownOptions):
   );
   for (const stack of stacks) {
     if (stacks.length > 1) lines.push(`# Stack ${text(stack.name)}`, "");
+    lines.push(...suppressionSection(stack.suppressions));
     for (const e of stack.exports) lines.push(...exportSection(e, options));
   }
   return lines.join("\n");

@@ -4,6 +4,17 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { safeParseExportConfig, type ConfigProblem, type ExportConfig } from "../config.js";
+import { AcExportError } from "../errors.js";
+import {
+  GRANTS,
+  JOB_ENV,
+  JOB_TAGS,
+  readMarker,
+  ROLES,
+  roleMarkerSchema,
+  stackMarkerSchema,
+  type SuppressionMarker,
+} from "../config/contract.js";
 
 type Json = Record<string, unknown>;
 
@@ -35,7 +46,7 @@ export interface ReviewExport {
   configProblems?: ConfigProblem[];
   /** The cron expression, when the job has a schedule trigger. */
   cron?: string;
-  /** The schedule the export would have when enabled (the "ac-export:schedule" tag). */
+  /** The schedule the export would have when enabled (the JOB_TAGS.schedule tag). */
   intendedCron?: string;
   enabled: boolean;
   timeoutSeconds?: number;
@@ -55,9 +66,18 @@ export interface ReviewStack {
   name: string;
   file: string;
   exports: ReviewExport[];
+  /** ExportChecks suppressions declared in the stack, with their reasons and what they silenced. */
+  suppressions: SuppressionMarker[];
 }
 
-/** Reads every stack under `dir` (a cdktf.out folder, or one stack folder). Throws a plain Error when none is there. */
+/** There is nothing to review at the folder given (no stacks, or a stack that is not JSON): a bad argument. */
+export class ReviewInputError extends AcExportError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}
+
+/** Reads every stack under `dir` (a cdktf.out folder, or one stack folder). Throws ReviewInputError when none is there. */
 export async function readStacks(dir: string): Promise<ReviewStack[]> {
   const files: Array<{ name: string; file: string }> = [];
   const direct = join(dir, "cdk.tf.json");
@@ -68,13 +88,13 @@ export async function readStacks(dir: string): Promise<ReviewStack[]> {
     try {
       names = (await readdir(stacksDir)).sort();
     } catch {
-      throw new Error(`${dir} holds no synthesized stacks (no ${stacksDir}); run "npm run synth" (cdktf synth) first`);
+      throw new ReviewInputError(`${dir} holds no synthesized stacks (no ${stacksDir}); run "npm run synth" (cdktf synth) first`);
     }
     for (const name of names) {
       const file = join(stacksDir, name, "cdk.tf.json");
       if (await isFile(file)) files.push({ name, file });
     }
-    if (files.length === 0) throw new Error(`${stacksDir} holds no cdk.tf.json; run "npm run synth" (cdktf synth) first`);
+    if (files.length === 0) throw new ReviewInputError(`${stacksDir} holds no cdk.tf.json; run "npm run synth" (cdktf synth) first`);
   }
   const stacks: ReviewStack[] = [];
   for (const { name, file } of files) {
@@ -82,9 +102,9 @@ export async function readStacks(dir: string): Promise<ReviewStack[]> {
     try {
       json = JSON.parse(await readFile(file, "utf8")) as Json;
     } catch (e) {
-      throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+      throw new ReviewInputError(`${file} is not valid JSON: ${(e as Error).message}`);
     }
-    stacks.push({ name, file, exports: exportsOf(name, json) });
+    stacks.push({ name, file, exports: exportsOf(name, json), suppressions: readMarker(stackMarkerSchema, json)?.suppressions ?? [] });
   }
   return stacks;
 }
@@ -167,25 +187,20 @@ class Resolver {
   }
 }
 
-function principalsWith(
-  assignments: Json[],
-  role: string,
-  scopeRef: string,
-  exportName: string,
-): ReviewPrincipal[] {
+/** Who holds `grant` on the export, from the markers the constructs put on the role assignments. */
+function principalsWith(assignments: Json[], role: string, scopeRef: string, grant: string): ReviewPrincipal[] {
   return assignments
     .filter((a) => a.role_definition_name === role && a.scope === scopeRef)
     .map((a) => {
-      const description = str(a.description);
-      // Descriptions written by the constructs: "ac-export: <who>, <why>, may … export <name> …".
-      const m = /^ac-export: (.*?), may (?:run|read)/.exec(description);
-      const who = m ? m[1]! : description || `${str(a.principal_type) || "principal"} ${str(a.principal_id)}`;
-      const name = m ? m[1]!.replace(/ \((?:user|group|service principal)[^)]*\)(,.*)?$/, "").replace(/,.*$/, "") : `${str(a.principal_type) || "principal"} ${str(a.principal_id)}`;
+      const marker = readMarker(roleMarkerSchema, a);
+      // Without a marker (a role added by hand, or JSON from cdktf's Testing.synth) the principal is its type and ID.
+      const bare = `${str(a.principal_type) || "principal"} ${str(a.principal_id)}`;
+      const mine = marker?.grant === grant;
       return {
         principalId: str(a.principal_id),
-        name,
+        name: mine ? marker.name : bare,
         ...(a.principal_type ? { principalType: str(a.principal_type) } : {}),
-        who: who.replace(` of export ${exportName}`, ""),
+        who: mine ? `${marker.principal}, ${marker.reason}` : bare,
       };
     });
 }
@@ -200,7 +215,7 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
   for (const [logicalId, job] of Object.entries(jobs)) {
     const container = asArray((job.template as Json | undefined)?.container)[0] ?? {};
     const env = new Map(asArray(container.env).map((e) => [str(e.name), e]));
-    const rawConfig = env.get("AC_EXPORT_CONFIG")?.value;
+    const rawConfig = env.get(JOB_ENV.config)?.value;
     if (typeof rawConfig !== "string") continue;
     const tags = (job.tags ?? {}) as Record<string, string>;
     let config: ExportConfig | undefined;
@@ -210,9 +225,9 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       if (parsed.ok) config = parsed.config;
       else configProblems = parsed.problems;
     } catch (e) {
-      configProblems = [{ path: "(root)", message: `AC_EXPORT_CONFIG is not valid JSON: ${(e as Error).message}` }];
+      configProblems = [{ path: "(root)", message: `${JOB_ENV.config} is not valid JSON: ${(e as Error).message}` }];
     }
-    const name = config?.name ?? tags["ac-export:export"] ?? str(job.name);
+    const name = config?.name ?? tags[JOB_TAGS.export] ?? str(job.name);
     const jobRef = `\${azurerm_container_app_job.${logicalId}.id}`;
     const identityRef = asArray(job.identity)[0]?.identity_ids;
     const identityId = Array.isArray(identityRef) ? resolver.ref(identityRef[0]) : undefined;
@@ -221,11 +236,11 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       .filter((a) => identityPrincipal !== undefined && a.principal_id === identityPrincipal)
       .map((a) => ({ role: str(a.role_definition_name || a.role_definition_id), scope: resolver.scope(a.scope) }));
     // The state container is where the identity holds Blob Data Contributor.
-    const stateScope = assignments.find((a) => a.principal_id === identityPrincipal && a.role_definition_name === "Storage Blob Data Contributor")?.scope;
+    const stateScope = assignments.find((a) => a.principal_id === identityPrincipal && a.role_definition_name === ROLES.blobDataContributor)?.scope;
 
-    const secret = asArray(job.secret).find((s) => env.get("AC_API_KEY")?.secret_name === s.name);
+    const secret = asArray(job.secret).find((s) => env.get(JOB_ENV.apiKey)?.secret_name === s.name);
     const secretRef = resolver.ref(secret?.key_vault_secret_id);
-    let apiKey = { secret: "not found", how: "AC_API_KEY is not a Key Vault reference" };
+    let apiKey = { secret: "not found", how: `${JOB_ENV.apiKey} is not a Key Vault reference` };
     if (secretRef) {
       const res = resolver.resource(secretRef[0], secretRef[1]) ?? {};
       const where = resolver.scope(`\${${secretRef[0]}.${secretRef[1]}.id}`);
@@ -240,15 +255,15 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       apiKey = { secret: resolver.scope(secret.key_vault_secret_id.replace(/^https:\/\/([^.]+)\.vault\.[^/]+\/secrets\/([^/]+).*$/, "/vaults/$1/secrets/$2")), how: "an existing secret, managed outside this stack" };
     }
 
-    const url = str(env.get("AC_EXPORT_RUNNER_URL")?.value);
-    const sha = str(env.get("AC_EXPORT_RUNNER_SHA256")?.value);
+    const url = str(env.get(JOB_ENV.runnerUrl)?.value);
+    const sha = str(env.get(JOB_ENV.runnerSha256)?.value);
     const runner = url
       ? `the bundled runner (${url.split("/").pop()}, SHA-256 ${sha.slice(0, 12)}…) fetched with the job's identity, on ${str(container.image)}`
       : `the image ${str(container.image)}`;
 
     const schedule = asArray(job.schedule_trigger_config)[0];
     const resourceGroup = resolver.text(job.resource_group_name);
-    const privacy = tags["ac-export:data-privacy-accepted"];
+    const privacy = tags[JOB_TAGS.dataPrivacyAccepted];
     out.push({
       stack,
       path: str(((job["//"] as Json | undefined)?.metadata as Json | undefined)?.path) || logicalId,
@@ -256,20 +271,20 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       jobName: str(job.name),
       resourceGroup,
       connection: {
-        name: config?.connection.name ?? tags["ac-export:connection"] ?? "",
-        displayName: tags["ac-export:connection-display-name"] ?? config?.connection.name ?? "",
+        name: config?.connection.name ?? tags[JOB_TAGS.connection] ?? "",
+        displayName: tags[JOB_TAGS.connectionDisplayName] ?? config?.connection.name ?? "",
         hostname: config?.connection.hostname ?? "",
         dataPrivacyAccepted: privacy === undefined ? undefined : privacy === "true",
       },
       ...(config ? { config } : {}),
       ...(configProblems ? { configProblems } : {}),
       ...(schedule ? { cron: str(schedule.cron_expression) } : {}),
-      ...(tags["ac-export:schedule"] ? { intendedCron: tags["ac-export:schedule"] } : {}),
+      ...(tags[JOB_TAGS.schedule] ? { intendedCron: tags[JOB_TAGS.schedule] } : {}),
       enabled: schedule !== undefined,
       ...(typeof job.replica_timeout_in_seconds === "number" ? { timeoutSeconds: job.replica_timeout_in_seconds } : {}),
       ...(typeof job.replica_retry_limit === "number" ? { retryLimit: job.replica_retry_limit } : {}),
-      operators: principalsWith(assignments, "Container Apps Jobs Operator", jobRef, name),
-      reportReaders: stateScope ? principalsWith(assignments, "Storage Blob Data Reader", str(stateScope), name) : [],
+      operators: principalsWith(assignments, ROLES.jobsOperator, jobRef, GRANTS.runExport),
+      reportReaders: stateScope ? principalsWith(assignments, ROLES.blobDataReader, str(stateScope), GRANTS.readReports) : [],
       identityRoles,
       apiKey,
       runner,

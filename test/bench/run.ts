@@ -18,6 +18,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, w
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { BULK_MAX_CONTACTS, BULK_MULTI_PER_MINUTE, bulkFloorSeconds } from "../../runner/config/ac-limits.js";
 import type { RunReport } from "../../runner/sync/report.js";
 import { naiveSync, type NaiveContact } from "./naive-client.js";
 import { parseEvents, ROOT, runNode, runRunner, startSandboxProcess, useBundle, type ProcResult, type SandboxProcess } from "./lib.js";
@@ -52,9 +53,8 @@ const ONLY = new Set((opt("only") ?? "pipeline,sync,incremental,baseline").split
 const OUT = opt("out") ? resolve(opt("out")!) : QUICK ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
 
-/** The account's real limits (FACTS.md): the floor is 250 contacts × 100 bulk imports per minute. */
-const BULK_PER_MIN = 100;
-const FLOOR_PER_MIN = 250 * BULK_PER_MIN;
+/** The account's real limits (runner/config/ac-limits.ts): the floor is 250 contacts × 100 bulk imports per minute. */
+const FLOOR_PER_MIN = BULK_MAX_CONTACTS * BULK_MULTI_PER_MINUTE;
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (bytes: number) => `${fmt(bytes / 2 ** 20)} MB`;
@@ -219,7 +219,8 @@ async function firstSync(sandbox: SandboxProcess, csv: string, comparison = fals
   const perMinTotal = ROWS / (projected / 60_000);
   const ratioSend = perMinSend / FLOOR_PER_MIN;
   const ratioTotal = perMinTotal / FLOOR_PER_MIN;
-  const floorMs = (ROWS / FLOOR_PER_MIN) * 60_000;
+  // The same floor function ExportChecks' ACX-JOB1 uses.
+  const floorMs = bulkFloorSeconds(ROWS) * 1000;
   const bulk = (after.byEndpoint["POST /import/bulk_import"] ?? 0) - (before.byEndpoint["POST /import/bulk_import"] ?? 0);
   const info = (after.byEndpoint["GET /import/info"] ?? 0) - (before.byEndpoint["GET /import/info"] ?? 0);
   const refused = after.bulkRateLimited - before.bulkRateLimited;

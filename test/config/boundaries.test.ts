@@ -1,6 +1,7 @@
 // The house rules of DESIGN.md: the runner never imports cdktf/constructs/providers; constructs import only
-// runner/config.ts from the runner; provider bindings only by deep path, and only in constructs/; the sync engine
-// (runner/sync/) never imports the command line (runner/cli/, runner/commands/), which wires and drives it.
+// the contract (runner/config.ts and runner/config/) from the runner; provider bindings only by deep path, and only in
+// constructs/; the sync engine (runner/sync/) never imports the command line (runner/cli/, runner/commands/), which
+// wires and drives it.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -44,10 +45,19 @@ describe("import boundaries", () => {
     expect(offenders).toEqual([]);
   });
 
-  it("constructs/ imports only runner/config.ts from the runner, and providers by deep path", () => {
+  it("constructs/ imports only the contract (runner/config.ts, runner/config/) from the runner, and providers by deep path", () => {
     const offenders = tsFiles(join(root, "constructs")).flatMap((f) =>
       importsOf(f)
-        .filter((i) => (i.includes("runner/") && !/runner\/config\.js$/.test(i)) || i === "@cdktf/provider-azurerm")
+        .filter((i) => (i.includes("runner/") && !/runner\/config(\.js|\/[a-z-]+\.js)$/.test(i)) || i === "@cdktf/provider-azurerm")
+        .map((i) => `${relative(root, f)} → ${i}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the contract (runner/config/) imports nothing of the runner but itself and runner/errors.ts", () => {
+    const offenders = tsFiles(join(root, "runner/config")).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.startsWith(".") && !/^\.\/[a-z-]+\.js$/.test(i) && i !== "../errors.js")
         .map((i) => `${relative(root, f)} → ${i}`),
     );
     expect(offenders).toEqual([]);

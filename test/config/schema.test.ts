@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AC_LIMITS, parseExportConfig, removalCap, safeParseExportConfig } from "../../runner/config.js";
+import { AC_LIMITS, formatProblems, parseExportConfig, removalCap, safeParseExportConfig } from "../../runner/config.js";
 import { validConfig, withValue } from "./fixtures.js";
 
 type Case = [label: string, config: unknown, path: string, gist: RegExp];
@@ -69,6 +69,14 @@ const invalid: Case[] = [
   ["state unsupported", withValue("state", "redis://x"), "state", /not a supported location/],
   ["unknown top-level key (typo)", withValue("lsitId", 12), "lsitId", /unknown key \(did you mean "listId"\?\)/],
   ["unknown nested key", withValue("mappings.emial", "x"), "mappings.emial", /unknown key \(did you mean "email"\?\)/],
+  ["unknown key in segment (a transformed object)", withValue("segment.fromat", "csv"), "segment.fromat",
+    /^unknown key \(did you mean "format"\?\); allowed keys here: name, source, format, delimiter$/],
+  ["unknown key in limits (an object with a default)", withValue("limits.maxProfile", 5), "limits.maxProfile", /did you mean "maxProfiles"/],
+  ["unknown key, nothing close", withValue("connection.region", "eu"), "connection.region", /^unknown key; allowed keys here: name, hostname$/],
+  ["segment name empty", withValue("segment.name", ""), "segment.name", /^must be at least 1 character; got ""$/],
+  ["segment name too long", withValue("segment.name", "a".repeat(201)), "segment.name", /^must be at most 200 characters; got "a{77}\.\.\."$/],
+  ["delimiter unknown", withValue("segment.delimiter", ":"), "segment.delimiter", /^must be one of ",", ";", "\\t", "\|"; got ":"$/],
+  ["excludeAutomations wrong type", withValue("excludeAutomations", "yes"), "excludeAutomations", /^must be a boolean; got "yes"$/],
   ["API key property", withValue("connection.apiKey", "s3cr3t-key"), "connection.apiKey", /credential.*AC_API_KEY/],
   ["api_token at root", withValue("api_token", "abc"), "api_token", /credential/],
   ["config not an object", "hello", "(root)", /must be an object; got "hello"/],
@@ -97,6 +105,20 @@ describe("ExportConfig schema: invalid configs", () => {
       const result = safeParseExportConfig(config);
       expect(result.ok).toBe(false);
       expect(JSON.stringify(result)).not.toContain(secret);
+    }
+  });
+
+  it("phrases zod's own issues with the error map, not zod's English", () => {
+    const result = safeParseExportConfig({ ...withValue("segment.name", ""), listId: undefined, onLeave: 3 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(formatProblems(result.problems)).toBe(
+        [
+          "listId: is required",
+          'segment.name: must be at least 1 character; got ""',
+          'onLeave: must be one of "keep", "unsubscribe", "untag"; got 3',
+        ].join("\n"),
+      );
     }
   });
 

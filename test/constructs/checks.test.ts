@@ -6,7 +6,8 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider/index.js";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
 import { App, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { EXPORT_CHECK_RULES, ExportChecks, RunnerImage, Schedule } from "../../constructs/index.js";
+import { EXPORT_CHECK_RULES, ExportChecks, InvalidPropsError, RunnerImage, Schedule } from "../../constructs/index.js";
+import { ExportsStack } from "../../main.js";
 import { ActiveCampaignConnection, ActiveCampaignExport, ExportPlatform } from "../../constructs/index.js";
 import { annotations, basicStack, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
@@ -83,9 +84,64 @@ describe("ExportChecks", () => {
   it("warns when the timeout cannot cover maxProfiles, or the schedule fires more often than a run may take (ACX-JOB1, ACX-JOB2)", () => {
     const { stack } = basicStack({ export: { replicaTimeoutSeconds: 1800, schedule: Schedule.cron("*/15 * * * *") } });
     expect(findingsOf(stack).map((f) => `${f.ruleId} ${f.level}: ${f.message}`)).toEqual([
-      "ACX-JOB1 warning: replicaTimeoutSeconds 1800 is below 3600, what maxProfiles 1000000 needs at 25,000 contacts/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
+      "ACX-JOB1 warning: replicaTimeoutSeconds 1800 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
       'ACX-JOB2 warning: schedule "*/15 * * * *" can start a run every 15 minutes, but a run may take up to 30 minutes: overlapping runs wait on the export\'s lock and fail with exit code 4',
     ]);
+  });
+
+  it("ACX-JOB1 takes the time maxProfiles needs from the export's own rate limits (bulkFloorSeconds)", () => {
+    // 1,000,000 profiles = 4,000 bulk imports; at 10 a minute that is 24,000 s, 36,000 s with the margin.
+    const slow = basicStack({ export: { bulkRequestsPerMinute: 10 } });
+    expect(findingsOf(slow.stack).map((f) => `${f.ruleId} ${f.level} ${f.path}: ${f.message}`)).toEqual([
+      "ACX-JOB1 warning stack/vip-newsletter: replicaTimeoutSeconds 7200 is below 36000, what maxProfiles 1000000 needs at 10 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
+    ]);
+    // A bulk import is a request too: 0.5 requests/s allow 30 bulk imports a minute.
+    const fewRequests = basicStack({ export: { requestsPerSecond: 0.5 } });
+    expect(findingsOf(fewRequests.stack).map((f) => f.message)).toEqual([
+      "replicaTimeoutSeconds 7200 is below 12000, what maxProfiles 1000000 needs at 30 bulk imports/min (requestsPerSecond 0.5) with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
+    ]);
+    // Enough time for fewer profiles at the same rate: 100,000 profiles need 2,400 s × 1.5 = 3,600 s.
+    expect(ids(basicStack({ export: { bulkRequestsPerMinute: 10, maxProfiles: 100_000 } }).stack)).toEqual([]);
+  });
+
+  it("ACX-JOB1 stays quiet for the example app (main.ts)", () => {
+    const stack = new ExportsStack(Testing.app(), "activecampaign-exports", { runner: RunnerImage.bundle({ bundlePath: FAKE_BUNDLE }) });
+    expect(findingsOf(stack).filter((f) => f.ruleId === "ACX-JOB1")).toEqual([]);
+    const exports = stack.node.findAll().filter(ActiveCampaignExport.isActiveCampaignExport);
+    expect(exports.map((e) => `${e.exportName} ${e.config.limits.maxProfiles} ${e.config.rateLimit.bulkRequestsPerMinute} ${e.replicaTimeoutSeconds}`)).toEqual([
+      "vip-newsletter 1000000 100 7200",
+      "winback-eu 1000000 100 7200",
+      "trial-nurture 50000 100 3000",
+    ]);
+  });
+
+  it("skips an export whose construction failed half-way instead of crashing synth with a TypeError", () => {
+    const { stack, connection, exp } = basicStack();
+    expect(() => new ActiveCampaignExport(stack, "broken", exportProps(connection, { listId: 0 }))).toThrow(InvalidPropsError);
+    const broken = stack.node.findChild("broken");
+    expect(ActiveCampaignExport.isActiveCampaignExport(broken)).toBe(false);
+    expect(ActiveCampaignExport.isActiveCampaignExport(exp)).toBe(true);
+    expect(ids(stack)).toEqual([]);
+  });
+
+  it("turns a check that throws into an ACX-CHECK1 finding that names the construct; synth goes on", () => {
+    const { stack, exp } = basicStack({ export: { replicaTimeoutSeconds: 1800 } });
+    Object.defineProperty(exp, "schedule", {
+      get() {
+        throw new TypeError("the schedule is not readable");
+      },
+    });
+    // Synth completes: the stack's JSON is there, the job in it.
+    expect(Object.keys(JSON.parse(Testing.synth(stack)).resource.azurerm_container_app_job)).toHaveLength(1);
+    expect(ExportChecks.findings(stack).map((f) => `${f.ruleId} ${f.level} ${f.path}: ${f.message}`)).toEqual([
+      "ACX-JOB1 warning stack/vip-newsletter: replicaTimeoutSeconds 1800 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run)",
+      'ACX-CHECK1 warning stack/vip-newsletter: the ACX-JOB2 checks could not run on "stack/vip-newsletter" (TypeError: the schedule is not readable); check this construct by hand',
+    ]);
+    expect(annotations(stack)).toContainEqual({
+      level: "warn",
+      path: "stack/vip-newsletter",
+      message: expect.stringMatching(/^\[ACX-CHECK1\] the ACX-JOB2 checks could not run on "stack\/vip-newsletter"/),
+    });
   });
 
   it("flags an export whose connection has not accepted the data-privacy terms (ACX-PRIV1), which cannot be suppressed", () => {
@@ -93,7 +149,7 @@ describe("ExportChecks", () => {
     Object.defineProperty(connection, "acceptDataPrivacy", { value: false });
     expect(ids(stack)).toEqual(["ACX-PRIV1 stack/vip-newsletter"]);
     expect(() => ExportChecks.suppress(exp, [{ id: "ACX-PRIV1", reason: "the legal team said it is fine" }])).toThrow(
-      'ExportChecks.suppress on "stack/vip-newsletter": ACX-PRIV1 cannot be suppressed (every export\'s connection accepted the data-privacy terms (acceptDataPrivacy: true))',
+      'ExportChecks.suppress for "stack/vip-newsletter" has invalid props:\n  suppressions[0].id: ACX-PRIV1 cannot be suppressed (every export\'s connection accepted the data-privacy terms (acceptDataPrivacy: true))',
     );
   });
 
@@ -132,10 +188,10 @@ describe("ExportChecks", () => {
   it("refuses a suppression without a real reason or for an unknown rule", () => {
     const { platform } = basicStack();
     expect(() => ExportChecks.suppress(platform, [{ id: "ACX-KV2", reason: "  ok  " }])).toThrow(
-      'ExportChecks.suppress on "stack/exports": the reason for ACX-KV2 must say why the finding is acceptable here, in at least 10 characters; got "  ok  "',
+      'ExportChecks.suppress for "stack/exports" has invalid props:\n  suppressions[0].reason: must say why ACX-KV2 is acceptable here, in at least 10 characters; got "  ok  "',
     );
     expect(() => ExportChecks.suppress(platform, [{ id: "AwsSolutions-S1", reason: "copied from another project" }])).toThrow(
-      `ExportChecks.suppress on "stack/exports": id must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got "AwsSolutions-S1"`,
+      `ExportChecks.suppress for "stack/exports" has invalid props:\n  suppressions[0].id: must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got "AwsSolutions-S1"`,
     );
   });
 

@@ -72,7 +72,7 @@ describe("ActiveCampaignConnection", () => {
 
   it("refuses principals that are not object IDs", () => {
     expect(() => Principal.user("dana@contoso.com")).toThrow(
-      'Principal.user: objectId must be a Microsoft Entra object ID, a GUID such as "3f2504e0-4f89-41d3-9a0c-0305e82c3301" (not a name, email or UPN); got "dana@contoso.com"',
+      'Principal.user has invalid props:\n  objectId: must be a Microsoft Entra object ID, a GUID such as "3f2504e0-4f89-41d3-9a0c-0305e82c3301" (not a name, email or UPN); got "dana@contoso.com"',
     );
   });
 });
@@ -92,11 +92,11 @@ describe("ApiKey alternatives", () => {
     const platform = platformIn(stack);
     const plain = new TerraformVariable(stack, "plain", { type: "string" });
     expect(() => connectionIn(stack, platform, { apiKey: ApiKey.fromWriteOnlyVariable(plain) })).toThrow(
-      'ApiKey.fromWriteOnlyVariable for "stack/marketing-eu": variable "plain" must be declared with sensitive: true, so Terraform never prints the key',
+      'ApiKey.fromWriteOnlyVariable for "stack/marketing-eu" has invalid props:\n  variable: "plain" must be declared with sensitive: true, so Terraform never prints the key',
     );
     const withDefault = new TerraformVariable(stack, "with_default", { type: "string", sensitive: true, default: "x" });
     expect(() => connectionIn(stack, platform, { apiKey: ApiKey.fromWriteOnlyVariable(withDefault) }, "other")).toThrow(
-      'ApiKey.fromWriteOnlyVariable for "stack/other": variable "with_default" must not have a default (a default is written into cdk.tf.json); feed it with TF_VAR_with_default at deploy time',
+      'ApiKey.fromWriteOnlyVariable for "stack/other" has invalid props:\n  variable: "with_default" must not have a default (a default is written into cdk.tf.json); feed it with TF_VAR_with_default at deploy time',
     );
   });
 
@@ -116,7 +116,7 @@ describe("ApiKey alternatives", () => {
   it("fromExistingSecret refuses a data-plane URI where the ARM ID belongs", () => {
     const stack = newStack();
     expect(() => connectionIn(stack, platformIn(stack), { apiKey: ApiKey.fromExistingSecret("https://contoso-kv.vault.azure.net/secrets/ac-key") })).toThrow(
-      'ApiKey.fromExistingSecret for "stack/marketing-eu": the secret ID must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got "https://contoso-kv.vault.azure.net/secrets/ac-key"',
+      'ApiKey.fromExistingSecret for "stack/marketing-eu" has invalid props:\n  secretResourceId: must be an ARM ID without version, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/secrets/<name>"; got "https://contoso-kv.vault.azure.net/secrets/ac-key"',
     );
   });
 });

@@ -279,6 +279,23 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
     );
   });
 
+  it("names the prop behind each config path (one table between props and config paths)", () => {
+    expect(
+      build({
+        segment: SegmentSource.blob({ storageAccountId: CDP_ACCOUNT_ID, container: "segments", prefix: "vip/", format: "csv", displayName: "" }),
+        maxProfiles: 0,
+        bulkRequestsPerMinute: 2.5,
+      }),
+    ).toThrow(
+      [
+        'ActiveCampaignExport "stack/vip-newsletter" has invalid props:',
+        '  segment.displayName: must be at least 1 character; got ""',
+        "  maxProfiles: must be a whole number from 1 to 10000000; got 0",
+        "  bulkRequestsPerMinute: must be a positive whole number (bulk import requests per minute); got 2.5",
+      ].join("\n"),
+    );
+  });
+
   it("rejects untag without tags, naming onLeave", () => {
     expect(build({ onLeave: "untag", mappings: { email: "Email" } })).toThrow(
       '  onLeave: "untag" removes the export\'s tags from leavers, so mappings.tags must list at least one tag',

@@ -132,13 +132,13 @@ describe("ExportPlatform options", () => {
 
   it("says how to build the runner bundle when it is missing", () => {
     expect(() => platformIn(newStack(), { runner: RunnerImage.bundle({ bundlePath: "/nonexistent/ac-export.mjs" }) })).toThrow(
-      'RunnerImage.bundle: the runner bundle /nonexistent/ac-export.mjs does not exist; build it with "npm run build" (npm run synth does it for you) or set bundlePath',
+      'RunnerImage.bundle has invalid props:\n  bundlePath: the runner bundle /nonexistent/ac-export.mjs does not exist; build it with "npm run build" (npm run synth does it for you) or set bundlePath',
     );
   });
 
   it("refuses an image reference that is not one", () => {
     expect(() => platformIn(newStack(), { runner: RunnerImage.fromImage("https://contoso.azurecr.io/ac-export") })).toThrow(
-      'RunnerImage.fromImage: image must be an image reference such as "docker.io/library/node:24-slim" or "contoso.azurecr.io/ac-export:1.2.0"; got "https://contoso.azurecr.io/ac-export"',
+      'RunnerImage.fromImage has invalid props:\n  image: must be an image reference such as "docker.io/library/node:24-slim" or "contoso.azurecr.io/ac-export:1.2.0"; got "https://contoso.azurecr.io/ac-export"',
     );
   });
 });

@@ -1,21 +1,30 @@
 // `ac-export review [cdktf.out]`: the Markdown a reviewer sees in a pull request, from synthesized stacks.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
 import { type TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActiveCampaignExport, ApiKey, RunnerImage } from "../../constructs/index.js";
+import { ActiveCampaignExport, ApiKey, ExportChecks, Principal, RunnerImage } from "../../constructs/index.js";
 import { ExportsStack } from "../../main.js";
 import { runCli } from "../helpers/cli.js";
 import { connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
 const dirs: string[] = [];
+
+/** The stack's cdk.tf.json as `cdktf synth` writes it: with the "//" markers, which Testing.synth drops. */
+function cdktfSynth(stack: TerraformStack): string {
+  const outdir = Testing.fullSynth(stack);
+  dirs.push(outdir);
+  return readFileSync(join(outdir, "stacks", stack.node.id, "cdk.tf.json"), "utf8");
+}
+
 function writeOut(stacks: Record<string, TerraformStack | string>): string {
   const dir = mkdtempSync(join(tmpdir(), "ac-review-"));
   dirs.push(dir);
   for (const [name, stack] of Object.entries(stacks)) {
     mkdirSync(join(dir, "stacks", name), { recursive: true });
-    writeFileSync(join(dir, "stacks", name, "cdk.tf.json"), typeof stack === "string" ? stack : Testing.synth(stack));
+    writeFileSync(join(dir, "stacks", name, "cdk.tf.json"), typeof stack === "string" ? stack : cdktfSynth(stack));
   }
   return dir;
 }
@@ -158,6 +167,48 @@ describe("ac-export review: other setups and errors", () => {
     expect(r.stdout).toContain("- `listId`: must be a positive whole number (the ActiveCampaign list ID, e.g. 12); got -1");
     // Testing.synth drops cdktf's "//" metadata (the construct path), so the job's logical ID stands in for it.
     expect(r.stderr).toMatch(/^ac-export review: export vip \(vip_Job_[0-9A-F]{8}\) has an invalid config\n$/);
+  });
+
+  it("lists every suppressed check with its reason and the findings it let through", async () => {
+    const stack = newStack();
+    const platform = platformIn(stack);
+    const exp = new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platform), { replicaTimeoutSeconds: 600 }));
+    ExportChecks.suppress(exp, [{ id: "ACX-JOB1", reason: "the segment never exceeds 5,000 profiles" }]);
+    ExportChecks.suppress(platform, [{ id: "ACX-ST4", reason: "state is rebuilt from the segment | on loss" }]);
+    const r = await runCli(["review", writeOut({ stack })]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "## Suppressed checks",
+        "",
+        "2 ExportChecks suppressions in code; each lets findings of its check through on the construct and everything under it:",
+        "",
+        "| check | suppressed on | reason | findings it let through |",
+        "|---|---|---|---|",
+        "| `ACX-JOB1` (an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin) | `stack/vip` | the segment never exceeds 5,000 profiles | `stack/vip`: replicaTimeoutSeconds 600 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run) |",
+        "| `ACX-ST4` (storage accounts keep blob versions and soft-deleted blobs) | `stack/exports` | state is rebuilt from the segment \\| on loss | nothing in this stack (yet) |",
+      ].join("\n"),
+    );
+  });
+
+  it("reads who may run an export from the role assignments' markers, not from their descriptions", async () => {
+    const stack = newStack();
+    const exp = new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platformIn(stack), { users: [] })));
+    exp.grantRun(Principal.servicePrincipal("7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6", "Release pipeline"), "deploys and smoke-tests the export");
+    // A description edited by hand changes nothing in the review: the marker is what it reads.
+    const grant = exp.node.findChild("Access").node.findChild("ServicePrincipal-7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6-RunJob") as RoleAssignment;
+    grant.addOverride("description", "ac-export: someone else, may run everything");
+    const r = await runCli(["review", writeOut({ stack })]);
+    expect(section(r.stdout, "vip")).toContain(
+      [
+        "- Marketing admins (group 6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b), admin of connection marketing-eu",
+        "- Release pipeline (service principal 7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6), deploys and smoke-tests the export",
+      ].join("\n"),
+    );
+    expect(r.stdout).toContain("| vip | `marketing-eu` | `contoso.api-us1.com` | 12 | `0 3 * * *` every day at 03:00 UTC | yes | Marketing admins, Release pipeline |");
+    // Without markers (cdktf's Testing.synth drops "//"), a principal is its type and object ID.
+    const bare = await runCli(["review", writeOut({ stack: Testing.synth(stack) })]);
+    expect(section(bare.stdout, "vip")).toContain("- ServicePrincipal 7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6\n");
   });
 
   it("refuses an unknown time zone", async () => {
