@@ -4,6 +4,7 @@
 // AZURE_STORAGE_KEY environment variable, or Azurite's published development key. Keys and tokens are never logged,
 // and errors are rewritten so that no request (with its Authorization header) travels with them.
 // The SDKs are imported lazily: commands that never touch Azure do not pay for loading them.
+import { JOB_ENV } from "../config/contract.js";
 import type { ContainerClient, StoragePipelineOptions } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
 import type { Location } from "../config/location.js";
@@ -35,7 +36,7 @@ async function credentialFor(location: BlobLocation): Promise<TokenCredential | 
   }
   if (!cloudCredential) {
     const { DefaultAzureCredential } = await import("@azure/identity");
-    const clientId = process.env.AZURE_CLIENT_ID;
+    const clientId = process.env[JOB_ENV.azureClientId];
     cloudCredential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
   }
   return cloudCredential;

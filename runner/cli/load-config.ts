@@ -1,5 +1,6 @@
 // Where a command's ExportConfig comes from: --config <file>, --config - (stdin), or AC_EXPORT_CONFIG (the
 // deployed job's way). Relative file: locations resolve against the config file's folder (or the cwd otherwise).
+import { JOB_ENV } from "../config/contract.js";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Readable } from "node:stream";
@@ -49,11 +50,11 @@ export async function loadConfig(
     }
     origin = configFlag;
     baseDir = dirname(path);
-  } else if (io.env.AC_EXPORT_CONFIG) {
-    text = io.env.AC_EXPORT_CONFIG;
-    origin = "AC_EXPORT_CONFIG";
+  } else if (io.env[JOB_ENV.config]) {
+    text = io.env[JOB_ENV.config]!;
+    origin = JOB_ENV.config;
   } else {
-    throw new UsageError("no config: pass --config <file> (or --config - for stdin), or set AC_EXPORT_CONFIG to the config JSON");
+    throw new UsageError(`no config: pass --config <file> (or --config - for stdin), or set ${JOB_ENV.config} to the config JSON`);
   }
   const result = safeParseExportConfig(parseJson(text, origin));
   if (!result.ok) throw new ConfigError(result.problems);
