@@ -58,22 +58,42 @@ export function relativeDvPath(pathOrInlineDv: string): string {
   return `${prefix ? `${prefix}/` : ""}deletion_vector_${uuid}.bin`;
 }
 
-const MAGIC = 1681511377;
+const PORTABLE_MAGIC = 1681511377;
+const NATIVE_MAGIC = 1681511376;
 const SERIAL_COOKIE = 12347;
 const SERIAL_COOKIE_NO_RUNCONTAINER = 12346;
 
-/** Parses Delta's bitmap: the magic number, then a 64-bit RoaringBitmap in the portable format (little endian). */
+/**
+ * Parses Delta's RoaringBitmapArray: a magic number, then either the portable 64-bit RoaringBitmap (PROTOCOL.md;
+ * bucket count u64 and 32-bit keys, little endian) or Delta's older "native" layout (bitmap count, then each
+ * bitmap's size and data, the i-th bitmap holding high word i). The reference implementation reads both; the
+ * protocol's own inline example is native, with its header ints big endian.
+ */
 export function parseRoaringArray(bytes: Uint8Array): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 12 || view.getUint32(0, true) !== MAGIC) throw new Error("not a Delta RoaringBitmapArray (wrong magic number)");
-  const buckets = view.getBigUint64(4, true);
-  if (buckets > 0xffffffffn) throw new Error("bucket count out of range");
+  if (bytes.length < 8) throw new Error("too short for a Delta RoaringBitmapArray");
   const values: number[] = [];
-  let pos = 12;
-  for (let b = 0; b < Number(buckets); b++) {
-    const high = view.getUint32(pos, true);
-    if (high > 0x1fffff) throw new Error("row index beyond 2^53");
-    pos = parseRoaring32(view, pos + 4, high * 2 ** 32, values);
+  if (view.getUint32(0, true) === PORTABLE_MAGIC) {
+    const buckets = view.getBigUint64(4, true);
+    if (buckets > 0xffffffffn) throw new Error("bucket count out of range");
+    let pos = 12;
+    for (let b = 0; b < Number(buckets); b++) {
+      const high = view.getUint32(pos, true);
+      if (high > 0x1fffff) throw new Error("row index beyond 2^53");
+      pos = parseRoaring32(view, pos + 4, high * 2 ** 32, values);
+    }
+    return values;
+  }
+  const little = view.getUint32(0, true) === NATIVE_MAGIC;
+  if (!little && view.getUint32(0, false) !== NATIVE_MAGIC) throw new Error("not a Delta RoaringBitmapArray (wrong magic number)");
+  const count = view.getUint32(4, little);
+  if (count > 0x200000) throw new Error("row index beyond 2^53");
+  let pos = 8;
+  for (let high = 0; high < count; high++) {
+    const size = view.getUint32(pos, little);
+    const end = pos + 4 + size;
+    if (parseRoaring32(view, pos + 4, high * 2 ** 32, values) !== end) throw new Error(`bitmap ${high} does not have the ${size} bytes its header says`);
+    pos = end;
   }
   return values;
 }
