@@ -6,39 +6,18 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parquetMetadata } from "hyparquet";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Location } from "../../../runner/config.js";
 import { parseRoaringArray, relativeDvPath, z85Decode } from "../../../runner/segment/delta/deletion-vector.js";
-import { openDeltaSegment, UnsupportedTableError, type DeltaOpenOptions } from "../../../runner/segment/delta/index.js";
+import { UnsupportedTableError } from "../../../runner/segment/delta/index.js";
 import { partitionValue, type DeltaColumn } from "../../../runner/segment/delta/schema.js";
-import { SegmentError, type SegmentRow } from "../../../runner/segment/index.js";
-import { add, checkpointPart, commit, dataFile, deletionVectorFile, metaData, protocol, schemaString } from "./delta-tables.js";
-import { plain, tempDir } from "./helpers.js";
+import { SegmentError } from "../../../runner/segment/index.js";
+import { add, checkpointPart, commit, dataFile, deletionVectorFile, metaData, protocol, readDelta as read, readDeltaError as readError, schemaString } from "./delta-tables.js";
+import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("delta-gen-");
 afterAll(() => tmp.cleanup());
 let n = 0;
 const newTable = () => join(tmp.dir, `t${++n}`);
-const at = (path: string): Location => ({ kind: "file", path });
 
-async function read(path: string, options: DeltaOpenOptions = {}) {
-  const seg = await openDeltaSegment(at(path), options);
-  const rows: SegmentRow[] = [];
-  try {
-    for await (const batch of seg.batches()) rows.push(...batch);
-  } finally {
-    await seg.close();
-  }
-  return { seg, rows: plain(rows) };
-}
-
-async function readError(path: string, options: DeltaOpenOptions = {}): Promise<Error> {
-  try {
-    await read(path, options);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the read to fail");
-}
 
 /** The protocol's inline example: row indexes 3, 4, 7, 11, 18, 29 (PROTOCOL.md, "JSON Example 3 — Inline"). */
 const INLINE_EXAMPLE = { storageType: "i", pathOrInlineDv: "wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L", sizeInBytes: 40, cardinality: 6 };

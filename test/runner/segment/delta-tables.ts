@@ -4,7 +4,11 @@ import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parquetWriteBuffer, parquetWriteFile } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet";
+import type { Location } from "../../../runner/config.js";
+import { openDeltaSegment, type DeltaOpenOptions } from "../../../runner/segment/delta/index.js";
+import type { SegmentRow } from "../../../runner/segment/index.js";
 import { crc32 } from "../../../runner/state/journal.js";
+import { plain } from "./helpers.js";
 
 export const DELTA_FIXTURES = resolve(import.meta.dirname, "../../fixtures/delta-tables");
 
@@ -93,4 +97,26 @@ export function copyFixture(name: string, dir: string): string {
   const to = join(dir, name);
   cpSync(join(DELTA_FIXTURES, name), to, { recursive: true });
   return to;
+}
+
+/** Opens a Delta table (a Location, or a local folder path), reads every row and closes. */
+export async function readDelta(where: Location | string, options: DeltaOpenOptions = {}) {
+  const seg = await openDeltaSegment(typeof where === "string" ? { kind: "file", path: where } : where, options);
+  const rows: SegmentRow[] = [];
+  try {
+    for await (const batch of seg.batches()) rows.push(...batch);
+  } finally {
+    await seg.close();
+  }
+  return { seg, rows: plain(rows) };
+}
+
+/** The error readDelta throws (fails the test if it does not throw). */
+export async function readDeltaError(where: Location | string, options: DeltaOpenOptions = {}): Promise<Error> {
+  try {
+    await readDelta(where, options);
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected the read to fail");
 }

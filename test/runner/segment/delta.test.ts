@@ -4,37 +4,18 @@ import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Location } from "../../../runner/config.js";
-import { openDeltaSegment, UnsupportedTableError, type DeltaOpenOptions } from "../../../runner/segment/delta/index.js";
+import { UnsupportedTableError } from "../../../runner/segment/delta/index.js";
 import { loadSnapshot } from "../../../runner/segment/delta/snapshot.js";
 import { tableStorage } from "../../../runner/segment/delta/storage.js";
-import { SegmentError, type SegmentRow } from "../../../runner/segment/index.js";
-import { copyFixture, DELTA_FIXTURES } from "./delta-tables.js";
-import { plain, tempDir } from "./helpers.js";
+import { SegmentError } from "../../../runner/segment/index.js";
+import { copyFixture, DELTA_FIXTURES, readDelta as read, readDeltaError as readError } from "./delta-tables.js";
+import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("delta-test-");
 afterAll(() => tmp.cleanup());
 
 const table = (name: string): Location => ({ kind: "file", path: join(DELTA_FIXTURES, name) });
 
-async function read(location: Location, options: DeltaOpenOptions = {}) {
-  const seg = await openDeltaSegment(location, options);
-  const rows: SegmentRow[] = [];
-  try {
-    for await (const batch of seg.batches()) rows.push(...batch);
-  } finally {
-    await seg.close();
-  }
-  return { seg, rows: plain(rows) };
-}
-
-async function readError(location: Location, options: DeltaOpenOptions = {}): Promise<Error> {
-  try {
-    await read(location, options);
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the read to fail");
-}
 
 const column = (rows: Array<{ values: Record<string, string | undefined> }>, name: string) => rows.map((r) => r.values[name]);
 const sortedNumbers = (values: Array<string | undefined>) => values.map(Number).sort((a, b) => a - b);
