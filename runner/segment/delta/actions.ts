@@ -55,11 +55,9 @@ export interface Actions {
   protocol?: ProtocolAction;
   metadata?: MetadataAction;
   sidecars: SidecarAction[];
-  /** A V2-spec checkpoint says so with a checkpointMetadata action. */
-  checkpointMetadata: boolean;
 }
 
-export const emptyActions = (): Actions => ({ adds: [], removes: [], sidecars: [], checkpointMetadata: false });
+export const emptyActions = (): Actions => ({ adds: [], removes: [], sidecars: [] });
 
 const SCHEMAS = { add: AddSchema, remove: RemoveSchema, protocol: ProtocolSchema, metaData: MetadataSchema, sidecar: SidecarSchema };
 
@@ -86,8 +84,6 @@ export function collectAction(record: Record<string, unknown>, into: Actions): v
     else if (kind === "metaData") into.metadata = parsed.data as MetadataAction;
     else into.sidecars.push(parsed.data as SidecarAction);
   }
-  const cm = record.checkpointMetadata as { version?: unknown } | null | undefined;
-  if (cm && cm.version != null) into.checkpointMetadata = true;
 }
 
 /** The actions of a newline-delimited JSON log file (a commit, or a JSON V2 checkpoint). */

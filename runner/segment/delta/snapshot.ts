@@ -35,7 +35,7 @@ async function readText(storage: TableStorage, relative: string, signal?: AbortS
   }
 }
 
-const CHECKPOINT_COLUMNS = ["add", "protocol", "metaData", "sidecar", "checkpointMetadata"];
+const CHECKPOINT_COLUMNS = ["add", "protocol", "metaData", "sidecar"];
 const SIDECAR_COLUMNS = ["add"];
 
 /** The action rows of a Parquet log file (checkpoint part or sidecar), only the named top-level columns. */

@@ -31,11 +31,15 @@ export function tableStorage(location: Location): TableStorage {
 
 /** Decodes a log path (RFC 2396 URI path, e.g. "a%20b/part.parquet"), reporting a malformed one as bad input. */
 function decodePath(path: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(path);
+    decoded = decodeURIComponent(path);
   } catch {
     throw new SegmentError(`the Delta log names a file with a malformed path ${JSON.stringify(path.slice(0, 200))}`);
   }
+  // Relative paths are "from the root of the table": one that climbs out of it is not a Delta path.
+  if (decoded.split("/").includes("..")) throw new SegmentError(`the Delta log names a file outside the table: ${JSON.stringify(path.slice(0, 200))}`);
+  return decoded;
 }
 
 function fileTable(folder: string): TableStorage {
@@ -59,7 +63,11 @@ function fileTable(folder: string): TableStorage {
       if (!logPath.startsWith("file:")) {
         throw new SegmentError(`the Delta table ${base} names a file outside the local file system (${describeUri(logPath)}); only file: paths can be read here`);
       }
-      return fileURLToPath(logPath);
+      try {
+        return fileURLToPath(logPath);
+      } catch {
+        throw new SegmentError(`the Delta table ${base} names a file by a file: URI that is not a local path (${describeUri(logPath)})`);
+      }
     },
   };
 }
