@@ -216,4 +216,12 @@ describe("Delta tables written here", () => {
     expect(e).toBeInstanceOf(SegmentError);
     expect(e.message).toBe(`the Delta log ${t}/_delta_log/ is missing the commit of version 1; it cannot be read (was it cleaned up while being written?)`);
   });
+
+  it("refuses a data file path that climbs out of the table", async () => {
+    const t = newTable();
+    commit(t, 0, [protocol(1), metaData([{ name: "v", type: "integer" }]), add("../other/secret.parquet")]);
+    const e = await readError(t);
+    expect(e).toBeInstanceOf(SegmentError);
+    expect(e.message).toBe('the Delta log names a file outside the table: "../other/secret.parquet"');
+  });
 });
