@@ -139,20 +139,23 @@ async function* rows(reader: ParquetReader, slots: Slot[], deleted: DeletedRows 
   // Rows pass through untouched when the file already uses the logical names and no value needs rewriting.
   const passThrough = slots.every((s) => !s.partition && s.from === s.name && !s.ntz);
   for await (const batch of reader.batches(plan.batchSize, plan.signal)) {
-    const out: SegmentRow[] = [];
+    // The reader's rows are fresh objects: renumber and rewrite them in place, compacting out the deleted ones.
+    let kept = 0;
     for (const row of batch) {
       if (deleted?.has(row.rowNumber - 1)) continue;
-      let values = row.values;
       if (!passThrough) {
-        values = {};
+        const values: Record<string, string | undefined> = {};
         for (const s of slots) {
           let v = s.partition ? s.value : s.from === undefined ? undefined : row.values[s.from];
           if (s.ntz && v !== undefined && v.endsWith("Z")) v = v.slice(0, -1);
           put(values, s.name, v);
         }
+        row.values = values;
       }
-      out.push({ rowNumber: numbering.next++, values });
+      row.rowNumber = numbering.next++;
+      batch[kept++] = row;
     }
-    if (out.length > 0) yield out;
+    batch.length = kept;
+    if (kept > 0) yield batch;
   }
 }
