@@ -21,8 +21,6 @@ export interface LogSegment {
   checkpoint?: Checkpoint;
   /** JSON commit file names after the checkpoint, in version order. */
   commits: string[];
-  /** What _last_checkpoint said, when it exists and parses (for the report). */
-  lastCheckpointHint?: number;
 }
 
 const COMMIT = /^(\d{20})\.json$/;
@@ -59,8 +57,8 @@ function completeCheckpoints(names: string[]): Checkpoint[] {
 const KIND_PREFERENCE: Record<CheckpointKind, number> = { uuid: 0, classic: 1, "multi-part": 2 };
 
 async function readLastCheckpoint(storage: TableStorage, signal?: AbortSignal): Promise<number | undefined> {
-  // _last_checkpoint is a hint that spares a long listing; the listing below stays the authority, so a stale,
-  // missing or unreadable hint only costs time.
+  // _last_checkpoint points near the end of the log. The listing stays the authority (a missing or unreadable
+  // pointer is ignored); the pointer only proves a listing incomplete when it names a newer version.
   let source;
   try {
     source = await storage.open(`${LOG_DIR}_last_checkpoint`, signal);
@@ -94,6 +92,13 @@ export async function findLogSegment(storage: TableStorage, signal?: AbortSignal
     throw new SegmentError(`${storage.root} is not a Delta table: ${storage.root}${LOG_DIR} has no commit (${"0".repeat(20)}.json)`);
   }
   const version = Math.max(...commits.keys(), ...checkpoints.map((c) => c.version));
+  if (hint !== undefined && hint > version) {
+    // The listing is behind the table's own pointer (a store that lists late, or a copy in progress): reading it
+    // would give an older snapshot than the table has, so it is refused rather than synced.
+    throw new SegmentError(
+      `the Delta log ${storage.root}${LOG_DIR} lists versions up to ${version}, but its _last_checkpoint names version ${hint}; the listing is incomplete, run again`,
+    );
+  }
   const checkpoint = checkpoints
     .filter((c) => c.version <= version)
     .sort((a, b) => b.version - a.version || KIND_PREFERENCE[a.kind] - KIND_PREFERENCE[b.kind])[0];
@@ -107,5 +112,5 @@ export async function findLogSegment(storage: TableStorage, signal?: AbortSignal
     }
     wanted.push(name);
   }
-  return { version, checkpoint, commits: wanted, lastCheckpointHint: hint };
+  return { version, checkpoint, commits: wanted };
 }

@@ -1,6 +1,6 @@
 // The Delta reader on tables written by Spark, Databricks and delta-rs (test/fixtures/delta-tables/README.md says what
 // each one must read as).
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Location } from "../../../runner/config.js";
@@ -147,6 +147,16 @@ describe("Delta tables written by real engines", () => {
       { BIG_DATE: "9999-12-31T00:00:00.000Z", NORMAL_DATE: "2022-01-01T00:00:00.000Z", SOME_VALUE: "1" },
       { BIG_DATE: "9999-12-30T00:00:00.000Z", NORMAL_DATE: "2022-02-01T00:00:00.000Z", SOME_VALUE: "2" },
     ]);
+  });
+
+  it("refuses a listing that is behind _last_checkpoint instead of reading an older snapshot", async () => {
+    const copy = copyFixture("simple_table_with_checkpoint", tmp.dir + "/stale-listing");
+    writeFileSync(join(copy, "_delta_log", "_last_checkpoint"), '{"version":12,"size":13}');
+    const e = await readError({ kind: "file", path: copy });
+    expect(e).toBeInstanceOf(SegmentError);
+    expect(e.message).toBe(
+      `the Delta log ${copy}/_delta_log/ lists versions up to 10, but its _last_checkpoint names version 12; the listing is incomplete, run again`,
+    );
   });
 
   it("says when a folder is not a Delta table", async () => {
