@@ -6,7 +6,7 @@ import { SegmentError } from "../types.js";
 import { collectAction, emptyActions, LogFormatError, parseJsonActions, type Actions, type AddAction, type MetadataAction, type ProtocolAction } from "./actions.js";
 import { findLogSegment, LOG_DIR, type Checkpoint } from "./log-files.js";
 import { assertReadable } from "./protocol.js";
-import type { TableStorage } from "./storage.js";
+import { isAbsoluteUri, type TableStorage } from "./storage.js";
 
 export interface Snapshot {
   version: number;
@@ -77,7 +77,7 @@ async function readCheckpoint(storage: TableStorage, checkpoint: Checkpoint, pro
   if (!protocolKnown && actions.protocol) assertReadable(actions.protocol, storage.root);
   for (const sidecar of actions.sidecars) {
     // Sidecars live in _delta_log/_sidecars/; the log usually names them by file name only.
-    const relative = /^[a-z][a-z0-9+.-]*:/i.test(sidecar.path) ? storage.relativeOf(sidecar.path) : `${LOG_DIR}_sidecars/${storage.relativeOf(sidecar.path)}`;
+    const relative = isAbsoluteUri(sidecar.path) ? storage.relativeOf(sidecar.path) : `${LOG_DIR}_sidecars/${storage.relativeOf(sidecar.path)}`;
     try {
       await readParquetActions(storage, relative, SIDECAR_COLUMNS, actions, signal);
     } catch (e) {
@@ -88,19 +88,34 @@ async function readCheckpoint(storage: TableStorage, checkpoint: Checkpoint, pro
   return actions;
 }
 
+/** Commit files read at the same time: enough to hide blob latency, few enough for file handles and the service. */
+const COMMIT_READS_AT_ONCE = 8;
+
+/** `work` over `items` with at most `limit` running at once; results in the items' order. */
+async function mapInOrder<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export async function loadSnapshot(storage: TableStorage, signal?: AbortSignal): Promise<Snapshot> {
   const segment = await findLogSegment(storage, signal);
   // Commits after the checkpoint are small: read them all first, so the newest protocol is known before anything else.
-  const commits = await Promise.all(
-    segment.commits.map(async (name) => {
-      try {
-        return parseJsonActions(await readText(storage, LOG_DIR + name, signal));
-      } catch (e) {
-        if (e instanceof LogFormatError) throw new SegmentError(`the Delta commit ${storage.root}${LOG_DIR}${name} is malformed: ${e.message}`);
-        throw e;
-      }
-    }),
-  );
+  const commits = await mapInOrder(segment.commits, COMMIT_READS_AT_ONCE, async (name) => {
+    try {
+      return parseJsonActions(await readText(storage, LOG_DIR + name, signal));
+    } catch (e) {
+      if (e instanceof LogFormatError) throw new SegmentError(`the Delta commit ${storage.root}${LOG_DIR}${name} is malformed: ${e.message}`);
+      throw e;
+    }
+  });
   let protocol = commits.findLast((c) => c.protocol)?.protocol;
   let metadata = commits.findLast((c) => c.metadata)?.metadata;
   if (protocol) assertReadable(protocol, storage.root);

@@ -29,6 +29,9 @@ export function tableStorage(location: Location): TableStorage {
   return location.kind === "file" ? fileTable(location.path) : blobTable(location);
 }
 
+/** True for an absolute URI ("file:///…", "abfss://…"); the log's other paths are relative to the table root. */
+export const isAbsoluteUri = (path: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(path);
+
 /** Decodes a log path (RFC 2396 URI path, e.g. "a%20b/part.parquet"), reporting a malformed one as bad input. */
 function decodePath(path: string): string {
   let decoded: string;
@@ -59,7 +62,7 @@ function fileTable(folder: string): TableStorage {
     },
     open: (relative) => openSource({ kind: "file", path: isAbsolute(relative) ? relative : join(base, relative) }, "parquet"),
     relativeOf(logPath) {
-      if (!/^[a-z][a-z0-9+.-]*:/i.test(logPath)) return decodePath(logPath);
+      if (!isAbsoluteUri(logPath)) return decodePath(logPath);
       if (!logPath.startsWith("file:")) {
         throw new SegmentError(`the Delta table ${base} names a file outside the local file system (${describeUri(logPath)}); only file: paths can be read here`);
       }
@@ -105,7 +108,7 @@ function blobTable(location: BlobLocation): TableStorage {
     },
     open: (relative, signal) => openSource(at(relative), "parquet", signal),
     relativeOf(logPath) {
-      if (!/^[a-z][a-z0-9+.-]*:/i.test(logPath)) return decodePath(logPath);
+      if (!isAbsoluteUri(logPath)) return decodePath(logPath);
       const name = blobNameOf(logPath, location);
       if (name === undefined || !name.startsWith(prefix)) {
         throw new SegmentError(
