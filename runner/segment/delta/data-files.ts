@@ -101,11 +101,16 @@ interface Slot {
   ntz: boolean;
 }
 
-/**
- * The rows of one logical file, numbered on from `numbering.next`. Columns the file lacks (added to the table after
- * it was written) are undefined, as the protocol requires.
- */
-export async function* readDataFile(plan: ReadPlan, add: AddAction, files: FileCache, numbering: { next: number }): AsyncGenerator<SegmentRow[]> {
+/** A data file opened for reading: its reader, where each output column comes from, and its deleted rows. */
+export interface PreparedFile {
+  source: ByteSource;
+  reader: ParquetReader;
+  slots: Slot[];
+  deleted?: DeletedRows;
+}
+
+/** Opens one logical file: its deletion vector, its footer, and where each wanted column is. The caller closes `source`. */
+export async function prepareDataFile(plan: ReadPlan, add: AddAction, files: FileCache): Promise<PreparedFile> {
   const { storage } = plan;
   const relative = storage.relativeOf(add.path);
   const where = `${storage.root}${relative}`;
@@ -129,13 +134,19 @@ export async function* readDataFile(plan: ReadPlan, add: AddAction, files: FileC
           ? { name: c.name, partition: true, value: partitionValue(c, add.partitionValues?.[c.physicalName], storage.root), ntz: false }
           : { name: c.name, partition: false, from: found.get(c), ntz: isTimestampNtz(c.type) },
     );
-    yield* rows(reader, slots, deleted, plan, numbering);
-  } finally {
+    return { source, reader, slots, deleted };
+  } catch (e) {
     await source.close().catch(() => {});
+    throw e;
   }
 }
 
-async function* rows(reader: ParquetReader, slots: Slot[], deleted: DeletedRows | undefined, plan: ReadPlan, numbering: { next: number }): AsyncGenerator<SegmentRow[]> {
+/**
+ * The rows of one prepared file, numbered on from `numbering.next`, under the logical names. Columns the file lacks
+ * (added to the table after it was written) are undefined, as the protocol requires.
+ */
+export async function* fileRows(file: PreparedFile, plan: ReadPlan, numbering: { next: number }): AsyncGenerator<SegmentRow[]> {
+  const { reader, slots, deleted } = file;
   // Rows pass through untouched when the file already uses the logical names and no value needs rewriting.
   const passThrough = slots.every((s) => !s.partition && s.from === s.name && !s.ntz);
   for await (const batch of reader.batches(plan.batchSize, plan.signal)) {

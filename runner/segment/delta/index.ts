@@ -7,7 +7,7 @@
 import type { Location } from "../../config.js";
 import type { OpenedSegment, OpenSegmentOptions, SegmentRow } from "../types.js";
 import type { AddAction } from "./actions.js";
-import { FileCache, readDataFile, type ReadPlan } from "./data-files.js";
+import { FileCache, fileRows, prepareDataFile, type PreparedFile, type ReadPlan } from "./data-files.js";
 import { tableSchema } from "./schema.js";
 import { loadSnapshot } from "./snapshot.js";
 import { tableStorage } from "./storage.js";
@@ -35,6 +35,33 @@ function countRows(files: AddAction[]): number | undefined {
   return total;
 }
 
+/**
+ * The rows of every logical file in order. While one file's rows are read the next file is opened (its footer and
+ * deletion vector fetched), which on blob storage hides a few round trips per file.
+ */
+async function* snapshotRows(plan: ReadPlan, adds: AddAction[], files: FileCache): AsyncGenerator<SegmentRow[]> {
+  const numbering = { next: 1 };
+  let next: Promise<PreparedFile> | undefined = adds.length > 0 ? prepareDataFile(plan, adds[0]!, files) : undefined;
+  try {
+    for (let i = 0; i < adds.length; i++) {
+      const current = await next!;
+      next = undefined;
+      try {
+        if (i + 1 < adds.length) {
+          next = prepareDataFile(plan, adds[i + 1]!, files);
+          next.catch(() => {}); // its error surfaces when it is awaited
+        }
+        yield* fileRows(current, plan, numbering);
+      } finally {
+        await current.source.close().catch(() => {});
+      }
+    }
+  } finally {
+    // Stopped early (an error, or the consumer stopped reading): close the file opened ahead.
+    await next?.then((p) => p.source.close()).catch(() => {});
+  }
+}
+
 export async function openDeltaSegment(location: Location, options: DeltaOpenOptions): Promise<OpenedSegment> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive whole number; got ${batchSize}`);
@@ -57,21 +84,18 @@ export async function openDeltaSegment(location: Location, options: DeltaOpenOpt
       used = true;
       return {
         async *[Symbol.asyncIterator]() {
-          const numbering = { next: 1 };
           let pending: SegmentRow[] = [];
           // Files may yield short batches (deletion vectors, small files): regroup them to the batch size.
-          for (const add of snapshot.files) {
-            for await (const batch of readDataFile(plan, add, files, numbering)) {
-              signal?.throwIfAborted();
-              if (pending.length === 0 && batch.length === batchSize) {
-                yield batch;
-                continue;
-              }
-              for (const row of batch) pending.push(row);
-              if (pending.length >= batchSize) {
-                for (let i = 0; i + batchSize <= pending.length; i += batchSize) yield pending.slice(i, i + batchSize);
-                pending = pending.slice(pending.length - (pending.length % batchSize));
-              }
+          for await (const batch of snapshotRows(plan, snapshot.files, files)) {
+            signal?.throwIfAborted();
+            if (pending.length === 0 && batch.length === batchSize) {
+              yield batch;
+              continue;
+            }
+            for (const row of batch) pending.push(row);
+            if (pending.length >= batchSize) {
+              for (let i = 0; i + batchSize <= pending.length; i += batchSize) yield pending.slice(i, i + batchSize);
+              pending = pending.slice(pending.length - (pending.length % batchSize));
             }
           }
           if (pending.length > 0) yield pending;

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { parquetMetadata } from "hyparquet";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseRoaringArray, relativeDvPath, z85Decode } from "../../../runner/segment/delta/deletion-vector.js";
-import { UnsupportedTableError } from "../../../runner/segment/delta/index.js";
+import { openDeltaSegment, UnsupportedTableError } from "../../../runner/segment/delta/index.js";
 import { partitionValue, type DeltaColumn } from "../../../runner/segment/delta/schema.js";
 import { SegmentError } from "../../../runner/segment/index.js";
 import { add, checkpointPart, commit, dataFile, deletionVectorFile, metaData, protocol, readDelta as read, readDeltaError as readError, schemaString } from "./delta-tables.js";
@@ -223,5 +223,24 @@ describe("Delta tables written here", () => {
     const e = await readError(t);
     expect(e).toBeInstanceOf(SegmentError);
     expect(e.message).toBe('the Delta log names a file outside the table: "../other/secret.parquet"');
+  });
+
+  it("a data file missing from storage fails the read after the rows before it, naming the file", async () => {
+    const t = newTable();
+    dataFile(t, "a.parquet", [{ name: "v", data: [1, 2], type: "INT32" }]);
+    commit(t, 0, [protocol(1), metaData([{ name: "v", type: "integer" }]), add("a.parquet"), add("gone.parquet")]);
+    const seg = await openDeltaSegment({ kind: "file", path: t }, { batchSize: 2 });
+    const seen: Array<string | undefined> = [];
+    let error: Error | undefined;
+    try {
+      for await (const batch of seg.batches()) seen.push(...batch.map((r) => r.values.v));
+    } catch (e) {
+      error = e as Error;
+    } finally {
+      await seg.close();
+    }
+    expect(seen).toEqual(["1", "2"]);
+    expect(error).toBeInstanceOf(SegmentError);
+    expect(error!.message).toBe(`segment file not found: ${t}/gone.parquet`);
   });
 });
