@@ -1,7 +1,7 @@
 // Reads the rows of a snapshot's data files with the Parquet reader: only the wanted columns (by physical name, or by
 // field id under column mapping by id), without the rows a deletion vector deletes, with partition values from the
 // log, and under the logical column names.
-import { ParquetReader } from "../parquet.js";
+import { ParquetReader, type RandomAccess } from "../parquet.js";
 import type { ByteSource } from "../source.js";
 import { SegmentError, type SegmentRow } from "../types.js";
 import type { AddAction } from "./actions.js";
@@ -24,22 +24,22 @@ function put(values: Record<string, string | undefined>, key: string, value: str
   else values[key] = value;
 }
 
-/** Opens files by path and keeps them open until close(): a deletion vector file may serve many data files. */
+/** Random access to files by path, kept open until close(): one deletion vector file may serve many data files. */
 export class FileCache {
-  private readonly open = new Map<string, Promise<ByteSource>>();
+  private readonly open = new Map<string, Promise<{ source: ByteSource; access: RandomAccess }>>();
   constructor(private readonly storage: TableStorage) {}
-  get(relative: string, signal?: AbortSignal): Promise<ByteSource> {
+  async get(relative: string, signal?: AbortSignal): Promise<RandomAccess> {
     let hit = this.open.get(relative);
     if (!hit) {
-      hit = this.storage.open(relative, signal);
+      hit = this.storage.open(relative, signal).then(async (source) => ({ source, access: await source.randomAccess(signal) }));
       this.open.set(relative, hit);
     }
-    return hit;
+    return (await hit).access;
   }
   async close(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => {})));
+    await Promise.all(all.map((p) => p.then((s) => s.source.close()).catch(() => {})));
   }
 }
 
@@ -119,8 +119,7 @@ export async function prepareDataFile(plan: ReadPlan, add: AddAction, files: Fil
     deleted = await loadDeletionVector(
       add.deletionVector,
       async (path, offset, length) => {
-        const source = await files.get(storage.relativeOf(path), plan.signal);
-        const ra = await source.randomAccess(plan.signal);
+        const ra = await files.get(storage.relativeOf(path), plan.signal);
         return new Uint8Array(await ra.slice(offset, Math.min(offset + length, ra.byteLength)));
       },
       where,
