@@ -83,7 +83,8 @@ export class ParquetReader {
   private constructor(
     private readonly name: string,
     private readonly file: GroupCache,
-    private readonly metadata: FileMetaData,
+    /** The footer (Delta's column mapping by id reads the field ids from its schema). */
+    readonly metadata: FileMetaData,
     readonly columns: string[],
     private readonly dateColumns: Set<string>,
     private readonly wanted: string[],
@@ -117,6 +118,8 @@ export class ParquetReader {
 
   async *batches(size: number, signal?: AbortSignal): AsyncGenerator<SegmentRow[]> {
     const { parquetScan } = await import("hyparquet");
+    // zstd, brotli, lz4 and gzip pages (Fabric, Databricks and delta-rs write zstd); hyparquet alone reads snappy only.
+    const { compressors } = await import("hyparquet-compressors");
     const wanted = this.wanted;
     const dateOnly = wanted.map((c) => this.dateColumns.has(c));
     const protoKey = wanted.includes("__proto__");
@@ -129,7 +132,7 @@ export class ParquetReader {
     };
     if (wanted.length > 0) {
       try {
-        scan = await parquetScan({ file: this.file, metadata: this.metadata, columns: wanted, useOffsetIndex: true });
+        scan = await parquetScan({ file: this.file, metadata: this.metadata, columns: wanted, useOffsetIndex: true, compressors });
       } catch (e) {
         fail(e);
       }
