@@ -1,6 +1,6 @@
 // The sandbox account's data, laid out to hold a million contacts in a few hundred MB:
-// - contacts are rows of parallel arrays (id = index + 1; ids are never reused, contacts are never deleted), found
-//   by lower-cased email through one Map;
+// - contacts are rows of parallel arrays (id = index + 1; ids are never reused; a deleted contact keeps its row,
+//   flagged, and leaves the email Map, its lists, fields and tags), found by lower-cased email through one Map;
 // - list memberships are rows of parallel typed arrays (id = index + 1); each list keeps a Map contact → membership
 //   and a position index sorted by contact id (with per-block status counts) so that `GET /contacts?listid=…`
 //   pages with `id_greater`, `offset` and `status` cost O(log n + page), not a scan;
@@ -9,11 +9,13 @@ import { Grow } from "./grow.js";
 
 /** List status of a contact: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
 export type ListStatus = 0 | 1 | 2 | 3;
-export type UnsubscribedBy = "api" | "contact";
+/** Who ended an active membership: the API (a sync), the contact themselves, or a bounce (status 3). */
+export type UnsubscribedBy = "api" | "contact" | "bounce";
 
 const BY_NONE = 0;
 const BY_API = 1;
 const BY_CONTACT = 2;
+const BY_BOUNCE = 3;
 const BLOCK_SHIFT = 10; // 1,024 positions per status-count block
 const MIDX_RANGE = 2 ** 26; // sort key = contactId * 2^26 + membership index
 
@@ -52,6 +54,28 @@ export interface FieldRow {
   udate: number;
   /** contact id → value */
   values: Map<number, string>;
+  /** options of dropdown, radio, checkbox and listbox fields, in display order */
+  options: FieldOption[];
+  /** field-list relations (relid 0 = every list) */
+  rels: FieldRel[];
+}
+
+export interface FieldOption {
+  id: number;
+  field: number;
+  value: string;
+  label: string;
+  orderid: number;
+  isdefault: boolean;
+  cdate: number;
+}
+
+export interface FieldRel {
+  id: number;
+  field: number;
+  /** list id; 0 = every list */
+  relid: number;
+  cdate: number;
 }
 
 export interface TagRow {
@@ -68,7 +92,7 @@ class ListMembers {
   /** contact id → membership index */
   readonly byContact = new Map<number, number>();
   /** membership indexes, sorted by contact id while `sorted` */
-  readonly pos = new Grow("i32");
+  pos = new Grow("i32");
   sorted = true;
   maxContact = 0;
   /** status counts per block of positions (4 per block); valid only while sorted, rebuilt lazily */
@@ -96,6 +120,8 @@ export class Store {
   nextListId = 1;
   nextFieldId = 1;
   nextTagId = 1;
+  nextOptionId = 1;
+  nextRelId = 1;
 
   // contacts: id = index + 1
   emails: string[] = [];
@@ -105,6 +131,9 @@ export class Store {
   byEmail = new Map<string, number>();
   cCdate = new Grow("u32");
   cUdate = new Grow("u32");
+  /** 1 = deleted */
+  cDeleted = new Grow("u8");
+  deletedCount = 0;
 
   // list memberships: id = index + 1
   mContact = new Grow("i32");
@@ -123,8 +152,14 @@ export class Store {
   /** Bumped on every change (persistence saves when it moved). */
   version = 0;
 
+  /** Contact rows, deleted ones included (the highest contact id). */
   get contactCount(): number {
     return this.emails.length;
+  }
+
+  /** Contacts that exist (what the plan's contact limit counts). */
+  get liveContacts(): number {
+    return this.emails.length - this.deletedCount;
   }
 
   clear(): void {
@@ -133,13 +168,14 @@ export class Store {
     this.tags.clear();
     this.tagByName.clear();
     this.fieldByPerstag.clear();
-    this.nextListId = this.nextFieldId = this.nextTagId = 1;
+    this.nextListId = this.nextFieldId = this.nextTagId = this.nextOptionId = this.nextRelId = 1;
+    this.deletedCount = 0;
     this.emails = [];
     this.firsts = [];
     this.lasts = [];
     this.phones = [];
     this.byEmail = new Map();
-    for (const g of [this.cCdate, this.cUdate, this.mContact, this.mList, this.mStatus, this.mBy, this.mSource, this.mSdate, this.mUdate, this.ctContact, this.ctTag, this.ctCdate]) g.clear();
+    for (const g of [this.cCdate, this.cUdate, this.cDeleted, this.mContact, this.mList, this.mStatus, this.mBy, this.mSource, this.mSdate, this.mUdate, this.ctContact, this.ctTag, this.ctCdate]) g.clear();
     this.version++;
   }
 
@@ -193,10 +229,31 @@ export class Store {
       cdate: now,
       udate: now,
       values: new Map(),
+      options: [],
+      rels: [],
     };
     this.fields.set(id, row);
     this.fieldByPerstag.set(perstag, row);
     this.nextFieldId = Math.max(this.nextFieldId, id + 1);
+    this.version++;
+    return row;
+  }
+
+  /** Adds an option to a field (ids are account-wide). */
+  addFieldOption(field: FieldRow, input: { id?: number; value: string; label?: string; orderid?: number; isdefault?: boolean }, now = nowSeconds()): FieldOption {
+    const id = input.id ?? this.nextOptionId;
+    const row: FieldOption = { id, field: field.id, value: input.value, label: input.label ?? input.value, orderid: input.orderid ?? field.options.length + 1, isdefault: input.isdefault ?? false, cdate: now };
+    field.options.push(row);
+    this.nextOptionId = Math.max(this.nextOptionId, id + 1);
+    this.version++;
+    return row;
+  }
+
+  /** Relates a field to a list (relid 0: every list). */
+  addFieldRel(field: FieldRow, relid: number, now = nowSeconds(), id = this.nextRelId): FieldRel {
+    const row: FieldRel = { id, field: field.id, relid, cdate: now };
+    field.rels.push(row);
+    this.nextRelId = Math.max(this.nextRelId, id + 1);
     this.version++;
     return row;
   }
@@ -274,7 +331,66 @@ export class Store {
   // ---------------------------------------------------------------- contacts
 
   hasContact(id: number): boolean {
-    return Number.isSafeInteger(id) && id >= 1 && id <= this.emails.length;
+    return Number.isSafeInteger(id) && id >= 1 && id <= this.emails.length && this.cDeleted.at(id - 1) === 0;
+  }
+
+  /**
+   * Deletes a contact (DELETE /contacts/{id}, a privacy request): it leaves the email index, every list, field and
+   * tag; its row stays flagged so ids are never reused. A later import of the same email creates a new contact.
+   */
+  deleteContact(id: number): boolean {
+    if (!this.hasContact(id)) return false;
+    const i = id - 1;
+    this.cDeleted.put(i, 1);
+    this.deletedCount++;
+    this.byEmail.delete((this.emails[i] as string).toLowerCase());
+    for (const l of this.lists.values()) {
+      const midx = l.m.byContact.get(id);
+      if (midx !== undefined) this.dropMember(l, id, midx);
+    }
+    for (const f of this.fields.values()) f.values.delete(id);
+    for (const t of this.tags.values()) {
+      const ct = t.links.get(id);
+      if (ct === undefined) continue;
+      t.links.delete(id);
+      this.ctTag.put(ct - 1, 0);
+    }
+    this.version++;
+    return true;
+  }
+
+  /** A deleted contact's row, restored from a data file (not indexed by email). */
+  restoreDeletedContact(email: string, cdate: number, udate: number): number {
+    this.emails.push(email);
+    this.firsts.push("");
+    this.lasts.push("");
+    this.phones.push("");
+    this.cCdate.push(cdate);
+    this.cUdate.push(udate);
+    this.cDeleted.push(1);
+    this.deletedCount++;
+    return this.emails.length;
+  }
+
+  /** Removes a membership from its list's indexes (its row stays, list 0, so membership ids are never reused). */
+  private dropMember(l: ListRow, contactId: number, midx: number): void {
+    l.m.byContact.delete(contactId);
+    const kept = new Grow("i32", Math.max(256, l.m.pos.length));
+    for (let p = 0; p < l.m.pos.length; p++) if (l.m.pos.at(p) !== midx) kept.push(l.m.pos.at(p));
+    l.m.pos = kept;
+    l.m.blocks = null;
+    this.mList.put(midx, 0);
+  }
+
+  /** A membership row without a list (its contact was deleted), restored from a data file. */
+  restoreDeadMembership(contact: number, sdate: number, udate: number): void {
+    this.mContact.push(contact);
+    this.mList.push(0);
+    this.mStatus.push(0);
+    this.mBy.push(BY_NONE);
+    this.mSource.push(0);
+    this.mSdate.push(sdate);
+    this.mUdate.push(udate);
   }
 
   /** Case-insensitive exact email lookup. */
@@ -290,6 +406,7 @@ export class Store {
     this.phones.push(phone);
     this.cCdate.push(now);
     this.cUdate.push(now);
+    this.cDeleted.push(0);
     const id = this.emails.length;
     this.byEmail.set(key, id);
     this.version++;
@@ -326,7 +443,7 @@ export class Store {
     const midx = this.mContact.push(contactId);
     this.mList.push(list.id);
     this.mStatus.push(status);
-    this.mBy.push(status === 2 ? byCode(by ?? "api") : BY_NONE);
+    this.mBy.push(byFor(status, by));
     this.mSource.push(sourceid & 0xff);
     this.mSdate.push(now);
     this.mUdate.push(now);
@@ -363,7 +480,7 @@ export class Store {
       }
       this.mStatus.put(midx, status);
     }
-    this.mBy.put(midx, status === 2 ? byCode(by ?? "api") : BY_NONE);
+    this.mBy.put(midx, byFor(status, by));
     if (sourceid !== undefined) this.mSource.put(midx, sourceid & 0xff);
     this.mUdate.put(midx, now);
     this.version++;
@@ -376,7 +493,7 @@ export class Store {
       contact: this.mContact.at(midx),
       list: this.mList.at(midx),
       status: this.mStatus.at(midx) as ListStatus,
-      ...(by !== BY_NONE && { unsubscribedBy: by === BY_CONTACT ? ("contact" as const) : ("api" as const) }),
+      ...(by !== BY_NONE && { unsubscribedBy: byName(by) as UnsubscribedBy }),
       sourceid: this.mSource.at(midx),
       sdate: this.mSdate.at(midx),
       udate: this.mUdate.at(midx),
@@ -415,17 +532,18 @@ export class Store {
   queryAll(q: MemberQuery): { ids: number[]; total: number } {
     const n = this.emails.length;
     const first = Math.max(1, Math.floor(q.idGreater) + 1);
-    if (q.status < 0) {
+    if (q.status < 0 && this.deletedCount === 0) {
       const total = Math.max(0, n - first + 1);
       const ids: number[] = [];
       if (!q.desc) for (let id = first + q.offset; id <= n && ids.length < q.limit; id++) ids.push(id);
       else for (let id = n - q.offset; id >= first && ids.length < q.limit; id--) ids.push(id);
       return { ids, total };
     }
-    // Status without a list: a linear scan (the runner never asks this; kept simple).
+    // Status without a list, or deleted contacts to skip: a linear scan (the runner never asks this; kept simple).
     const matches: number[] = [];
     for (let id = first; id <= n; id++) {
-      if (this.contactMemberships(id).some((midx) => this.mStatus.at(midx) === q.status)) matches.push(id);
+      if (!this.hasContact(id)) continue;
+      if (q.status < 0 || this.contactMemberships(id).some((midx) => this.mStatus.at(midx) === q.status)) matches.push(id);
     }
     if (q.desc) matches.reverse();
     return { ids: matches.slice(q.offset, q.offset + q.limit), total: matches.length };
@@ -529,12 +647,20 @@ export class Store {
   }
 }
 
-function byCode(by: UnsubscribedBy): number {
-  return by === "contact" ? BY_CONTACT : BY_API;
+/** The `by` code kept for a status: who unsubscribed (2; default the API) or bounced (3; always a bounce). */
+function byFor(status: ListStatus, by: UnsubscribedBy | undefined): number {
+  if (status === 3) return BY_BOUNCE;
+  if (status !== 2) return BY_NONE;
+  return by === "contact" ? BY_CONTACT : by === "bounce" ? BY_BOUNCE : BY_API;
 }
 
 export function byName(code: number): UnsubscribedBy | undefined {
-  return code === BY_API ? "api" : code === BY_CONTACT ? "contact" : undefined;
+  return code === BY_API ? "api" : code === BY_CONTACT ? "contact" : code === BY_BOUNCE ? "bounce" : undefined;
+}
+
+/** The stored code of a `by` name (data files). */
+export function byCodeOf(by: UnsubscribedBy | undefined): number {
+  return by === "contact" ? BY_CONTACT : by === "bounce" ? BY_BOUNCE : by === "api" ? BY_API : BY_NONE;
 }
 
 function slug(name: string): string {
