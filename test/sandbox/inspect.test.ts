@@ -157,6 +157,35 @@ describe("--data persistence", () => {
     }
   });
 
+  it("keeps field options and relations, exclusions, account bounces and deleted contacts across a restart", async () => {
+    const file = join(dir, "real.json");
+    const first = await quickSandbox({ data: file });
+    const listId = first.inspect.createList("Real").id;
+    first.inspect.seed({
+      fields: [{ title: "Tier", perstag: "TIER", type: "dropdown", options: [{ value: "gold", label: "Gold" }], lists: [listId] }],
+      exclusions: [{ matchPhrase: "@blocked.test", matchType: "end" }],
+      bounced: ["hard@example.com"],
+      contacts: [{ email: "gone@example.com", lists: { [listId]: 1 } }, { email: "kept@example.com", fields: { TIER: "gold" }, lists: { [listId]: 3 } }],
+    });
+    expect(first.inspect.deleteContact("gone@example.com")).toBe(true);
+    await first.close();
+
+    const second = await quickSandbox({ data: file });
+    try {
+      const a2 = api(second);
+      const fields = (await a2.get("/fields")).json;
+      expect(fields.fieldOptions.map((o: { value: string; label: string }) => [o.value, o.label])).toEqual([["gold", "Gold"]]);
+      expect(fields.fieldRels).toEqual([expect.objectContaining({ relid: String(listId) })]);
+      expect(second.inspect.members(listId)).toEqual([{ contactId: 2, email: "kept@example.com", fields: { TIER: "gold" }, tags: [], status: 3, unsubscribedBy: "bounce" }]);
+      expect(second.inspect.contact("gone@example.com")).toBeUndefined();
+      expect((await a2.post("/contact/sync", { contact: { email: "x@blocked.test" } })).json.errors[0].code).toBe("email_excluded");
+      expect((await a2.post("/contact/sync", { contact: { email: "hard@example.com" } })).json.errors[0].code).toBe("email_excluded");
+      expect((await a2.post("/contact/sync", { contact: { email: "gone@example.com" } })).json.contact.id).toBe("3");
+    } finally {
+      await second.close();
+    }
+  });
+
   it("refuses a file that is not a sandbox data file", async () => {
     const file = join(dir, "other.json");
     writeFileSync(file, JSON.stringify({ hello: "world" }));
