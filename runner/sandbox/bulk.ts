@@ -258,7 +258,8 @@ export class BatchQueue {
       at: now,
       wallAt: nowSeconds(),
       falseUntil: now + this.timing.falseMs,
-      ...this.timesFor(contacts.length, now),
+      // A batch restored from a data file keeps its own remaining time.
+      ...(restored ? { doneAt: now } : this.timesFor(contacts.length, now)),
       count: contacts.length,
       excludeAutomations,
       topExclude,
