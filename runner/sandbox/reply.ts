@@ -89,9 +89,10 @@ export const emailInvalid = (): ApiReply => ({
     ],
   },
 });
-export const emailExcluded = (email: string): ApiReply => ({
+// The title is the sandbox's wording (AC documents no body); like email_invalid's, it does not repeat the address.
+export const emailExcluded = (): ApiReply => ({
   status: 422,
-  json: { errors: [{ title: `The email address ${email} is on the exclusion list or has bounced.`, detail: "", code: "email_excluded", source: { pointer: "/data/attributes/email" } }] },
+  json: { errors: [{ title: "The email address is on the exclusion list or has bounced.", detail: "", code: "email_excluded", source: { pointer: "/data/attributes/email" } }] },
 });
 /** GET /lists/{id} for a user whose group may not see the list (FACTS.md §4, the documented 403 body). */
 export const forbiddenList = (): ApiReply => ({ status: 403, json: { errors: [{ status: 403, title: "Forbidden", detail: "You do not have permission to view lists." }] } });

@@ -38,7 +38,7 @@ function contactInput(ctx: ApiContext, req: ApiRequest): ContactInput | ApiReply
   if (!c) return emptyBadRequest();
   // AC's own example of a refused address has an apostrophe in the local part (REAL-ACCOUNT.md F14).
   if (typeof c.email !== "string" || !isValidEmail(c.email) || apostrophe(c.email)) return emailInvalid();
-  if (ctx.account.skipReason(c.email)) return emailExcluded(c.email);
+  if (ctx.account.skipReason(c.email)) return emailExcluded();
   const out: ContactInput = { email: c.email, fieldValues: [] };
   for (const [prop, key] of [["first", "firstName"], ["last", "lastName"], ["phone", "phone"]] as const) {
     const v = c[key];
