@@ -3,9 +3,10 @@
 //   flagged, and leaves the email Map, its lists, fields and tags), found by lower-cased email through one Map;
 // - list memberships are rows of parallel typed arrays (id = index + 1); each list keeps a Map contact → membership
 //   and a position index sorted by contact id (with per-block status counts) so that `GET /contacts?listid=…`
-//   pages with `id_greater`, `offset` and `status` cost O(log n + page), not a scan;
+//   pages with `id_greater`, `offset` and `status` cost O(log n + page), not a scan (members.ts);
 // - custom field values and tag links are one Map per field / per tag (contact → value / contactTag id).
 import { Grow } from "./grow.js";
+import { BLOCK_SHIFT, ListMembers, countFrom, indexMembers, lowerBound, skipMatches } from "./members.js";
 
 /** List status of a contact: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
 export type ListStatus = 0 | 1 | 2 | 3;
@@ -16,8 +17,6 @@ const BY_NONE = 0;
 const BY_API = 1;
 const BY_CONTACT = 2;
 const BY_BOUNCE = 3;
-const BLOCK_SHIFT = 10; // 1,024 positions per status-count block
-const MIDX_RANGE = 2 ** 26; // sort key = contactId * 2^26 + membership index
 
 export class StoreError extends Error {
   constructor(
@@ -86,17 +85,6 @@ export interface TagRow {
   cdate: number;
   /** contact id → contactTag id */
   links: Map<number, number>;
-}
-
-class ListMembers {
-  /** contact id → membership index */
-  readonly byContact = new Map<number, number>();
-  /** membership indexes, sorted by contact id while `sorted` */
-  pos = new Grow("i32");
-  sorted = true;
-  maxContact = 0;
-  /** status counts per block of positions (4 per block); valid only while sorted, rebuilt lazily */
-  blocks: Int32Array | null = null;
 }
 
 export interface MemberQuery {
@@ -473,7 +461,7 @@ export class Store {
     if (old !== status) {
       const list = this.lists.get(this.mList.at(midx));
       if (list?.m.blocks && list.m.sorted) {
-        const p = this.positionOf(list.m, this.mContact.at(midx));
+        const p = lowerBound(this, list.m, this.mContact.at(midx) - 1);
         const b = p >> BLOCK_SHIFT;
         list.m.blocks[b * 4 + old]!--;
         list.m.blocks[b * 4 + status]!++;
@@ -503,15 +491,15 @@ export class Store {
   /** Members of a list in contact id order, filtered and paged; `total` counts every match (before offset/limit). */
   queryList(list: ListRow, q: MemberQuery): { ids: number[]; total: number } {
     const m = list.m;
-    this.index(m);
+    indexMembers(this, m);
     const pos = m.pos.data;
     const n = m.pos.length;
-    const start = this.lowerBound(m, q.idGreater);
+    const start = lowerBound(this, m, q.idGreater);
     const st = q.status;
-    const total = st < 0 ? n - start : this.countFrom(m, start, st);
+    const total = st < 0 ? n - start : countFrom(this, m, start, st);
     const ids: number[] = [];
     if (!q.desc) {
-      let p = this.skip(m, start, q.offset, st);
+      let p = skipMatches(this, m, start, q.offset, st);
       for (; p < n && ids.length < q.limit; p++) {
         const midx = pos[p] as number;
         if (st < 0 || this.mStatus.data[midx] === st) ids.push(this.mContact.data[midx] as number);
@@ -547,90 +535,6 @@ export class Store {
     }
     if (q.desc) matches.reverse();
     return { ids: matches.slice(q.offset, q.offset + q.limit), total: matches.length };
-  }
-
-  private index(m: ListMembers): void {
-    const n = m.pos.length;
-    if (!m.sorted) {
-      const keys = new Float64Array(n);
-      const pos = m.pos.data;
-      const contact = this.mContact.data;
-      for (let i = 0; i < n; i++) {
-        const midx = pos[i] as number;
-        if (midx >= MIDX_RANGE) throw new Error("sandbox: more than 67M memberships are not supported");
-        keys[i] = (contact[midx] as number) * MIDX_RANGE + midx;
-      }
-      keys.sort();
-      for (let i = 0; i < n; i++) pos[i] = (keys[i] as number) % MIDX_RANGE;
-      m.sorted = true;
-      m.blocks = null;
-    }
-    if (!m.blocks) {
-      const blocks = new Int32Array(Math.max(4, ((n >> BLOCK_SHIFT) + 1) * 4));
-      const pos = m.pos.data;
-      const status = this.mStatus.data;
-      for (let i = 0; i < n; i++) blocks[(i >> BLOCK_SHIFT) * 4 + (status[pos[i] as number] as number)]!++;
-      m.blocks = blocks;
-    }
-  }
-
-  /** First position whose contact id is > idGreater (index must be sorted). */
-  private lowerBound(m: ListMembers, idGreater: number): number {
-    const pos = m.pos.data;
-    const contact = this.mContact.data;
-    let lo = 0;
-    let hi = m.pos.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((contact[pos[mid] as number] as number) > idGreater) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  private positionOf(m: ListMembers, contactId: number): number {
-    return this.lowerBound(m, contactId - 1);
-  }
-
-  private matches(m: ListMembers, p: number, st: number): boolean {
-    return this.mStatus.data[m.pos.data[p] as number] === st;
-  }
-
-  /** Matches of status `st` at positions ≥ start. */
-  private countFrom(m: ListMembers, start: number, st: number): number {
-    const n = m.pos.length;
-    const blocks = m.blocks as Int32Array;
-    let count = 0;
-    let p = start;
-    const blockEnd = Math.min(n, ((p >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-    for (; p < blockEnd; p++) if (this.matches(m, p, st)) count++;
-    for (let b = (start >> BLOCK_SHIFT) + 1; b << BLOCK_SHIFT < n; b++) count += blocks[b * 4 + st] as number;
-    return count;
-  }
-
-  /** The position after skipping `k` matches from `start` (status -1 matches everything). */
-  private skip(m: ListMembers, start: number, k: number, st: number): number {
-    const n = m.pos.length;
-    if (st < 0) return Math.min(n, start + k);
-    const blocks = m.blocks as Int32Array;
-    let p = start;
-    let left = k;
-    const blockEnd = Math.min(n, ((p >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-    for (; p < blockEnd && left > 0; p++) if (this.matches(m, p, st)) left--;
-    if (left === 0) return p;
-    // whole blocks
-    while (p < n && left > 0) {
-      const b = p >> BLOCK_SHIFT;
-      const c = blocks[b * 4 + st] as number;
-      if (c <= left && (p & ((1 << BLOCK_SHIFT) - 1)) === 0) {
-        left -= c;
-        p = (b + 1) << BLOCK_SHIFT;
-      } else {
-        break;
-      }
-    }
-    for (; p < n && left > 0; p++) if (this.matches(m, p, st)) left--;
-    return Math.min(p, n);
   }
 
   // ---------------------------------------------------------------- ids
