@@ -87,17 +87,17 @@ export class Account {
     return row;
   }
 
-  /** The exclusion that applies to this email (and list, when given), if any. */
-  excluded(email: string, listId?: number): Exclusion | undefined {
+  /** The exclusion that applies to this email: an account-wide one, or one of a list in `listIds`. */
+  excluded(email: string, listIds: readonly number[] = []): Exclusion | undefined {
     const e = email.toLowerCase();
     return this.exclusions.find(
-      (x) => (x.matchType === "exact" ? e === x.matchPhrase : e.endsWith(x.matchPhrase)) && (x.lists.length === 0 || listId === undefined || x.lists.includes(listId)),
+      (x) => (x.matchType === "exact" ? e === x.matchPhrase : e.endsWith(x.matchPhrase)) && (x.lists.length === 0 || x.lists.some((l) => listIds.includes(l))),
     );
   }
 
-  /** Why an import skips this email (exclusion list or account-level bounce), or undefined. */
-  skipReason(email: string): "excluded" | "bounced" | undefined {
-    if (this.excluded(email)) return "excluded";
+  /** Why a write skips this email (exclusion list or account-level bounce), or undefined; `listIds`: the lists it subscribes to. */
+  skipReason(email: string, listIds: readonly number[] = []): "excluded" | "bounced" | undefined {
+    if (this.excluded(email, listIds)) return "excluded";
     if (this.bounced.has(email.toLowerCase())) return "bounced";
     return undefined;
   }

@@ -55,7 +55,7 @@ export function applyBatch(b: Batch, contacts: ParsedContact[], store: Store, ac
       continue;
     }
     let id = store.byEmail.get(c.key);
-    const skip = account.skipReason(c.email) ?? (id === undefined && store.liveContacts >= rules.contactLimit ? "contact limit" : undefined);
+    const skip = account.skipReason(c.email, c.subscribe) ?? (id === undefined && store.liveContacts >= rules.contactLimit ? "contact limit" : undefined);
     const unsubscribeOnly = !c.subscribe?.length && !!c.unsubscribe?.length;
     if (skip || (id === undefined && unsubscribeOnly && !rules.bulkUnsubscribeCreates)) {
       account.skips.push({ email: c.email, reason: skip ?? "unsubscribe-only, no such contact", path: "bulk" });

@@ -57,7 +57,9 @@ describe("exclusion list, account bounces and refused addresses", () => {
   for (const skippedInFailure of [false, true]) {
     it(`imports skip excluded and bounced contacts (${skippedInFailure ? "listed in failure" : "silently"}); an apostrophe is refused in failure`, async () => {
       await withSandbox({ skippedInFailure }, async (sb, a, listId) => {
-        sb.inspect.seed({ exclusions: ["blocked@example.com", { matchPhrase: "@blocked.test", matchType: "end" }], bounced: ["Hard@Example.com"] });
+        const other = sb.inspect.createList("Other").id;
+        sb.inspect.seed({ exclusions: ["blocked@example.com", { matchPhrase: "@blocked.test", matchType: "end" }, { matchPhrase: "ok@example.com", lists: [other] }], bounced: ["Hard@Example.com"] });
+        // The exclusion of ok@example.com applies to another list only: it is imported.
         const emails = ["ok@example.com", "blocked@example.com", "anyone@blocked.test", "hard@example.com", "o'brien@example.com"];
         const info = await bulk(sb, { contacts: emails.map((email) => ({ email, subscribe: [{ listid: listId }] })) });
         expect(info.status).toBe("completed");
@@ -74,6 +76,7 @@ describe("exclusion list, account bounces and refused addresses", () => {
         expect(listed.json.exclusions).toEqual([
           { id: "1", matchPhrase: "blocked@example.com", matchType: "exact", channel: "allEmail", hidden: false, lists: [] },
           { id: "2", matchPhrase: "@blocked.test", matchType: "end", channel: "allEmail", hidden: false, lists: [] },
+          { id: "3", matchPhrase: "ok@example.com", matchType: "exact", channel: "several", hidden: false, lists: [String(other)] },
         ]);
       });
     });
