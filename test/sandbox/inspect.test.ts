@@ -93,6 +93,11 @@ describe("options", () => {
     await expect(startSandbox({ timeScale: 0 })).rejects.toThrow(/timeScale/);
     await expect(startSandbox({ requestsPerSecond: 0 })).rejects.toThrow(/requestsPerSecond must be a whole number ≥ 1; got 0/);
     await expect(startSandbox({ bulkRateLimitStatus: 418 as 400 })).rejects.toThrow(/bulkRateLimitStatus must be one of 400, 429/);
+    await expect(startSandbox({ contactListsResubscribe: "never" as "any" })).rejects.toThrow(/contactListsResubscribe must be one of "any", "sourceid4"; got "never"/);
+    await expect(startSandbox({ importJitter: 2 })).rejects.toThrow(/importJitter must be from 0 to 1; got 2/);
+    await expect(startSandbox({ accountTimeZone: "Nowhere/Land" })).rejects.toThrow(/accountTimeZone must be an IANA time zone/);
+    await expect(startSandbox({ restrictedKeys: { k: [0] } })).rejects.toThrow(/restrictedKeys: the lists of a key must be list ids/);
+    await expect(startSandbox({ apiKey: "same", restrictedKeys: { same: [1] } })).rejects.toThrow(/other than apiKey/);
     const sb = await startSandbox({ host: "localhost", apiKey: "k" });
     try {
       expect(sb.url).toMatch(/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/);
