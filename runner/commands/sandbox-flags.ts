@@ -20,6 +20,7 @@ export const CHOICE_FLAGS: readonly Choice[] = [
   ["unknown-batch-answer", "unknownBatchAnswer", { 404: "404", false: "false", 400: "400" }],
   ["rate-limit-answer", "rateLimitAnswer", { 429: 429, 503: 503 }],
   ["list-order-ignored", "listOrderIgnored", bool],
+  ["status-change-touches-contact", "statusChangeTouchesContact", bool],
 ];
 
 /** Flags that take a number ≥ 0. */

@@ -66,6 +66,7 @@ Readings of a real account (README "Readings of the real account"; default first
   --background-tenant-rps <n>                   another integration spends this many requests/s (default 0)
   --contacts-page-delay-ms <n>                  extra ms per /contacts page per 10,000 contacts in the list
   --list-order-ignored <false|true>             /contacts?listid ignores orders[id]
+  --status-change-touches-contact <false|true>  an unsubscribe or bounce also sets the contact's udate
   -h, --help              show this help
 
 Inspection (no token needed, never rate-limited or faulted): GET <url>/__sandbox lists the endpoints, e.g.

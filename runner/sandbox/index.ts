@@ -143,6 +143,8 @@ export interface SandboxOptions {
   contactsPageDelayMs?: number;
   /** GET /contacts?listid=… ignores orders[id] (rows in subscription order; an id_greater cursor then skips rows). @default false */
   listOrderIgnored?: boolean;
+  /** A list-status change (an unsubscribe, a bounce) also sets the contact's udate, so filters[updated_after] finds it. @default false */
+  statusChangeTouchesContact?: boolean;
 }
 
 export interface Sandbox {
@@ -246,6 +248,7 @@ function resolveOptions(o: SandboxOptions): ResolvedOptions & { port: number; ho
     backgroundTenantRps: num("backgroundTenantRps", o.backgroundTenantRps, 0, 0, false),
     contactsPageDelayMs: num("contactsPageDelayMs", o.contactsPageDelayMs, 0, 0, false),
     listOrderIgnored: oneOf("listOrderIgnored", o.listOrderIgnored, [true, false], false),
+    statusChangeTouchesContact: oneOf("statusChangeTouchesContact", o.statusChangeTouchesContact, [true, false], false),
   };
 }
 

@@ -1,6 +1,7 @@
-// GET /contacts: search, list filters and paging. Switches: a restricted key sees only the contacts of its group's
-// lists (REAL-ACCOUNT.md F5); `orders[id]` can be ignored when `listid` is given (F10, rows come in subscription
-// order); pages can slow down as the list grows (contactsPageDelayMs).
+// GET /contacts: search, list filters, `filters[updated_after|updated_before]` (the contact's udate) and paging.
+// Switches: a restricted key sees only the contacts of its group's lists (REAL-ACCOUNT.md F5); `orders[id]` can be
+// ignored when `listid` is given (F10, rows come in subscription order); pages can slow down as the list grows
+// (contactsPageDelayMs); whether a list-status change touches the contact's udate is statusChangeTouchesContact.
 import { canSee, idOf, ok, paging, type ApiContext, type ApiRequest, type Handler } from "./reply.js";
 import { contactJson } from "./shapes.js";
 import type { MemberQuery, Store } from "./store.js";
@@ -14,15 +15,30 @@ function unordered(store: Store, listId: number, q: MemberQuery): { ids: number[
   return { ids: all.slice(q.offset, q.offset + q.limit), total: all.length };
 }
 
+/** A date filter → epoch seconds (undefined when absent or unreadable). */
+function dateParam(v: string | null): number | undefined {
+  if (!v) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+}
+
 function query(ctx: ApiContext, req: ApiRequest, q: MemberQuery, listId: number): { ids: number[]; total: number } {
   const store = ctx.store;
   const params = req.query;
   const email = params.get("email");
   const emailLike = params.get("email_like");
   const group = req.group;
+  const after = dateParam(params.get("filters[updated_after]"));
+  const before = dateParam(params.get("filters[updated_before]"));
+  const dated = after !== undefined || before !== undefined;
   // Filters combine: `status` filters the list status when `listid` is given (any list's status otherwise).
   const keep = (id: number): boolean => {
     if (id <= q.idGreater) return false;
+    if (dated) {
+      const u = store.cUdate.at(id - 1);
+      // Seconds resolution: `updated_after` keeps contacts updated in or after that second, `updated_before` before it.
+      if ((after !== undefined && u < after) || (before !== undefined && u >= before)) return false;
+    }
     if (group && ![...group.lists].some((l) => store.membership(l, id) !== undefined)) return false;
     if (listId !== 0) {
       const midx = store.membership(listId, id);
@@ -39,7 +55,12 @@ function query(ctx: ApiContext, req: ApiRequest, q: MemberQuery, listId: number)
     const id = store.contactId(email);
     return page(id !== undefined && keep(id) ? [id] : []);
   }
-  if (emailLike !== null || (group && listId === 0)) {
+  if (listId > 0 && (group || dated)) {
+    const list = store.lists.get(listId);
+    const all = list ? [...list.m.byContact.keys()].filter(keep).sort((a, b) => (q.desc ? b - a : a - b)) : [];
+    return page(all);
+  }
+  if (emailLike !== null || ((group || dated) && listId === 0)) {
     const needle = (emailLike ?? "").toLowerCase();
     const all: number[] = [];
     for (const [key, id] of store.byEmail) if (key.includes(needle) && keep(id)) all.push(id);

@@ -26,6 +26,8 @@ export interface ResolvedOptions extends ApiRules, Omit<ApplyRules, "successIncl
   backgroundTenantRps: number;
   /** a bulk import containing this (substring, or /regex/flags) ends failed; "" = off */
   failPattern: string;
+  /** a list-status change also sets the contact's udate */
+  statusChangeTouchesContact: boolean;
   requestsPerSecond: number;
   bulkSinglePerMinute: number;
   bulkProcessingMs: number;
@@ -105,6 +107,7 @@ export class SandboxCore {
       },
       new Prng(opts.seed ^ 0x5eed),
     );
+    this.store.touchContactOnStatus = opts.statusChangeTouchesContact;
     this.tenant = new BackgroundTenant(this.rps, scale);
     this.tenant.set(opts.backgroundTenantRps);
     this.account.setFailPattern(opts.failPattern);

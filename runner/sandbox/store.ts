@@ -139,6 +139,8 @@ export class Store {
 
   /** Bumped on every change (persistence saves when it moved). */
   version = 0;
+  /** A list-status change also sets the contact's udate (statusChangeTouchesContact; undocumented). */
+  touchContactOnStatus = false;
 
   /** Contact rows, deleted ones included (the highest contact id). */
   get contactCount(): number {
@@ -467,6 +469,7 @@ export class Store {
         list.m.blocks[b * 4 + status]!++;
       }
       this.mStatus.put(midx, status);
+      if (this.touchContactOnStatus) this.cUdate.put(this.mContact.at(midx) - 1, now);
     }
     this.mBy.put(midx, byFor(status, by));
     if (sourceid !== undefined) this.mSource.put(midx, sourceid & 0xff);

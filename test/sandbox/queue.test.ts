@@ -132,3 +132,23 @@ describe("list paging realism", () => {
     });
   });
 });
+
+describe("incremental reads by update date", () => {
+  for (const touches of [false, true]) {
+    it(`filters[updated_after] ${touches ? "finds" : "misses"} a contact whose list status changed (statusChangeTouchesContact ${touches})`, async () => {
+      await withSandbox({ statusChangeTouchesContact: touches }, async (sb, a) => {
+        const listId = sb.inspect.createList("Inc").id;
+        sb.inspect.seed({ contacts: bulkContacts(3, "u").map((c) => ({ ...c, lists: { [listId]: 1 } })) });
+        await sleep(1100); // udate has whole seconds: `since` is a later second than the seed's
+        const since = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+        sb.inspect.unsubscribeByContact("u1@example.com", listId);
+        await a.post("/contact/sync", { contact: { email: "u2@example.com", firstName: "Changed" } });
+        const r = await a.get(`/contacts?listid=${listId}&filters[updated_after]=${encodeURIComponent(since)}&limit=100`);
+        expect(r.json.contacts.map((c: { email: string }) => c.email)).toEqual(touches ? ["u1@example.com", "u2@example.com"] : ["u2@example.com"]);
+        expect(r.json.meta.total).toBe(touches ? "2" : "1");
+        const old = await a.get(`/contacts?filters[updated_before]=${encodeURIComponent(since)}&limit=100`);
+        expect(old.json.contacts.map((c: { email: string }) => c.email)).toEqual(touches ? ["u0@example.com"] : ["u0@example.com", "u1@example.com"]);
+      });
+    });
+  }
+});
