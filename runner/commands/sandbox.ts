@@ -2,6 +2,7 @@ import { numberOption, parseCommandArgs, UsageError } from "../cli/args.js";
 import type { Command } from "../cli/command.js";
 import { EXIT } from "../cli/exit-codes.js";
 import { DataFileError, SandboxOptionError, startSandbox, type SandboxOptions } from "../sandbox/index.js";
+import { realAccountArgs, realAccountOptions } from "./sandbox-flags.js";
 
 export const command: Command = {
   name: "sandbox",
@@ -38,12 +39,34 @@ Options:
   --bulk-per-minute <n>       multi-contact bulk imports per rolling minute (default 100)
   --bulk-single-per-minute <n> single-contact bulk imports per rolling minute (default 20)
   --processing-ms <n>     time from a bulk import to its completion, before --time-scale (default 2000)
-  --contact-limit <n>     the plan's contact limit: imported contacts beyond it fail (default: none)
+  --contact-limit <n>     the plan's contact limit: new imported contacts beyond it are skipped (default: none)
   --bulk-rate-limit-status <400|429>
                           status of the bulk "Rate limit exceeded." answer (default 400, the documented one;
                           429 also sends Retry-After)
   --bulk-duplicates <reject|last-wins>
                           the same email twice in one bulk import rejects the batch (default) or the last wins
+
+Readings of a real account (README "Readings of the real account"; default first):
+  --contact-lists-resubscribe <any|sourceid4>   contactLists status 1 re-subscribes whatever sourceid (documented)
+  --bulk-subscribe-inactive <activate|keep>     bulk subscribe on unconfirmed (0) / bounced (3) members
+  --skipped-in-failure <false|true>             skipped contacts (exclusion, bounce, contact limit) in "failure"
+  --bulk-unsubscribe-creates <true|false>       an unsubscribe-only import creates a missing contact
+  --exclude-automations-reading <top-level|per-contact|either>
+  --failure-index-base <0|1>                    index base of a rejected import's failureReasons[].contact
+  --restricted-key <KEY=LIST[,LIST…]>           a key whose user group sees only these lists (repeatable)
+  --field-value-reading <coerce|fail>           bad dates → 1899-12-31 and unknown options hidden, or the import fails
+  --account-time-zone <IANA zone>               datetimes are stored in it (default UTC)
+  --fields-offset <ignored|honoured>            whether GET /fields honours offset
+  --fail-pattern <text|/regex/flags>            a bulk import containing it ends failed
+  --import-rate <contacts/min>                  slow queue: batches one after another at this rate (default 0 = fast)
+  --import-jitter <0..1>                        ± variation of each batch's processing time in the slow queue
+  --unknown-batch-answer <404|false|400>        /import/info for an unknown or expired batchId
+  --batch-retention-ms <n>                      how long a finished batch stays known (default forever)
+  --rate-limit-answer <429|503>                 the 5 requests/s limiter's answer (503: HTML, no Retry-After)
+  --background-tenant-rps <n>                   another integration spends this many requests/s (default 0)
+  --contacts-page-delay-ms <n>                  extra ms per /contacts page per 10,000 contacts in the list
+  --list-order-ignored <false|true>             /contacts?listid ignores orders[id]
+  --status-change-touches-contact <false|true>  an unsubscribe or bounce also sets the contact's udate
   -h, --help              show this help
 
 Inspection (no token needed, never rate-limited or faulted): GET <url>/__sandbox lists the endpoints, e.g.
@@ -68,6 +91,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
       "contact-limit": { type: "string" },
       "bulk-rate-limit-status": { type: "string" },
       "bulk-duplicates": { type: "string" },
+      ...realAccountArgs,
     });
     const int = (flag: string, raw: string | undefined, min: number) => {
       if (raw === undefined) return undefined;
@@ -100,6 +124,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
       ...(values["contact-limit"] !== undefined && { contactLimit: int("contact-limit", values["contact-limit"], 0) }),
       ...(status !== undefined && { bulkRateLimitStatus: Number(status) as 400 | 429 }),
       ...(dups !== undefined && { bulkDuplicateEmails: dups }),
+      ...realAccountOptions(values),
     };
 
     let sandbox;

@@ -1,8 +1,12 @@
 // POST /import/bulk_import: validation of the whole batch (one bad contact rejects all of it, FACTS.md §5.3) and the
 // asynchronous lifecycle of a queued batch (false → waiting → claimed → active → completed | failed | interrupted).
 import { randomUUID } from "node:crypto";
-import type { FaultInjector } from "./faults.js";
+import type { Account } from "./account.js";
+import { applyBatch, batchFailure, type ApplyRules } from "./apply.js";
+import type { FaultInjector, Prng } from "./faults.js";
 import { nowSeconds, type Store } from "./store.js";
+
+export type { ApplyRules } from "./apply.js";
 
 /** "The maximum payload size of a single bulk_import request is 400000 bytes": 400,000 bytes or more is refused. */
 export { BULK_MAX_CONTACTS as MAX_BULK_CONTACTS, BULK_MAX_BYTES as MAX_BULK_BYTES } from "../config/ac-limits.js";
@@ -23,12 +27,14 @@ export interface ParsedContact {
   fields?: Array<[number, string]>;
   subscribe?: number[];
   unsubscribe?: number[];
+  /** the contact's own exclude_automations flag */
+  excludeAutomations?: boolean;
 }
 
 export type FailureReason = { contact: number; failureReason: string } | string;
 
 export type Validation =
-  | { ok: true; contacts: ParsedContact[]; excludeAutomations: number }
+  | { ok: true; contacts: ParsedContact[]; excludeAutomations: number; topExclude: boolean }
   | { ok: false; failureReasons: FailureReason[]; message?: string };
 
 export interface BulkRules {
@@ -153,12 +159,15 @@ export function validateBulk(body: unknown, store: Store, rules: BulkRules): Val
     }
     if (r.exclude_automations !== undefined) {
       if (typeof r.exclude_automations !== "boolean") fail("Field\u2018 exclude_automations\u2019 must be true or false.");
-      else if (r.exclude_automations && !(b.exclude_automations === true)) excludeAutomations++;
+      else {
+        p.excludeAutomations = r.exclude_automations;
+        if (r.exclude_automations && !(b.exclude_automations === true)) excludeAutomations++;
+      }
     }
     contacts.push(p);
   }
   if (reasons.length) return { ok: false, failureReasons: reasons };
-  return { ok: true, contacts, excludeAutomations };
+  return { ok: true, contacts, excludeAutomations, topExclude: b.exclude_automations === true };
 }
 
 export type BatchStatus = "waiting" | "claimed" | "active" | "completed" | "failed" | "interrupted";
@@ -178,6 +187,12 @@ export interface Batch {
   doneAt: number;
   count: number;
   excludeAutomations: number;
+  /** the request's top-level exclude_automations */
+  topExclude: boolean;
+  /** slow queue: when processing starts (before it the batch is `waiting`) */
+  startAt?: number;
+  /** why it ended failed at processing (field values in reading "fail", the failing pattern) */
+  failedBecause?: string;
   ending: "completed" | "failed" | "interrupted";
   /** per contact: 1 = fails (fault contactfail) */
   contactFails?: Uint8Array;
@@ -190,15 +205,12 @@ export interface Batch {
 export interface BatchTiming {
   /** real ms after the POST during which /import/info answers `status: false` */
   falseMs: number;
-  /** real ms from the POST to completion */
+  /** real ms from the POST to completion (fast mode: every batch in parallel) */
   processingMs: number;
-}
-
-export interface ApplyRules {
-  /** false (default, the stricter reading): `success` lists only contacts the batch created. */
-  successIncludesUpdated: boolean;
-  /** New contacts beyond this many in the account fail (their emails go to `failure`). */
-  contactLimit: number;
+  /** slow queue: contacts per real ms the account's importer processes, one batch after another; 0 = fast mode */
+  contactsPerMs: number;
+  /** slow queue: each batch's processing time varies by ± this fraction */
+  jitter: number;
 }
 
 /** Queued batches, applied in order at their completion time (a timer, plus settle() at every request). */
@@ -208,18 +220,32 @@ export class BatchQueue {
   private head = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** slow queue: when the importer is free again */
+  private busyUntil = 0;
   readonly totals = { queued: 0, completed: 0, failed: 0, interrupted: 0, contactsApplied: 0 };
   /** Bumped when a batch is queued or ends (persistence saves when it moved). */
   version = 0;
 
   constructor(
     private readonly store: Store,
+    private readonly account: Account,
     private readonly timing: BatchTiming,
     private readonly rules: ApplyRules,
+    private readonly jitterPrng: Prng,
     private readonly onChange: () => void = () => {},
   ) {}
 
-  enqueue(contacts: ParsedContact[], excludeAutomations: number, faults: FaultInjector, now: number, restored?: Partial<Batch>): Batch {
+  /** When a batch of `count` contacts posted at `now` starts and ends: in parallel (fast) or behind the backlog. */
+  private timesFor(count: number, now: number): { startAt?: number; doneAt: number } {
+    const t = this.timing;
+    if (t.contactsPerMs <= 0) return { doneAt: now + t.processingMs };
+    const startAt = Math.max(now + t.falseMs, this.busyUntil);
+    const duration = (count / t.contactsPerMs) * (1 + t.jitter * (2 * this.jitterPrng.next() - 1));
+    this.busyUntil = startAt + Math.max(0, duration);
+    return { startAt, doneAt: this.busyUntil };
+  }
+
+  enqueue(contacts: ParsedContact[], excludeAutomations: number, faults: FaultInjector, now: number, restored?: Partial<Batch>, topExclude = false): Batch {
     const fault = restored ? undefined : faults.drawBatch();
     let contactFails: Uint8Array | undefined;
     if (!restored && faults.spec.contactfail) {
@@ -232,9 +258,11 @@ export class BatchQueue {
       at: now,
       wallAt: nowSeconds(),
       falseUntil: now + this.timing.falseMs,
-      doneAt: now + this.timing.processingMs,
+      // A batch restored from a data file keeps its own remaining time.
+      ...(restored ? { doneAt: now } : this.timesFor(contacts.length, now)),
       count: contacts.length,
       excludeAutomations,
+      topExclude,
       ending: fault === "bulkfail" ? "failed" : fault === "bulkinterrupt" ? "interrupted" : "completed",
       ...(contactFails && { contactFails }),
       contacts,
@@ -265,6 +293,11 @@ export class BatchQueue {
     this.settle(now);
     if (now < batch.falseUntil) return false;
     if (batch.done) return batch.ending;
+    if (batch.startAt !== undefined) {
+      // Slow queue: waiting behind the backlog, claimed for the first tenth of its processing, then active.
+      if (now < batch.startAt) return "waiting";
+      return now < batch.startAt + (batch.doneAt - batch.startAt) / 10 ? "claimed" : "active";
+    }
     const start = Math.min(batch.falseUntil, batch.doneAt);
     const third = (batch.doneAt - start) / 3;
     if (now < start + third) return "waiting";
@@ -304,6 +337,7 @@ export class BatchQueue {
     this.byId.clear();
     this.queue = [];
     this.head = 0;
+    this.busyUntil = 0;
     for (const k of Object.keys(this.totals) as Array<keyof typeof this.totals>) this.totals[k] = 0;
   }
 
@@ -329,8 +363,13 @@ export class BatchQueue {
     this.version++;
     b.done = true;
     b.wallDone = nowSeconds();
+    const why = b.ending === "completed" && b.contacts ? batchFailure(b.contacts, this.store, this.account, this.rules) : undefined;
+    if (why) {
+      b.ending = "failed";
+      b.failedBecause = why;
+    }
     if (b.ending === "completed" && b.contacts) {
-      this.apply(b, b.contacts);
+      this.totals.contactsApplied += applyBatch(b, b.contacts, this.store, this.account, this.rules);
       this.totals.completed++;
     } else if (b.ending === "failed") {
       this.totals.failed++;
@@ -339,51 +378,5 @@ export class BatchQueue {
     }
     b.contacts = null;
     delete b.contactFails;
-  }
-
-  private apply(b: Batch, contacts: ParsedContact[]): void {
-    const store = this.store;
-    const now = nowSeconds();
-    for (let i = 0; i < contacts.length; i++) {
-      const c = contacts[i] as ParsedContact;
-      if (b.contactFails?.[i]) {
-        b.failure.push(c.email);
-        continue;
-      }
-      let id = store.byEmail.get(c.key);
-      let created = false;
-      if (id === undefined) {
-        if (store.contactCount >= this.rules.contactLimit) {
-          b.failure.push(c.email);
-          continue;
-        }
-        id = store.createContact(c.email, c.first ?? "", c.last ?? "", c.phone ?? "", now, c.key);
-        created = true;
-      } else if (c.first !== undefined || c.last !== undefined || c.phone !== undefined) {
-        store.updateContact(id, { first: c.first, last: c.last, phone: c.phone }, now);
-      }
-      if (c.fields) for (const [fid, value] of c.fields) store.setFieldValue(id, store.fields.get(fid)!, value);
-      if (c.tags) for (const name of c.tags) store.addContactTag(id, store.ensureTag(name, now), now);
-      if (c.subscribe) {
-        for (const listId of c.subscribe) {
-          const list = store.lists.get(listId)!;
-          const midx = list.m.byContact.get(id);
-          // "Contacts may not be subscribed to lists which they have previously unsubscribed from": status 2 (and a
-          // bounce, 3) stays; only a new or unconfirmed membership becomes active.
-          if (midx === undefined) store.addMembership(list, id, 1, undefined, 0, now);
-          else if (store.mStatus.at(midx) === 0) store.setMembershipStatus(midx, 1, undefined, undefined, now);
-        }
-      }
-      if (c.unsubscribe) {
-        for (const listId of c.unsubscribe) {
-          const midx = store.membership(listId, id);
-          // Ends with status 2 on that list, as POST /contactLists status 2 does (a non-member gets an unsubscribed membership).
-          if (midx === undefined) store.addMembership(store.lists.get(listId)!, id, 2, "api", 0, now);
-          else if (store.mStatus.at(midx) !== 2) store.setMembershipStatus(midx, 2, "api", undefined, now);
-        }
-      }
-      if (created || this.rules.successIncludesUpdated) b.success.push(id);
-      this.totals.contactsApplied++;
-    }
   }
 }

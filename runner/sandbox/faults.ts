@@ -5,8 +5,8 @@
 // per contact of a queued bulk import, all at the moment the request is handled, so the same request sequence with
 // the same seed gets the same faults. /__sandbox endpoints never draw.
 
-/** Faults that replace (or delay) the response of one /api/3 request. */
-export const REQUEST_FAULTS = ["429", "503", "500", "reset", "html504", "slow"] as const;
+/** Faults that replace (or delay) the response of one /api/3 request. 403: an intermittent "Forbidden" for a valid key (F15). */
+export const REQUEST_FAULTS = ["429", "503", "500", "reset", "html504", "slow", "403"] as const;
 /** Faults of a queued bulk import: it ends `failed` / `interrupted` with nothing applied. */
 export const BATCH_FAULTS = ["bulkfail", "bulkinterrupt"] as const;
 /** Per-contact fault of a queued bulk import: that contact lands in `failure` (not applied). */

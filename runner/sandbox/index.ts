@@ -12,6 +12,10 @@
 //   syncUpdateStatus 200             contact/sync answers 201 when it creates, 200 when it updates
 //   rateLimitHeaders false           no RateLimit-Limit / RateLimit-Remaining headers (clients must not need them)
 //   lostResponsesApplied true        a request whose response is lost (reset, HTML 504) was still applied
+// The real account (issues #10-#12, REAL-ACCOUNT.md): documented behaviour is the default (contactLists status 1
+// re-subscribes whatever sourceid says); each undocumented one is a switch below, defaulting to the reading that is
+// harder on a client (skipped contacts vanish silently, bulk subscribe activates unconfirmed/bounced members, an
+// unsubscribe-only import creates a missing contact, exclude_automations honoured only at the top level).
 // Requests count toward the 5/s budget on every /api/3 endpoint, bulk imports included (FACTS: "assume they do").
 import { isLoopbackHost } from "../config/loopback.js";
 import { randomBytes } from "node:crypto";
@@ -20,7 +24,9 @@ import { dirname, resolve as resolvePath } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaultSpecError, parseFaults, type FaultSpec } from "./faults.js";
-import { createInspector, handleInspectorHttp, type SandboxInspector } from "./inspect.js";
+import { createInspector, type SandboxInspector } from "./inspect.js";
+import { handleInspectorHttp } from "./inspect-http.js";
+import { isTimeZone } from "./fieldvalues.js";
 import { DataFileError, loadData, saveData } from "./persist.js";
 import { SandboxCore, sendJson, type ResolvedOptions } from "./server.js";
 
@@ -36,9 +42,12 @@ export type {
   SeedData,
   SeedResult,
 } from "./inspect.js";
+export type { AccountInspector, HookInput } from "./inspect-account.js";
 export { InspectorError } from "./inspect.js";
 export type { RequestLogEntry } from "./server.js";
 export type { ListStatus, UnsubscribedBy } from "./store.js";
+export type { Activation, AutomationCounts, Exclusion, StatusHook } from "./account.js";
+export type { TenantStats } from "./tenant.js";
 export { DataFileError };
 
 export interface SandboxOptions {
@@ -72,7 +81,7 @@ export interface SandboxOptions {
   importInfoFalseMs?: number;
   /** Delay of a `slow` fault, API ms (divided by timeScale). @default 5000 */
   slowMs?: number;
-  /** The plan's contact limit: bulk-imported contacts beyond it fail (their emails in `failure`). @default unlimited */
+  /** The plan's contact limit: new bulk-imported contacts beyond it are skipped (see skippedInFailure). @default unlimited */
   contactLimit?: number;
   /** Requests kept in inspect.requests().log. @default 10000 */
   logSize?: number;
@@ -94,6 +103,48 @@ export interface SandboxOptions {
   rateLimitHeaders?: boolean;
   /** A request whose response is lost to a `reset` or `html504` fault was applied anyway. @default true */
   lostResponsesApplied?: boolean;
+
+  // The real account (issues #10-#12). README "Readings of the real account" lists each with its evidence.
+  /** POST /contactLists status 1 on an unsubscribed member: "any" re-subscribes whatever sourceid (documented); "sourceid4" only with sourceid 4. @default "any" */
+  contactListsResubscribe?: "any" | "sourceid4";
+  /** Bulk `subscribe` on an unconfirmed (0) or bounced (3) member: "activate" or "keep" (strict). Status 2 always stays. @default "activate" */
+  bulkSubscribeInactive?: "activate" | "keep";
+  /** Contacts an import skips (exclusion list, account bounce, contact limit) are listed in `failure`. @default false (they vanish silently) */
+  skippedInFailure?: boolean;
+  /** A bulk contact that only unsubscribes and does not exist is created (unsubscribed). @default true */
+  bulkUnsubscribeCreates?: boolean;
+  /** Which exclude_automations the importer honours: the request's "top-level" flag (doc text), the "per-contact" one (spec example), or "either". @default "top-level" */
+  excludeAutomationsReading?: "per-contact" | "top-level" | "either";
+  /** Base of the index in a rejected import's failureReasons[].contact. @default 0 */
+  failureIndexBase?: 0 | 1;
+  /** Restricted API keys: key → the list ids its user group sees (a key sees nothing else: 403 on other lists, none of their contacts). */
+  restrictedKeys?: Record<string, number[]>;
+  /** Custom-field values that do not fit the field's type: "coerce" (dates to 1899-12-31, unknown options stored but shown empty) or "fail" (the import ends failed; contact/sync answers 422). @default "coerce" */
+  fieldValueReading?: "coerce" | "fail";
+  /** The account's time zone (IANA): datetime values are stored converted to it. @default "UTC" */
+  accountTimeZone?: string;
+  /** GET /fields honours `offset` (the spec documents only limit and filters[perstag]). @default "ignored" */
+  fieldsOffset?: "ignored" | "honoured";
+  /** A bulk import ends `failed` when any of its contacts contains this text (or matches /regex/flags). @default none */
+  failPattern?: string;
+  /** The account's importer processes this many contacts per minute, one batch after another (0 = fast mode: every batch bulkProcessingMs after its POST, in parallel). @default 0 */
+  importRate?: number;
+  /** Each batch's processing time in the slow queue varies by ± this fraction (0…1). @default 0 */
+  importJitter?: number;
+  /** /import/info for an unknown or expired batchId: "404", "false" (`{"status":false}` for ever) or "400". @default "404" */
+  unknownBatchAnswer?: "404" | "false" | "400";
+  /** How long a finished batch stays known to /import/info, API ms. @default forever */
+  batchRetentionMs?: number;
+  /** The 5 requests/s limiter answers 429 with Retry-After (documented) or 503 without it (overload mode). @default 429 */
+  rateLimitAnswer?: 429 | 503;
+  /** A background tenant (a website's forms) spends this many of the account's requests per second. @default 0 */
+  backgroundTenantRps?: number;
+  /** GET /contacts pages take this many API ms longer per 10,000 contacts in the list read (or the account). @default 0 */
+  contactsPageDelayMs?: number;
+  /** GET /contacts?listid=… ignores orders[id] (rows in subscription order; an id_greater cursor then skips rows). @default false */
+  listOrderIgnored?: boolean;
+  /** A list-status change (an unsubscribe, a bounce) also sets the contact's udate, so filters[updated_after] finds it. @default false */
+  statusChangeTouchesContact?: boolean;
 }
 
 export interface Sandbox {
@@ -102,7 +153,7 @@ export interface Sandbox {
   apiKey: string;
   inspect: SandboxInspector;
   /** The options in effect, defaults filled in (the API key masked). */
-  options: Readonly<Omit<ResolvedOptions, "apiKey">>;
+  options: Readonly<Omit<ResolvedOptions, "apiKey" | "restrictedKeys">>;
   /** Writes the account to the `data` file now (no-op without one). */
   save(): Promise<void>;
   /** Stops listening, drops open connections, stops processing and persists to `data`. Idempotent. */
@@ -146,6 +197,15 @@ function resolveOptions(o: SandboxOptions): ResolvedOptions & { port: number; ho
     if (e instanceof FaultSpecError) throw new SandboxOptionError(`faults: ${e.message}`);
     throw e;
   }
+  const accountTimeZone = o.accountTimeZone ?? "UTC";
+  if (typeof accountTimeZone !== "string" || !isTimeZone(accountTimeZone)) throw new SandboxOptionError(`accountTimeZone must be an IANA time zone such as "America/Chicago"; got ${JSON.stringify(o.accountTimeZone)}`);
+  const restrictedKeys = o.restrictedKeys ?? {};
+  for (const [key, lists] of Object.entries(restrictedKeys)) {
+    if (key === "" || /[\s\x00-\x1f]/.test(key) || key === apiKey) throw new SandboxOptionError("restrictedKeys: each key must be a non-empty string without whitespace, other than apiKey");
+    if (!Array.isArray(lists) || lists.some((l) => !Number.isSafeInteger(l) || l < 1)) throw new SandboxOptionError(`restrictedKeys: the lists of a key must be list ids (whole numbers ≥ 1); got ${JSON.stringify(lists)}`);
+  }
+  const importJitter = num("importJitter", o.importJitter, 0, 0, false);
+  if (importJitter > 1) throw new SandboxOptionError(`importJitter must be from 0 to 1; got ${importJitter}`);
   return {
     port: num("port", o.port, 0, 0, true),
     host,
@@ -169,6 +229,26 @@ function resolveOptions(o: SandboxOptions): ResolvedOptions & { port: number; ho
     syncUpdateStatus: oneOf("syncUpdateStatus", o.syncUpdateStatus, [200, 201] as const, 200),
     rateLimitHeaders: oneOf("rateLimitHeaders", o.rateLimitHeaders, [true, false], false),
     lostResponsesApplied: oneOf("lostResponsesApplied", o.lostResponsesApplied, [true, false], true),
+    contactListsResubscribe: oneOf("contactListsResubscribe", o.contactListsResubscribe, ["any", "sourceid4"] as const, "any"),
+    bulkSubscribeInactive: oneOf("bulkSubscribeInactive", o.bulkSubscribeInactive, ["activate", "keep"] as const, "activate"),
+    skippedInFailure: oneOf("skippedInFailure", o.skippedInFailure, [true, false], false),
+    bulkUnsubscribeCreates: oneOf("bulkUnsubscribeCreates", o.bulkUnsubscribeCreates, [true, false], true),
+    excludeAutomationsReading: oneOf("excludeAutomationsReading", o.excludeAutomationsReading, ["per-contact", "top-level", "either"] as const, "top-level"),
+    failureIndexBase: oneOf("failureIndexBase", o.failureIndexBase, [0, 1] as const, 0),
+    restrictedKeys,
+    fieldValueReading: oneOf("fieldValueReading", o.fieldValueReading, ["coerce", "fail"] as const, "coerce"),
+    accountTimeZone,
+    fieldsOffset: oneOf("fieldsOffset", o.fieldsOffset, ["ignored", "honoured"] as const, "ignored"),
+    failPattern: o.failPattern ?? "",
+    importRate: num("importRate", o.importRate, 0, 0, false),
+    importJitter,
+    unknownBatchAnswer: oneOf("unknownBatchAnswer", o.unknownBatchAnswer, ["404", "false", "400"] as const, "404"),
+    batchRetentionMs: num("batchRetentionMs", o.batchRetentionMs, Number.POSITIVE_INFINITY, 0, false),
+    rateLimitAnswer: oneOf("rateLimitAnswer", o.rateLimitAnswer, [429, 503] as const, 429),
+    backgroundTenantRps: num("backgroundTenantRps", o.backgroundTenantRps, 0, 0, false),
+    contactsPageDelayMs: num("contactsPageDelayMs", o.contactsPageDelayMs, 0, 0, false),
+    listOrderIgnored: oneOf("listOrderIgnored", o.listOrderIgnored, [true, false], false),
+    statusChangeTouchesContact: oneOf("statusChangeTouchesContact", o.statusChangeTouchesContact, [true, false], false),
   };
 }
 
@@ -182,12 +262,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dir = dirname(resolvePath(options.data));
     const st = await stat(dir).catch(() => undefined);
     if (!st?.isDirectory()) throw new DataFileError(`cannot use --data ${JSON.stringify(options.data)}: the folder ${JSON.stringify(dir)} does not exist`);
-    await loadData(options.data, core.store, core.batches, core.faults);
+    await loadData(options.data, core.store, core.batches, core.faults, core.account);
   }
 
   const info = () => {
-    const { apiKey: _key, ...shown } = resolved;
-    return { url, api: `${url}/api/3`, options: { ...shown, faults: inspect.faults() }, contacts: core.store.contactCount, lists: core.store.lists.size };
+    const { apiKey: _key, restrictedKeys: _restricted, ...shown } = resolved;
+    return { url, api: `${url}/api/3`, options: { ...shown, faults: inspect.faults() }, contacts: core.store.liveContacts, lists: core.store.lists.size };
   };
 
   const server: Server = createServer((req, res) => {
@@ -232,7 +312,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!options.data) return;
     while (saving) await saving;
     const v = version();
-    saving = saveData(options.data, core.store, core.batches).finally(() => {
+    saving = saveData(options.data, core.store, core.batches, core.account).finally(() => {
       saving = undefined;
     });
     await saving;
@@ -246,7 +326,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   timer?.unref();
 
   let closing: Promise<void> | undefined;
-  const { apiKey: _hidden, ...shownOptions } = resolved;
+  const { apiKey: _hidden, restrictedKeys: _keys, ...shownOptions } = resolved;
   return {
     url,
     apiKey: resolved.apiKey,
@@ -257,6 +337,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       (closing ??= (async () => {
         if (timer) clearInterval(timer);
         core.batches.stop();
+        core.tenant.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,10 +1,12 @@
 // The inspector: what tests, the demo and the benchmarks use to set the account up and to look inside it. The same
 // operations are served over HTTP under /__sandbox/… (no token, never rate-limited, never faulted, never counted).
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { isValidEmail, type BatchStatus } from "./bulk.js";
+import type { BatchStatus } from "./bulk.js";
 import { formatFaults, parseFaults, type FaultSpec } from "./faults.js";
-import { readBody, sendJson, type RequestLogEntry, type SandboxCore } from "./server.js";
-import { StoreError, byName, nowSeconds, type ListStatus, type UnsubscribedBy } from "./store.js";
+import { shownValue } from "./fieldvalues.js";
+import { accountInspector, type AccountInspector } from "./inspect-account.js";
+import { seedAccount } from "./inspect-seed.js";
+import type { RequestLogEntry, SandboxCore } from "./server.js";
+import { StoreError, byName, type ListStatus, type UnsubscribedBy } from "./store.js";
 
 export interface SeedContact {
   email: string;
@@ -15,15 +17,20 @@ export interface SeedContact {
   fields?: Record<string, string>;
   /** tag names, created when missing */
   tags?: string[];
-  /** list id → membership (a bare number is the status); `by` says who unsubscribed (status 2), default "api" */
+  /** list id → membership (a bare number is the status); `by` says who unsubscribed (status 2: "api" by default, "contact", "bounce") */
   lists?: Record<string, { status: ListStatus; by?: UnsubscribedBy } | ListStatus>;
 }
 
 export interface SeedData {
   lists?: Array<string | { id?: number; name: string }>;
-  fields?: Array<{ id?: number; title: string; perstag?: string; type?: string }>;
+  /** `options`: values (or {value, label}) of option fields; `lists`: the list ids it relates to (0 = every list) */
+  fields?: Array<{ id?: number; title: string; perstag?: string; type?: string; options?: Array<string | { value: string; label?: string }>; lists?: number[] }>;
   tags?: Array<string | { id?: number; tag: string }>;
   contacts?: SeedContact[];
+  /** exclusion-list entries: an exact address, or {matchPhrase, matchType: "end"} for a domain */
+  exclusions?: Array<string | { matchPhrase: string; matchType?: "exact" | "end"; lists?: number[] }>;
+  /** emails bounced account-wide */
+  bounced?: string[];
 }
 
 export interface SeedResult {
@@ -41,8 +48,10 @@ export interface MemberView {
   firstName?: string;
   lastName?: string;
   phone?: string;
-  /** personalization tag → value */
+  /** personalization tag → value as the UI shows it (an option field's value that matches no option shows empty) */
   fields: Record<string, string>;
+  /** personalization tag → the value stored, only where it differs from the one shown */
+  storedFields?: Record<string, string>;
   tags: string[];
   status: ListStatus;
   unsubscribedBy?: UnsubscribedBy;
@@ -60,6 +69,8 @@ export interface RequestStats {
   byEndpoint: Record<string, number>;
   byStatus: Record<string, number>;
   rejected403: number;
+  /** 503s from the 5 rps limiter in overload mode (rateLimitAnswer 503) */
+  rejected503: number;
   /** 429s from the limiters (5 rps; bulk when bulkRateLimitStatus is 429); injected 429s are under faults */
   rejected429: number;
   /** bulk imports refused by the bulk per-minute limits (400 or 429) */
@@ -89,7 +100,7 @@ export interface BatchView {
   failure: number;
 }
 
-export interface SandboxInspector {
+export interface SandboxInspector extends AccountInspector {
   createList(name: string): { id: number };
   createField(field: { title: string; perstag: string; type?: string }): { id: number };
   createTag(name: string): { id: number };
@@ -121,13 +132,16 @@ export class InspectorError extends Error {
 export function createInspector(core: SandboxCore): SandboxInspector {
   const store = core.store;
 
-  const fieldsOf = (id: number): Record<string, string> => {
-    const out: Record<string, string> = {};
+  const fieldsOf = (id: number): { fields: Record<string, string>; storedFields?: Record<string, string> } => {
+    const fields: Record<string, string> = {};
+    let stored: Record<string, string> | undefined;
     for (const f of store.fields.values()) {
       const v = f.values.get(id);
-      if (v !== undefined) out[f.perstag] = v;
+      if (v === undefined) continue;
+      fields[f.perstag] = shownValue(f, v);
+      if (fields[f.perstag] !== v) (stored ??= {})[f.perstag] = v;
     }
-    return out;
+    return stored ? { fields, storedFields: stored } : { fields };
   };
   const tagsOf = (id: number): string[] => {
     const out: string[] = [];
@@ -145,7 +159,7 @@ export function createInspector(core: SandboxCore): SandboxInspector {
       ...(first && { firstName: first }),
       ...(last && { lastName: last }),
       ...(phone && { phone }),
-      fields: fieldsOf(id),
+      ...fieldsOf(id),
       tags: tagsOf(id),
     };
   };
@@ -163,54 +177,16 @@ export function createInspector(core: SandboxCore): SandboxInspector {
     }
   };
 
+  const fail = (message: string, status = 400): never => {
+    throw new InspectorError(message, status);
+  };
   const inspector: SandboxInspector = {
+    ...accountInspector(core, fail),
     createList: (name) => guard(() => ({ id: store.createList({ name }).id })),
     createField: (f) => guard(() => ({ id: store.createField({ title: f.title, perstag: f.perstag, type: f.type ?? "text" }).id })),
     createTag: (name) => guard(() => ({ id: store.ensureTag(name).id })),
 
-    seed: (data) =>
-      guard(() => {
-        const now = nowSeconds();
-        const result: SeedResult = { lists: [], fields: [], tags: [], created: 0, updated: 0 };
-        for (const l of data.lists ?? []) result.lists.push(store.createList(typeof l === "string" ? { name: l } : l, now).id);
-        for (const f of data.fields ?? []) result.fields.push(store.createField({ ...f, type: f.type ?? "text" }, now).id);
-        for (const t of data.tags ?? []) result.tags.push(typeof t === "string" ? store.ensureTag(t, now).id : store.createTag(t, now).id);
-        const contacts = data.contacts ?? [];
-        // Check everything first, so a bad seed changes nothing.
-        contacts.forEach((c, i) => {
-          if (typeof c.email !== "string" || !isValidEmail(c.email)) throw new InspectorError(`contacts[${i}].email is not a valid email: ${JSON.stringify(c.email)}`);
-          for (const tag of Object.keys(c.fields ?? {})) if (!store.fieldByTag(tag)) throw new InspectorError(`contacts[${i}].fields: no custom field with personalization tag ${tag}`);
-          for (const [listId, m] of Object.entries(c.lists ?? {})) {
-            if (!store.lists.has(Number(listId))) throw new InspectorError(`contacts[${i}].lists: no list with id ${listId}`);
-            const status = typeof m === "number" ? m : m?.status;
-            if (status !== 0 && status !== 1 && status !== 2 && status !== 3) throw new InspectorError(`contacts[${i}].lists[${listId}].status must be 0, 1, 2 or 3`);
-          }
-        });
-        for (const c of contacts) {
-          const key = c.email.toLowerCase();
-          let id = store.byEmail.get(key);
-          if (id === undefined) {
-            id = store.createContact(c.email, c.firstName ?? "", c.lastName ?? "", c.phone ?? "", now, key);
-            result.created++;
-          } else {
-            store.updateContact(id, { first: c.firstName, last: c.lastName, phone: c.phone }, now);
-            result.updated++;
-          }
-          if (c.fields) for (const [tag, value] of Object.entries(c.fields)) store.setFieldValue(id, store.fieldByTag(tag)!, String(value));
-          if (c.tags) for (const name of c.tags) store.addContactTag(id, store.ensureTag(name, now), now);
-          if (c.lists) {
-            for (const [listId, m] of Object.entries(c.lists)) {
-              const list = store.lists.get(Number(listId))!;
-              const status = (typeof m === "number" ? m : m.status) as ListStatus;
-              const by = typeof m === "number" ? undefined : m.by;
-              const midx = list.m.byContact.get(id);
-              if (midx === undefined) store.addMembership(list, id, status, by, 0, now);
-              else store.setMembershipStatus(midx, status, by, undefined, now);
-            }
-          }
-        }
-        return result;
-      }),
+    seed: (data) => guard(() => seedAccount(core, data)),
 
     members: (listId, status) => {
       const list = listOf(listId);
@@ -255,6 +231,7 @@ export function createInspector(core: SandboxCore): SandboxInspector {
         byEndpoint: { ...c.byEndpoint },
         byStatus: { ...c.byStatus },
         rejected403: c.rejected403,
+        rejected503: c.rejected503,
         rejected429: c.rejected429,
         bulkRateLimited: c.bulkRateLimited,
         faults: { ...core.faults.counts },
@@ -280,95 +257,4 @@ export function createInspector(core: SandboxCore): SandboxInspector {
     reset: () => core.reset(),
   };
   return inspector;
-}
-
-/** GET/POST /__sandbox/…: the inspector over HTTP (JSON in, JSON out). */
-export async function handleInspectorHttp(
-  inspector: SandboxInspector,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  query: URLSearchParams,
-  info: () => unknown,
-): Promise<void> {
-  const body = await readBody(req, res);
-  if (body === undefined) return;
-  const method = (req.method ?? "GET").toUpperCase();
-  const seg = path.split("/").filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
-  let json: Record<string, unknown> = {};
-  if (body.length) {
-    try {
-      json = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-    } catch {
-      return sendJson(res, 400, { error: "the body is not valid JSON" });
-    }
-  }
-  const statusParam = query.get("status");
-  try {
-    const route = `${method} /${seg.map((s, i) => (i > 0 && /^\d+$/.test(s)) || (seg[0] === "contacts" && i === 1) ? "*" : s).join("/")}`;
-    switch (route) {
-      case "GET /":
-        return sendJson(res, 200, info());
-      case "POST /lists":
-        return sendJson(res, 201, inspector.createList(String(json.name ?? "")));
-      case "POST /fields":
-        return sendJson(res, 201, inspector.createField(json as { title: string; perstag: string; type?: string }));
-      case "POST /tags":
-        return sendJson(res, 201, inspector.createTag(String(json.name ?? json.tag ?? "")));
-      case "POST /seed":
-        return sendJson(res, 200, inspector.seed(json as SeedData));
-      case "GET /lists/*/members":
-        return sendJson(res, 200, inspector.members(Number(seg[1]), statusParam === null || statusParam === "" ? undefined : (Number(statusParam) as ListStatus)));
-      case "GET /contacts/*": {
-        const c = inspector.contact(seg[1] as string);
-        return c ? sendJson(res, 200, c) : sendJson(res, 404, { error: `no contact with email ${seg[1]}` });
-      }
-      case "POST /contacts/*/unsubscribe":
-        inspector.unsubscribeByContact(seg[1] as string, Number(json.listId));
-        return sendJson(res, 200, inspector.contact(seg[1] as string));
-      case "GET /requests": {
-        const stats = inspector.requests();
-        return sendJson(res, 200, query.get("log") === "0" ? { ...stats, log: undefined } : stats);
-      }
-      case "GET /batches":
-        return sendJson(res, 200, inspector.batches());
-      case "GET /faults":
-        return sendJson(res, 200, { faults: inspector.faults() });
-      case "PUT /faults":
-      case "POST /faults":
-        inspector.setFaults((json.faults ?? null) as string | FaultSpec | null);
-        return sendJson(res, 200, { faults: inspector.faults() });
-      case "POST /reset":
-        inspector.reset();
-        return sendJson(res, 200, { ok: true });
-      default:
-        return sendJson(res, 404, {
-          error: `unknown sandbox endpoint ${method} /__sandbox${path}`,
-          endpoints: [
-            "GET /__sandbox",
-            "POST /__sandbox/lists {name}",
-            "POST /__sandbox/fields {title, perstag, type}",
-            "POST /__sandbox/tags {name}",
-            "POST /__sandbox/seed {lists, fields, tags, contacts}",
-            "GET /__sandbox/lists/{id}/members[?status=1]",
-            "GET /__sandbox/contacts/{email}",
-            "POST /__sandbox/contacts/{email}/unsubscribe {listId}",
-            "GET /__sandbox/requests[?log=0]",
-            "GET /__sandbox/batches",
-            "GET|PUT /__sandbox/faults {faults}",
-            "POST /__sandbox/reset",
-          ],
-        });
-    }
-  } catch (e) {
-    if (e instanceof InspectorError) return sendJson(res, e.status, { error: e.message });
-    if (e instanceof Error && e.name === "FaultSpecError") return sendJson(res, 400, { error: e.message });
-    throw e;
-  }
 }

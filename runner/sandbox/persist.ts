@@ -5,8 +5,9 @@ import { createWriteStream } from "node:fs";
 import { readFile, rename, unlink } from "node:fs/promises";
 import { once } from "node:events";
 import type { Batch, BatchQueue, ParsedContact } from "./bulk.js";
+import type { Account } from "./account.js";
 import type { FaultInjector } from "./faults.js";
-import type { ListStatus, Store } from "./store.js";
+import { byName, type ListStatus, type Store } from "./store.js";
 
 const FORMAT = "activecampaign-sandbox";
 const VERSION = 1;
@@ -24,6 +25,7 @@ interface SavedBatch {
   wallDone?: number;
   count: number;
   excludeAutomations: number;
+  topExclude?: boolean;
   ending: Batch["ending"];
   done: boolean;
   remainingMs?: number;
@@ -32,7 +34,7 @@ interface SavedBatch {
   contacts?: ParsedContact[];
 }
 
-export async function saveData(file: string, store: Store, batches: BatchQueue): Promise<void> {
+export async function saveData(file: string, store: Store, batches: BatchQueue, account?: Account): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   const out = createWriteStream(tmp, { encoding: "utf8" });
   let buffered: string[] = [];
@@ -67,12 +69,20 @@ export async function saveData(file: string, store: Store, batches: BatchQueue):
       const f = fields[i]!;
       return [f.id, f.title, f.perstag, f.type, f.descript, f.defval, f.isrequired, f.visible, f.ordernum, f.cdate, f.udate];
     });
+    const options = fields.flatMap((f) => f.options.map((o) => [o.id, o.field, o.value, o.label, o.orderid, o.isdefault, o.cdate]));
+    await rows("fieldOptions", options.length, (i) => options[i]);
+    const rels = fields.flatMap((f) => f.rels.map((r) => [r.id, r.field, r.relid, r.cdate]));
+    await rows("fieldRels", rels.length, (i) => rels[i]);
+    const exclusions = account?.exclusions ?? [];
+    await rows("exclusions", exclusions.length, (i) => exclusions[i]);
+    const bounced = [...(account?.bounced ?? [])];
+    await rows("bounced", bounced.length, (i) => bounced[i]);
     const tags = [...store.tags.values()];
     await rows("tags", tags.length, (i) => {
       const t = tags[i]!;
       return [t.id, t.tag, t.tagType, t.description, t.cdate];
     });
-    await rows("contacts", store.contactCount, (i) => [store.emails[i], store.firsts[i], store.lasts[i], store.phones[i], store.cCdate.at(i), store.cUdate.at(i)]);
+    await rows("contacts", store.contactCount, (i) => [store.emails[i], store.firsts[i], store.lasts[i], store.phones[i], store.cCdate.at(i), store.cUdate.at(i), ...(store.cDeleted.at(i) ? [1] : [])]);
     const values: Array<[number, number, string]> = [];
     for (const f of fields) for (const [cid, v] of f.values) values.push([f.id, cid, v]);
     await rows("fieldValues", values.length, (i) => values[i]);
@@ -96,6 +106,7 @@ export async function saveData(file: string, store: Store, batches: BatchQueue):
         ...(b.wallDone !== undefined && { wallDone: b.wallDone }),
         count: b.count,
         excludeAutomations: b.excludeAutomations,
+        topExclude: b.topExclude,
         ending: b.ending,
         done: b.done,
         ...(!b.done && { remainingMs: Math.max(0, b.doneAt - now), contacts: b.contacts ?? [] }),
@@ -116,7 +127,7 @@ export async function saveData(file: string, store: Store, batches: BatchQueue):
 }
 
 /** Loads a data file into an empty store. A missing file is not an error (returns false: a new account). */
-export async function loadData(file: string, store: Store, batches: BatchQueue, faults: FaultInjector): Promise<boolean> {
+export async function loadData(file: string, store: Store, batches: BatchQueue, faults: FaultInjector, account?: Account): Promise<boolean> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -144,10 +155,24 @@ export async function loadData(file: string, store: Store, batches: BatchQueue, 
     const f = store.createField({ id, title, perstag, type, descript, defval, isrequired, visible, ordernum }, cdate);
     f.udate = udate;
   }
+  for (const [id, field, value, label, orderid, isdefault, cdate] of arr("fieldOptions") as Array<[number, number, string, string, number, boolean, number]>) {
+    const f = store.fields.get(field);
+    if (f) store.addFieldOption(f, { id, value, label, orderid, isdefault }, cdate);
+  }
+  for (const [id, field, relid, cdate] of arr("fieldRels") as Array<[number, number, number, number]>) {
+    const f = store.fields.get(field);
+    if (f) store.addFieldRel(f, relid, cdate, id);
+  }
+  for (const x of arr("exclusions") as unknown as Array<{ matchPhrase: string; matchType: "exact" | "end"; lists: number[] }>) account?.addExclusion(x);
+  for (const email of arr("bounced") as unknown as string[]) account?.bounced.add(email);
   for (const [id, tag, tagType, description, cdate] of arr("tags") as Array<[number, string, string, string, number]>) {
     store.createTag({ id, tag, tagType, description }, cdate);
   }
-  for (const [email, first, last, phone, cdate, udate] of arr("contacts") as Array<[string, string, string, string, number, number]>) {
+  for (const [email, first, last, phone, cdate, udate, deleted] of arr("contacts") as Array<[string, string, string, string, number, number, number?]>) {
+    if (deleted) {
+      store.restoreDeletedContact(email, cdate, udate);
+      continue;
+    }
     const id = store.createContact(email, first, last, phone, cdate);
     store.cUdate.put(id - 1, udate);
   }
@@ -156,9 +181,13 @@ export async function loadData(file: string, store: Store, batches: BatchQueue, 
     if (f) store.setFieldValue(cid, f, value);
   }
   for (const [contact, listId, status, by, sourceid, sdate, udate] of arr("memberships") as Array<[number, number, number, number, number, number, number]>) {
+    if (listId === 0) {
+      store.restoreDeadMembership(contact, sdate, udate);
+      continue;
+    }
     const list = store.lists.get(listId);
     if (!list) throw new DataFileError(`--data ${JSON.stringify(file)}: a membership names list ${listId}, which is not in the file`);
-    const midx = store.addMembership(list, contact, status as ListStatus, by === 2 ? "contact" : "api", sourceid, sdate);
+    const midx = store.addMembership(list, contact, status as ListStatus, byName(by), sourceid, sdate);
     store.mUdate.put(midx, udate);
   }
   for (const [contact, tagId, cdate] of arr("contactTags") as Array<[number, number, number]>) {
@@ -175,7 +204,7 @@ export async function loadData(file: string, store: Store, batches: BatchQueue, 
   const now = performance.now();
   for (const b of (Array.isArray(d.batches) ? d.batches : []) as SavedBatch[]) {
     if (b.done) {
-      batches.adopt({ ...b, seq: 0, at: 0, falseUntil: 0, doneAt: 0, contacts: null, done: true });
+      batches.adopt({ ...b, topExclude: b.topExclude ?? false, seq: 0, at: 0, falseUntil: 0, doneAt: 0, contacts: null, done: true });
     } else {
       batches.enqueue(b.contacts ?? [], b.excludeAutomations, faults, now, {
         id: b.id,
@@ -185,7 +214,7 @@ export async function loadData(file: string, store: Store, batches: BatchQueue, 
         doneAt: now + (b.remainingMs ?? 0),
         success: [],
         failure: [],
-      });
+      }, b.topExclude ?? false);
     }
   }
   return true;

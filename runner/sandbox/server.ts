@@ -2,16 +2,32 @@
 // /__sandbox/* (inspection) needs no token, is never limited, never faulted and never counted.
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Account, type UserGroup } from "./account.js";
 import { matchRoute, unknownRoute, type ApiContext, type ApiReply, type ApiRules } from "./api.js";
+import type { ApplyRules } from "./apply.js";
 import { BatchQueue } from "./bulk.js";
-import { FaultInjector, type FaultSpec, type RequestFault } from "./faults.js";
+import { FaultInjector, Prng, type FaultSpec, type RequestFault } from "./faults.js";
 import { RateObserver, RollingWindow, formatRetryAfter } from "./limits.js";
 import { HTML_503, cloudflare504 } from "./shapes.js";
 import { Store } from "./store.js";
+import { BackgroundTenant } from "./tenant.js";
 
 /** Every option with its default filled in (see SandboxOptions in index.ts for the meaning of each). */
-export interface ResolvedOptions extends ApiRules {
+export interface ResolvedOptions extends ApiRules, Omit<ApplyRules, "successIncludesUpdated" | "contactLimit" | "fieldValueReading" | "accountTimeZone"> {
   apiKey: string;
+  /** restricted keys: Api-Token → the list ids its user group sees */
+  restrictedKeys: Record<string, number[]>;
+  /** contacts per minute the account's importer processes, one batch after another; 0 = fast mode */
+  importRate: number;
+  importJitter: number;
+  /** the 5 rps limiter's answer: 429 + Retry-After (documented) or an HTML 503 without Retry-After (overload) */
+  rateLimitAnswer: 429 | 503;
+  /** requests/s the background tenant spends; 0 = none */
+  backgroundTenantRps: number;
+  /** a bulk import containing this (substring, or /regex/flags) ends failed; "" = off */
+  failPattern: string;
+  /** a list-status change also sets the contact's udate */
+  statusChangeTouchesContact: boolean;
   requestsPerSecond: number;
   bulkSinglePerMinute: number;
   bulkProcessingMs: number;
@@ -45,7 +61,9 @@ const MAX_BODY = 16 * 1024 * 1024;
 
 export class SandboxCore {
   readonly store = new Store();
+  readonly account = new Account();
   readonly batches: BatchQueue;
+  readonly tenant: BackgroundTenant;
   readonly faults: FaultInjector;
   readonly rps: RollingWindow;
   readonly bulkMulti: RollingWindow;
@@ -70,12 +88,34 @@ export class SandboxCore {
     this.rateObserver = { perSecond: new RateObserver(1000 / scale), bulkPerMinute: new RateObserver(60_000 / scale) };
     this.batches = new BatchQueue(
       this.store,
-      { falseMs: opts.importInfoFalseMs / scale, processingMs: opts.bulkProcessingMs / scale },
-      { successIncludesUpdated: opts.importSuccessIncludesUpdated, contactLimit: opts.contactLimit },
+      this.account,
+      {
+        falseMs: opts.importInfoFalseMs / scale,
+        processingMs: opts.bulkProcessingMs / scale,
+        contactsPerMs: (opts.importRate * scale) / 60_000,
+        jitter: opts.importJitter,
+      },
+      {
+        successIncludesUpdated: opts.importSuccessIncludesUpdated,
+        contactLimit: opts.contactLimit,
+        skippedInFailure: opts.skippedInFailure,
+        bulkSubscribeInactive: opts.bulkSubscribeInactive,
+        bulkUnsubscribeCreates: opts.bulkUnsubscribeCreates,
+        excludeAutomationsReading: opts.excludeAutomationsReading,
+        fieldValueReading: opts.fieldValueReading,
+        accountTimeZone: opts.accountTimeZone,
+      },
+      new Prng(opts.seed ^ 0x5eed),
     );
+    this.store.touchContactOnStatus = opts.statusChangeTouchesContact;
+    this.tenant = new BackgroundTenant(this.rps, scale);
+    this.tenant.set(opts.backgroundTenantRps);
+    this.account.setFailPattern(opts.failPattern);
+    for (const [key, lists] of Object.entries(opts.restrictedKeys)) this.addGroup(key, lists);
     this.log = new Array(Math.max(0, opts.logSize));
     this.ctx = {
       store: this.store,
+      account: this.account,
       batches: this.batches,
       faults: this.faults,
       rules: opts,
@@ -91,9 +131,16 @@ export class SandboxCore {
     this.ctx.api = this.api;
   }
 
+  /** A restricted key: its user group sees only these lists (and their contacts). */
+  addGroup(apiKey: string, lists: number[]): void {
+    this.account.groups.set(apiKey, { name: `group of ${lists.length ? `lists ${lists.join(", ")}` : "no list"}`, lists: new Set(lists) });
+  }
+
   /** Clears data, batches, limiter windows, counters and the log; the fault sequence starts over from the seed. */
   reset(): void {
     this.store.clear();
+    this.account.clear();
+    this.tenant.reset();
     this.batches.clear();
     this.rps.clear();
     this.bulkMulti.clear();
@@ -133,7 +180,8 @@ export class SandboxCore {
 
     // Auth first: requests without a valid key are not attributed to the account, so they are never rate-limited.
     const token = req.headers["api-token"];
-    if (typeof token !== "string" || !this.tokenMatches(token)) {
+    const group: UserGroup | undefined = typeof token === "string" ? this.account.groups.get(token) : undefined;
+    if (typeof token !== "string" || (!group && !this.tokenMatches(token))) {
       c.rejected403++;
       return this.send(res, { status: 403, json: { message: "Forbidden" } }, entry);
     }
@@ -142,6 +190,11 @@ export class SandboxCore {
     if (match.endpoint === "POST /import/bulk_import") this.rateObserver.bulkPerMinute.record(now);
     const wait = this.rps.waitMs(now);
     if (wait > 0) {
+      // Overload mode: what users report at the limit, an HTML 503 without Retry-After (REAL-ACCOUNT.md F6).
+      if (this.opts.rateLimitAnswer === 503) {
+        c.rejected503++;
+        return this.send(res, { status: 503, text: HTML_503 }, entry);
+      }
       c.rejected429++;
       return this.send(res, { status: 429, json: { message: "Too Many Requests" }, headers: { "Retry-After": formatRetryAfter(wait, this.opts.timeScale) } }, entry);
     }
@@ -155,6 +208,7 @@ export class SandboxCore {
     this.rps.take(now);
     if (fault === "503") return this.send(res, { status: 503, text: HTML_503 }, entry);
     if (fault === "500") return this.send(res, { status: 500, json: { message: "An unexpected error occurred." } }, entry);
+    if (fault === "403") return this.send(res, { status: 403, json: { message: "Forbidden" } }, entry);
     if (fault === "slow") {
       await new Promise((r) => setTimeout(r, this.opts.slowMs / this.opts.timeScale));
       if (res.destroyed) return;
@@ -162,9 +216,14 @@ export class SandboxCore {
       this.batches.settle(now);
     }
     const lost = fault === "reset" || fault === "html504";
+    this.fireHooks(match.endpoint);
     let reply: ApiReply | undefined;
     if (!lost || this.opts.lostResponsesApplied) {
-      reply = match.handler ? match.handler(this.ctx, { method, path, query, body, now }, match.params) : unknownRoute();
+      reply = match.handler ? match.handler(this.ctx, { method, path, query, body, now, ...(group && { group }) }, match.params) : unknownRoute();
+    }
+    if (reply?.delayMs) {
+      await new Promise((r) => setTimeout(r, reply.delayMs));
+      if (res.destroyed) return;
     }
     if (fault === "html504") return this.send(res, { status: 504, text: cloudflare504(req.headers.host ?? "127.0.0.1", entry.seq) }, entry);
     if (fault === "reset") {
@@ -178,6 +237,18 @@ export class SandboxCore {
       return;
     }
     this.send(res, reply as ApiReply, entry);
+  }
+
+  /** Status hooks armed for this endpoint change their contact's status before the request is handled. */
+  private fireHooks(endpoint: string): void {
+    for (const h of this.account.dueHooks(endpoint)) {
+      const list = this.store.lists.get(h.listId);
+      const id = this.store.contactId(h.email);
+      if (!list || id === undefined) continue;
+      const midx = list.m.byContact.get(id);
+      if (midx === undefined) this.store.addMembership(list, id, h.status, h.by, 0);
+      else this.store.setMembershipStatus(midx, h.status, h.by, undefined);
+    }
   }
 
   private tokenMatches(token: string): boolean {
@@ -220,6 +291,7 @@ function newCounters() {
     byStatus: {} as Record<string, number>,
     rejected403: 0,
     rejected429: 0,
+    rejected503: 0,
     bulkRateLimited: 0,
     bulkContactsReceived: 0,
     bulkEmails: new Set<string>(),

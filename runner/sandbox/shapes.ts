@@ -1,6 +1,6 @@
 // JSON shapes of the API v3 resources as ActiveCampaign returns them (OpenAPI examples, FACTS.md §1): resource-named
 // wrappers, ids and counts as strings, dates as ISO strings with an offset, `links` to sub-resources.
-import { type FieldRow, type ListRow, type Store, type TagRow } from "./store.js";
+import { type FieldOption, type FieldRel, type FieldRow, type ListRow, type Store, type TagRow } from "./store.js";
 
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
 
@@ -160,11 +160,31 @@ export function fieldJson(f: FieldRow, api: string): Record<string, unknown> {
     ordernum: String(f.ordernum),
     cdate: isoDate(f.cdate),
     udate: isoDate(f.udate),
-    options: [],
-    relations: [],
+    options: f.options.map((o) => String(o.id)),
+    relations: f.rels.map((r) => String(r.id)),
     links: { options: `${api}/fields/${f.id}/options`, relations: `${api}/fields/${f.id}/relations` },
     id: String(f.id),
   };
+}
+
+/** A field option as POST /fieldOption/bulk answers it (fields.yml). */
+export function fieldOptionJson(o: FieldOption, api: string): Record<string, unknown> {
+  return {
+    orderid: o.orderid,
+    value: o.value,
+    label: o.label,
+    isdefault: o.isdefault ? 1 : 0,
+    field: String(o.field),
+    cdate: isoDate(o.cdate),
+    udate: isoDate(o.cdate),
+    links: { field: `${api}/fieldOptions/${o.id}/field` },
+    id: String(o.id),
+  };
+}
+
+/** A field-list relation as GET /fields/{id} sideloads it (relid 0 = every list). */
+export function fieldRelJson(r: FieldRel): Record<string, unknown> {
+  return { field: String(r.field), relid: String(r.relid), dorder: "0", cdate: isoDate(r.cdate), links: [], id: String(r.id) };
 }
 
 export function tagJson(t: TagRow, api: string): Record<string, unknown> {

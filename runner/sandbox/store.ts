@@ -1,21 +1,22 @@
 // The sandbox account's data, laid out to hold a million contacts in a few hundred MB:
-// - contacts are rows of parallel arrays (id = index + 1; ids are never reused, contacts are never deleted), found
-//   by lower-cased email through one Map;
+// - contacts are rows of parallel arrays (id = index + 1; ids are never reused; a deleted contact keeps its row,
+//   flagged, and leaves the email Map, its lists, fields and tags), found by lower-cased email through one Map;
 // - list memberships are rows of parallel typed arrays (id = index + 1); each list keeps a Map contact → membership
 //   and a position index sorted by contact id (with per-block status counts) so that `GET /contacts?listid=…`
-//   pages with `id_greater`, `offset` and `status` cost O(log n + page), not a scan;
+//   pages with `id_greater`, `offset` and `status` cost O(log n + page), not a scan (members.ts);
 // - custom field values and tag links are one Map per field / per tag (contact → value / contactTag id).
 import { Grow } from "./grow.js";
+import { BLOCK_SHIFT, ListMembers, countFrom, indexMembers, lowerBound, skipMatches } from "./members.js";
 
 /** List status of a contact: 0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced. */
 export type ListStatus = 0 | 1 | 2 | 3;
-export type UnsubscribedBy = "api" | "contact";
+/** Who ended an active membership: the API (a sync), the contact themselves, or a bounce (status 3). */
+export type UnsubscribedBy = "api" | "contact" | "bounce";
 
 const BY_NONE = 0;
 const BY_API = 1;
 const BY_CONTACT = 2;
-const BLOCK_SHIFT = 10; // 1,024 positions per status-count block
-const MIDX_RANGE = 2 ** 26; // sort key = contactId * 2^26 + membership index
+const BY_BOUNCE = 3;
 
 export class StoreError extends Error {
   constructor(
@@ -52,6 +53,28 @@ export interface FieldRow {
   udate: number;
   /** contact id → value */
   values: Map<number, string>;
+  /** options of dropdown, radio, checkbox and listbox fields, in display order */
+  options: FieldOption[];
+  /** field-list relations (relid 0 = every list) */
+  rels: FieldRel[];
+}
+
+export interface FieldOption {
+  id: number;
+  field: number;
+  value: string;
+  label: string;
+  orderid: number;
+  isdefault: boolean;
+  cdate: number;
+}
+
+export interface FieldRel {
+  id: number;
+  field: number;
+  /** list id; 0 = every list */
+  relid: number;
+  cdate: number;
 }
 
 export interface TagRow {
@@ -62,17 +85,6 @@ export interface TagRow {
   cdate: number;
   /** contact id → contactTag id */
   links: Map<number, number>;
-}
-
-class ListMembers {
-  /** contact id → membership index */
-  readonly byContact = new Map<number, number>();
-  /** membership indexes, sorted by contact id while `sorted` */
-  readonly pos = new Grow("i32");
-  sorted = true;
-  maxContact = 0;
-  /** status counts per block of positions (4 per block); valid only while sorted, rebuilt lazily */
-  blocks: Int32Array | null = null;
 }
 
 export interface MemberQuery {
@@ -96,6 +108,8 @@ export class Store {
   nextListId = 1;
   nextFieldId = 1;
   nextTagId = 1;
+  nextOptionId = 1;
+  nextRelId = 1;
 
   // contacts: id = index + 1
   emails: string[] = [];
@@ -105,6 +119,9 @@ export class Store {
   byEmail = new Map<string, number>();
   cCdate = new Grow("u32");
   cUdate = new Grow("u32");
+  /** 1 = deleted */
+  cDeleted = new Grow("u8");
+  deletedCount = 0;
 
   // list memberships: id = index + 1
   mContact = new Grow("i32");
@@ -122,9 +139,17 @@ export class Store {
 
   /** Bumped on every change (persistence saves when it moved). */
   version = 0;
+  /** A list-status change also sets the contact's udate (statusChangeTouchesContact; undocumented). */
+  touchContactOnStatus = false;
 
+  /** Contact rows, deleted ones included (the highest contact id). */
   get contactCount(): number {
     return this.emails.length;
+  }
+
+  /** Contacts that exist (what the plan's contact limit counts). */
+  get liveContacts(): number {
+    return this.emails.length - this.deletedCount;
   }
 
   clear(): void {
@@ -133,13 +158,14 @@ export class Store {
     this.tags.clear();
     this.tagByName.clear();
     this.fieldByPerstag.clear();
-    this.nextListId = this.nextFieldId = this.nextTagId = 1;
+    this.nextListId = this.nextFieldId = this.nextTagId = this.nextOptionId = this.nextRelId = 1;
+    this.deletedCount = 0;
     this.emails = [];
     this.firsts = [];
     this.lasts = [];
     this.phones = [];
     this.byEmail = new Map();
-    for (const g of [this.cCdate, this.cUdate, this.mContact, this.mList, this.mStatus, this.mBy, this.mSource, this.mSdate, this.mUdate, this.ctContact, this.ctTag, this.ctCdate]) g.clear();
+    for (const g of [this.cCdate, this.cUdate, this.cDeleted, this.mContact, this.mList, this.mStatus, this.mBy, this.mSource, this.mSdate, this.mUdate, this.ctContact, this.ctTag, this.ctCdate]) g.clear();
     this.version++;
   }
 
@@ -193,10 +219,31 @@ export class Store {
       cdate: now,
       udate: now,
       values: new Map(),
+      options: [],
+      rels: [],
     };
     this.fields.set(id, row);
     this.fieldByPerstag.set(perstag, row);
     this.nextFieldId = Math.max(this.nextFieldId, id + 1);
+    this.version++;
+    return row;
+  }
+
+  /** Adds an option to a field (ids are account-wide). */
+  addFieldOption(field: FieldRow, input: { id?: number; value: string; label?: string; orderid?: number; isdefault?: boolean }, now = nowSeconds()): FieldOption {
+    const id = input.id ?? this.nextOptionId;
+    const row: FieldOption = { id, field: field.id, value: input.value, label: input.label ?? input.value, orderid: input.orderid ?? field.options.length + 1, isdefault: input.isdefault ?? false, cdate: now };
+    field.options.push(row);
+    this.nextOptionId = Math.max(this.nextOptionId, id + 1);
+    this.version++;
+    return row;
+  }
+
+  /** Relates a field to a list (relid 0: every list). */
+  addFieldRel(field: FieldRow, relid: number, now = nowSeconds(), id = this.nextRelId): FieldRel {
+    const row: FieldRel = { id, field: field.id, relid, cdate: now };
+    field.rels.push(row);
+    this.nextRelId = Math.max(this.nextRelId, id + 1);
     this.version++;
     return row;
   }
@@ -274,7 +321,66 @@ export class Store {
   // ---------------------------------------------------------------- contacts
 
   hasContact(id: number): boolean {
-    return Number.isSafeInteger(id) && id >= 1 && id <= this.emails.length;
+    return Number.isSafeInteger(id) && id >= 1 && id <= this.emails.length && this.cDeleted.at(id - 1) === 0;
+  }
+
+  /**
+   * Deletes a contact (DELETE /contacts/{id}, a privacy request): it leaves the email index, every list, field and
+   * tag; its row stays flagged so ids are never reused. A later import of the same email creates a new contact.
+   */
+  deleteContact(id: number): boolean {
+    if (!this.hasContact(id)) return false;
+    const i = id - 1;
+    this.cDeleted.put(i, 1);
+    this.deletedCount++;
+    this.byEmail.delete((this.emails[i] as string).toLowerCase());
+    for (const l of this.lists.values()) {
+      const midx = l.m.byContact.get(id);
+      if (midx !== undefined) this.dropMember(l, id, midx);
+    }
+    for (const f of this.fields.values()) f.values.delete(id);
+    for (const t of this.tags.values()) {
+      const ct = t.links.get(id);
+      if (ct === undefined) continue;
+      t.links.delete(id);
+      this.ctTag.put(ct - 1, 0);
+    }
+    this.version++;
+    return true;
+  }
+
+  /** A deleted contact's row, restored from a data file (not indexed by email). */
+  restoreDeletedContact(email: string, cdate: number, udate: number): number {
+    this.emails.push(email);
+    this.firsts.push("");
+    this.lasts.push("");
+    this.phones.push("");
+    this.cCdate.push(cdate);
+    this.cUdate.push(udate);
+    this.cDeleted.push(1);
+    this.deletedCount++;
+    return this.emails.length;
+  }
+
+  /** Removes a membership from its list's indexes (its row stays, list 0, so membership ids are never reused). */
+  private dropMember(l: ListRow, contactId: number, midx: number): void {
+    l.m.byContact.delete(contactId);
+    const kept = new Grow("i32", Math.max(256, l.m.pos.length));
+    for (let p = 0; p < l.m.pos.length; p++) if (l.m.pos.at(p) !== midx) kept.push(l.m.pos.at(p));
+    l.m.pos = kept;
+    l.m.blocks = null;
+    this.mList.put(midx, 0);
+  }
+
+  /** A membership row without a list (its contact was deleted), restored from a data file. */
+  restoreDeadMembership(contact: number, sdate: number, udate: number): void {
+    this.mContact.push(contact);
+    this.mList.push(0);
+    this.mStatus.push(0);
+    this.mBy.push(BY_NONE);
+    this.mSource.push(0);
+    this.mSdate.push(sdate);
+    this.mUdate.push(udate);
   }
 
   /** Case-insensitive exact email lookup. */
@@ -290,6 +396,7 @@ export class Store {
     this.phones.push(phone);
     this.cCdate.push(now);
     this.cUdate.push(now);
+    this.cDeleted.push(0);
     const id = this.emails.length;
     this.byEmail.set(key, id);
     this.version++;
@@ -326,7 +433,7 @@ export class Store {
     const midx = this.mContact.push(contactId);
     this.mList.push(list.id);
     this.mStatus.push(status);
-    this.mBy.push(status === 2 ? byCode(by ?? "api") : BY_NONE);
+    this.mBy.push(byFor(status, by));
     this.mSource.push(sourceid & 0xff);
     this.mSdate.push(now);
     this.mUdate.push(now);
@@ -356,14 +463,15 @@ export class Store {
     if (old !== status) {
       const list = this.lists.get(this.mList.at(midx));
       if (list?.m.blocks && list.m.sorted) {
-        const p = this.positionOf(list.m, this.mContact.at(midx));
+        const p = lowerBound(this, list.m, this.mContact.at(midx) - 1);
         const b = p >> BLOCK_SHIFT;
         list.m.blocks[b * 4 + old]!--;
         list.m.blocks[b * 4 + status]!++;
       }
       this.mStatus.put(midx, status);
+      if (this.touchContactOnStatus) this.cUdate.put(this.mContact.at(midx) - 1, now);
     }
-    this.mBy.put(midx, status === 2 ? byCode(by ?? "api") : BY_NONE);
+    this.mBy.put(midx, byFor(status, by));
     if (sourceid !== undefined) this.mSource.put(midx, sourceid & 0xff);
     this.mUdate.put(midx, now);
     this.version++;
@@ -376,7 +484,7 @@ export class Store {
       contact: this.mContact.at(midx),
       list: this.mList.at(midx),
       status: this.mStatus.at(midx) as ListStatus,
-      ...(by !== BY_NONE && { unsubscribedBy: by === BY_CONTACT ? ("contact" as const) : ("api" as const) }),
+      ...(by !== BY_NONE && { unsubscribedBy: byName(by) as UnsubscribedBy }),
       sourceid: this.mSource.at(midx),
       sdate: this.mSdate.at(midx),
       udate: this.mUdate.at(midx),
@@ -386,15 +494,15 @@ export class Store {
   /** Members of a list in contact id order, filtered and paged; `total` counts every match (before offset/limit). */
   queryList(list: ListRow, q: MemberQuery): { ids: number[]; total: number } {
     const m = list.m;
-    this.index(m);
+    indexMembers(this, m);
     const pos = m.pos.data;
     const n = m.pos.length;
-    const start = this.lowerBound(m, q.idGreater);
+    const start = lowerBound(this, m, q.idGreater);
     const st = q.status;
-    const total = st < 0 ? n - start : this.countFrom(m, start, st);
+    const total = st < 0 ? n - start : countFrom(this, m, start, st);
     const ids: number[] = [];
     if (!q.desc) {
-      let p = this.skip(m, start, q.offset, st);
+      let p = skipMatches(this, m, start, q.offset, st);
       for (; p < n && ids.length < q.limit; p++) {
         const midx = pos[p] as number;
         if (st < 0 || this.mStatus.data[midx] === st) ids.push(this.mContact.data[midx] as number);
@@ -415,104 +523,21 @@ export class Store {
   queryAll(q: MemberQuery): { ids: number[]; total: number } {
     const n = this.emails.length;
     const first = Math.max(1, Math.floor(q.idGreater) + 1);
-    if (q.status < 0) {
+    if (q.status < 0 && this.deletedCount === 0) {
       const total = Math.max(0, n - first + 1);
       const ids: number[] = [];
       if (!q.desc) for (let id = first + q.offset; id <= n && ids.length < q.limit; id++) ids.push(id);
       else for (let id = n - q.offset; id >= first && ids.length < q.limit; id--) ids.push(id);
       return { ids, total };
     }
-    // Status without a list: a linear scan (the runner never asks this; kept simple).
+    // Status without a list, or deleted contacts to skip: a linear scan (the runner never asks this; kept simple).
     const matches: number[] = [];
     for (let id = first; id <= n; id++) {
-      if (this.contactMemberships(id).some((midx) => this.mStatus.at(midx) === q.status)) matches.push(id);
+      if (!this.hasContact(id)) continue;
+      if (q.status < 0 || this.contactMemberships(id).some((midx) => this.mStatus.at(midx) === q.status)) matches.push(id);
     }
     if (q.desc) matches.reverse();
     return { ids: matches.slice(q.offset, q.offset + q.limit), total: matches.length };
-  }
-
-  private index(m: ListMembers): void {
-    const n = m.pos.length;
-    if (!m.sorted) {
-      const keys = new Float64Array(n);
-      const pos = m.pos.data;
-      const contact = this.mContact.data;
-      for (let i = 0; i < n; i++) {
-        const midx = pos[i] as number;
-        if (midx >= MIDX_RANGE) throw new Error("sandbox: more than 67M memberships are not supported");
-        keys[i] = (contact[midx] as number) * MIDX_RANGE + midx;
-      }
-      keys.sort();
-      for (let i = 0; i < n; i++) pos[i] = (keys[i] as number) % MIDX_RANGE;
-      m.sorted = true;
-      m.blocks = null;
-    }
-    if (!m.blocks) {
-      const blocks = new Int32Array(Math.max(4, ((n >> BLOCK_SHIFT) + 1) * 4));
-      const pos = m.pos.data;
-      const status = this.mStatus.data;
-      for (let i = 0; i < n; i++) blocks[(i >> BLOCK_SHIFT) * 4 + (status[pos[i] as number] as number)]!++;
-      m.blocks = blocks;
-    }
-  }
-
-  /** First position whose contact id is > idGreater (index must be sorted). */
-  private lowerBound(m: ListMembers, idGreater: number): number {
-    const pos = m.pos.data;
-    const contact = this.mContact.data;
-    let lo = 0;
-    let hi = m.pos.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((contact[pos[mid] as number] as number) > idGreater) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
-  private positionOf(m: ListMembers, contactId: number): number {
-    return this.lowerBound(m, contactId - 1);
-  }
-
-  private matches(m: ListMembers, p: number, st: number): boolean {
-    return this.mStatus.data[m.pos.data[p] as number] === st;
-  }
-
-  /** Matches of status `st` at positions ≥ start. */
-  private countFrom(m: ListMembers, start: number, st: number): number {
-    const n = m.pos.length;
-    const blocks = m.blocks as Int32Array;
-    let count = 0;
-    let p = start;
-    const blockEnd = Math.min(n, ((p >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-    for (; p < blockEnd; p++) if (this.matches(m, p, st)) count++;
-    for (let b = (start >> BLOCK_SHIFT) + 1; b << BLOCK_SHIFT < n; b++) count += blocks[b * 4 + st] as number;
-    return count;
-  }
-
-  /** The position after skipping `k` matches from `start` (status -1 matches everything). */
-  private skip(m: ListMembers, start: number, k: number, st: number): number {
-    const n = m.pos.length;
-    if (st < 0) return Math.min(n, start + k);
-    const blocks = m.blocks as Int32Array;
-    let p = start;
-    let left = k;
-    const blockEnd = Math.min(n, ((p >> BLOCK_SHIFT) + 1) << BLOCK_SHIFT);
-    for (; p < blockEnd && left > 0; p++) if (this.matches(m, p, st)) left--;
-    if (left === 0) return p;
-    // whole blocks
-    while (p < n && left > 0) {
-      const b = p >> BLOCK_SHIFT;
-      const c = blocks[b * 4 + st] as number;
-      if (c <= left && (p & ((1 << BLOCK_SHIFT) - 1)) === 0) {
-        left -= c;
-        p = (b + 1) << BLOCK_SHIFT;
-      } else {
-        break;
-      }
-    }
-    for (; p < n && left > 0; p++) if (this.matches(m, p, st)) left--;
-    return Math.min(p, n);
   }
 
   // ---------------------------------------------------------------- ids
@@ -529,12 +554,20 @@ export class Store {
   }
 }
 
-function byCode(by: UnsubscribedBy): number {
-  return by === "contact" ? BY_CONTACT : BY_API;
+/** The `by` code kept for a status: who unsubscribed (2; default the API) or bounced (3; always a bounce). */
+function byFor(status: ListStatus, by: UnsubscribedBy | undefined): number {
+  if (status === 3) return BY_BOUNCE;
+  if (status !== 2) return BY_NONE;
+  return by === "contact" ? BY_CONTACT : by === "bounce" ? BY_BOUNCE : BY_API;
 }
 
 export function byName(code: number): UnsubscribedBy | undefined {
-  return code === BY_API ? "api" : code === BY_CONTACT ? "contact" : undefined;
+  return code === BY_API ? "api" : code === BY_CONTACT ? "contact" : code === BY_BOUNCE ? "bounce" : undefined;
+}
+
+/** The stored code of a `by` name (data files). */
+export function byCodeOf(by: UnsubscribedBy | undefined): number {
+  return by === "contact" ? BY_CONTACT : by === "bounce" ? BY_BOUNCE : by === "api" ? BY_API : BY_NONE;
 }
 
 function slug(name: string): string {

@@ -82,8 +82,9 @@ describe("fields", () => {
     const first = await a.get("/fields");
     expect(first.json).toMatchObject({ fieldOptions: [], fieldRels: [], meta: { total: "25" } });
     expect(first.json.fields).toHaveLength(20); // default limit
+    // The spec documents no `offset` on /fields: by default it is ignored (the first page again).
     const second = await a.get("/fields?limit=100&offset=20");
-    expect(second.json.fields.map((f: { id: string }) => f.id)).toEqual(ids.slice(20));
+    expect(second.json.fields.map((f: { id: string }) => f.id)).toEqual(ids);
     const byTag = await a.get("/fields?filters[perstag]=FIELD_7");
     expect(byTag.json.fields).toHaveLength(1);
     expect(byTag.json.fields[0]).toMatchObject({ perstag: "FIELD_7", id: ids[7] });
@@ -251,24 +252,37 @@ describe("list membership", () => {
     expect(sb.inspect.members(listId, 2)).toEqual([expect.objectContaining({ email: "member@example.com", status: 2, unsubscribedBy: "api" })]);
   });
 
-  it("re-subscribes an unsubscribed contact only with sourceid 4; without it the answer shows status 2 and nothing changes", async () => {
-    const plain = await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 1 } });
+  it("re-subscribes an unsubscribed contact on a plain status 1, whatever the sourceid (documented), and records it", async () => {
+    const plain = await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 1, sourceid: 3 } });
     expect(plain.status).toBe(200);
-    expect(plain.json.contactList.status).toBe(2);
-    expect(sb.inspect.contact("member@example.com")!.lists[String(listId)]!.status).toBe(2);
-    const wrongSource = await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 1, sourceid: 3 } });
-    expect(wrongSource.json.contactList.status).toBe(2);
-    const resub = await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 1, sourceid: 4 } });
-    expect(resub.json.contactList).toMatchObject({ status: 1, sourceid: "4" });
-    expect(sb.inspect.contact("member@example.com")!.lists[String(listId)]).toEqual({ status: 1, sourceid: 4 });
+    expect(plain.json.contactList).toMatchObject({ status: 1, sourceid: "3" });
+    expect(sb.inspect.contact("member@example.com")!.lists[String(listId)]).toEqual({ status: 1, sourceid: 3 });
+    expect(sb.inspect.reactivations()).toEqual([{ email: "member@example.com", contactId: Number(contactId), listId, from: 2, unsubscribedBy: "api", sourceid: 3, path: "contactLists" }]);
   });
 
-  it("records a contact's own unsubscribe as by the contact; sourceid 4 can still re-subscribe them (the runner must not)", async () => {
+  it("re-subscribes even a contact who unsubscribed themselves: the caller must check (the runner must not)", async () => {
     sb.inspect.unsubscribeByContact("member@example.com", listId);
     expect(sb.inspect.members(listId)).toEqual([expect.objectContaining({ email: "member@example.com", status: 2, unsubscribedBy: "contact" })]);
     const plain = await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 1 } });
-    expect(plain.json.contactList.status).toBe(2);
-    expect(sb.inspect.contact("member@example.com")!.lists[String(listId)]!.unsubscribedBy).toBe("contact");
+    expect(plain.json.contactList.status).toBe(1);
+    expect(sb.inspect.reactivations().at(-1)).toMatchObject({ from: 2, unsubscribedBy: "contact", sourceid: 0 });
+    await a.post("/contactLists", { contactList: { list: listId, contact: contactId, status: 2 } });
+  });
+
+  it("reading sourceid4 (the old model): status 1 without sourceid 4 leaves status 2 and answers it", async () => {
+    const old = await quickSandbox({ contactListsResubscribe: "sourceid4" });
+    try {
+      const list = old.inspect.createList("Old").id;
+      old.inspect.seed({ contacts: [{ email: "x@example.com", lists: { [list]: { status: 2, by: "contact" } } }] });
+      const id = old.inspect.contact("x@example.com")!.contactId;
+      const plain = await api(old).post("/contactLists", { contactList: { list, contact: id, status: 1, sourceid: 3 } });
+      expect(plain.json.contactList.status).toBe(2);
+      const resub = await api(old).post("/contactLists", { contactList: { list, contact: id, status: 1, sourceid: 4 } });
+      expect(resub.json.contactList).toMatchObject({ status: 1, sourceid: "4" });
+      expect(old.inspect.reactivations()).toEqual([expect.objectContaining({ from: 2, unsubscribedBy: "contact", sourceid: 4 })]);
+    } finally {
+      await old.close();
+    }
   });
 
   it("answers 400 {} for a bad body and 404 for unknown contacts and lists", async () => {

@@ -161,16 +161,23 @@ describe("bulk import processing", () => {
     expect(status("staying@example.com")).toMatchObject({ status: 2, unsubscribedBy: "api" });
   });
 
-  it("reports contacts it could not create (over the plan's contact limit) by email in failure", async () => {
-    const limited = await quickSandbox({ contactLimit: 3 });
-    try {
-      const r = await api(limited).post("/import/bulk_import", { contacts: bulkContacts(5, "lim") });
-      const info = await waitForBatch(limited, r.json.batchId);
-      expect(info.json.status).toBe("completed");
-      expect(info.json.success).toEqual(["1", "2", "3"]);
-      expect(info.json.failure).toEqual(["lim3@example.com", "lim4@example.com"]);
-    } finally {
-      await limited.close();
+  it("skips contacts over the plan's contact limit: silently by default, in failure with skippedInFailure", async () => {
+    for (const skippedInFailure of [false, true]) {
+      const limited = await quickSandbox({ contactLimit: 3, skippedInFailure });
+      try {
+        const r = await api(limited).post("/import/bulk_import", { contacts: bulkContacts(5, "lim") });
+        const info = await waitForBatch(limited, r.json.batchId);
+        expect(info.json.status).toBe("completed");
+        expect(info.json.success).toEqual(["1", "2", "3"]);
+        expect(info.json.failure).toEqual(skippedInFailure ? ["lim3@example.com", "lim4@example.com"] : []);
+        expect(limited.inspect.contact("lim3@example.com")).toBeUndefined();
+        expect(limited.inspect.skips()).toEqual([
+          { email: "lim3@example.com", reason: "contact limit", path: "bulk" },
+          { email: "lim4@example.com", reason: "contact limit", path: "bulk" },
+        ]);
+      } finally {
+        await limited.close();
+      }
     }
   });
 

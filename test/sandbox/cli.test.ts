@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHOICE_FLAGS, NUMBER_FLAGS } from "../../runner/commands/sandbox-flags.js";
 import { CLI, runCli } from "../helpers/cli.js";
 
 interface Running {
@@ -105,6 +106,23 @@ describe("ac-export sandbox (process)", () => {
       expect(r.stdout).toContain(flag);
     }
     for (const kind of ["429", "503", "500", "reset", "html504", "slow", "bulkfail"]) expect(r.stdout).toContain(kind);
+    for (const [flag] of [...CHOICE_FLAGS, ...NUMBER_FLAGS]) expect(r.stdout).toContain(`--${flag}`);
+    for (const flag of ["--restricted-key", "--account-time-zone", "--fail-pattern"]) expect(r.stdout).toContain(flag);
+  });
+
+  it("passes the real-account readings to the sandbox: a restricted key, the old contactLists model, overload 503", async () => {
+    const s = await startCli(["--api-key", "main", "--restricted-key", "limited=2", "--contact-lists-resubscribe", "sourceid4", "--rate-limit-answer", "503", "--import-rate", "600", "--account-time-zone", "America/Chicago"]);
+    try {
+      const info = await get(`${s.url}/__sandbox`);
+      expect(info.json.options).toMatchObject({ contactListsResubscribe: "sourceid4", rateLimitAnswer: 503, importRate: 600, accountTimeZone: "America/Chicago" });
+      expect(JSON.stringify(info.json)).not.toContain("limited");
+      await (await request(`${s.url}/__sandbox/seed`, { method: "POST", body: JSON.stringify({ lists: ["One", "Two"] }) })).body.dump();
+      expect((await get(`${s.url}/api/3/lists/1`, "limited")).status).toBe(403);
+      expect((await get(`${s.url}/api/3/lists/2`, "limited")).status).toBe(200);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exit;
+    }
   });
 
   it("refuses a non-loopback host, a bad fault spec and bad numbers with exit code 2 and a clear message", async () => {
@@ -118,6 +136,15 @@ describe("ac-export sandbox (process)", () => {
     const scale = await runCli(["sandbox", "--time-scale", "fast"]);
     expect(scale.code).toBe(2);
     expect(scale.stderr).toContain('--time-scale must be a number ≥ 0; got "fast"');
+    const reading = await runCli(["sandbox", "--bulk-subscribe-inactive", "maybe"]);
+    expect(reading.code).toBe(2);
+    expect(reading.stderr).toContain('--bulk-subscribe-inactive must be one of activate, keep; got "maybe"');
+    const zone = await runCli(["sandbox", "--account-time-zone", "Mars/Olympus"]);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain('accountTimeZone must be an IANA time zone such as "America/Chicago"; got "Mars/Olympus"');
+    const key = await runCli(["sandbox", "--restricted-key", "nolists"]);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain("--restricted-key must look like KEY=LISTID[,LISTID…]");
     const unknown = await runCli(["sandbox", "--colour"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("ac-export sandbox --help");

@@ -149,7 +149,7 @@ describe("seeded faults", () => {
   });
 
   it("refuses a bad fault spec with a message naming the problem", async () => {
-    await expect(startSandbox({ faults: "418:0.5" })).rejects.toThrow(/unknown fault kind "418"; known kinds: 429, 503, 500, reset, html504, slow, bulkfail/);
+    await expect(startSandbox({ faults: "418:0.5" })).rejects.toThrow(/unknown fault kind "418"; known kinds: 429, 503, 500, reset, html504, slow, 403, bulkfail/);
     await expect(startSandbox({ faults: "503:2" })).rejects.toThrow(/fault 503 needs a probability from 0 to 1; got 2/);
     await expect(startSandbox({ faults: "503:0.6,500:0.6" })).rejects.toThrow(/add up to 1.2/);
     await expect(startSandbox({ faults: "503" })).rejects.toThrow(/must look like kind:probability/);

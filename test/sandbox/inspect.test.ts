@@ -93,6 +93,11 @@ describe("options", () => {
     await expect(startSandbox({ timeScale: 0 })).rejects.toThrow(/timeScale/);
     await expect(startSandbox({ requestsPerSecond: 0 })).rejects.toThrow(/requestsPerSecond must be a whole number ≥ 1; got 0/);
     await expect(startSandbox({ bulkRateLimitStatus: 418 as 400 })).rejects.toThrow(/bulkRateLimitStatus must be one of 400, 429/);
+    await expect(startSandbox({ contactListsResubscribe: "never" as "any" })).rejects.toThrow(/contactListsResubscribe must be one of "any", "sourceid4"; got "never"/);
+    await expect(startSandbox({ importJitter: 2 })).rejects.toThrow(/importJitter must be from 0 to 1; got 2/);
+    await expect(startSandbox({ accountTimeZone: "Nowhere/Land" })).rejects.toThrow(/accountTimeZone must be an IANA time zone/);
+    await expect(startSandbox({ restrictedKeys: { k: [0] } })).rejects.toThrow(/restrictedKeys: the lists of a key must be list ids/);
+    await expect(startSandbox({ apiKey: "same", restrictedKeys: { same: [1] } })).rejects.toThrow(/other than apiKey/);
     const sb = await startSandbox({ host: "localhost", apiKey: "k" });
     try {
       expect(sb.url).toMatch(/^http:\/\/(127\.0\.0\.1|\[::1\]):\d+$/);
@@ -152,6 +157,35 @@ describe("--data persistence", () => {
       const tagged = await a2.post("/contactTags", { contactTag: { contact: "3", tag: "1" } });
       expect(Number(tagged.json.contactTag.id)).toBe(Number(tagLink) + 1);
       expect((await a2.post("/contact/sync", { contact: { email: "new@example.com" } })).json.contact.id).toBe("6");
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("keeps field options and relations, exclusions, account bounces and deleted contacts across a restart", async () => {
+    const file = join(dir, "real.json");
+    const first = await quickSandbox({ data: file });
+    const listId = first.inspect.createList("Real").id;
+    first.inspect.seed({
+      fields: [{ title: "Tier", perstag: "TIER", type: "dropdown", options: [{ value: "gold", label: "Gold" }], lists: [listId] }],
+      exclusions: [{ matchPhrase: "@blocked.test", matchType: "end" }],
+      bounced: ["hard@example.com"],
+      contacts: [{ email: "gone@example.com", lists: { [listId]: 1 } }, { email: "kept@example.com", fields: { TIER: "gold" }, lists: { [listId]: 3 } }],
+    });
+    expect(first.inspect.deleteContact("gone@example.com")).toBe(true);
+    await first.close();
+
+    const second = await quickSandbox({ data: file });
+    try {
+      const a2 = api(second);
+      const fields = (await a2.get("/fields")).json;
+      expect(fields.fieldOptions.map((o: { value: string; label: string }) => [o.value, o.label])).toEqual([["gold", "Gold"]]);
+      expect(fields.fieldRels).toEqual([expect.objectContaining({ relid: String(listId) })]);
+      expect(second.inspect.members(listId)).toEqual([{ contactId: 2, email: "kept@example.com", fields: { TIER: "gold" }, tags: [], status: 3, unsubscribedBy: "bounce" }]);
+      expect(second.inspect.contact("gone@example.com")).toBeUndefined();
+      expect((await a2.post("/contact/sync", { contact: { email: "x@blocked.test" } })).json.errors[0].code).toBe("email_excluded");
+      expect((await a2.post("/contact/sync", { contact: { email: "hard@example.com" } })).json.errors[0].code).toBe("email_excluded");
+      expect((await a2.post("/contact/sync", { contact: { email: "gone@example.com" } })).json.contact.id).toBe("3");
     } finally {
       await second.close();
     }

@@ -12,7 +12,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { request } from "undici";
 import { BatchQueue, validateBulk } from "../../runner/sandbox/bulk.js";
-import { FaultInjector } from "../../runner/sandbox/faults.js";
+import { Account } from "../../runner/sandbox/account.js";
+import { FaultInjector, Prng } from "../../runner/sandbox/faults.js";
 import { Store } from "../../runner/sandbox/store.js";
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -115,7 +116,16 @@ function inProcess(): void {
   const list = store.createList({ name: "Members" });
   const fa = store.createField({ title: "Tier", perstag: "TIER" });
   const fb = store.createField({ title: "Since", perstag: "SINCE", type: "date" });
-  const q = new BatchQueue(store, { falseMs: 0, processingMs: 0 }, { successIncludesUpdated: false, contactLimit: Infinity });
+  const q = new BatchQueue(store, new Account(), { falseMs: 0, processingMs: 0, contactsPerMs: 0, jitter: 0 }, {
+    successIncludesUpdated: false,
+    contactLimit: Infinity,
+    skippedInFailure: false,
+    bulkSubscribeInactive: "activate",
+    bulkUnsubscribeCreates: true,
+    excludeAutomationsReading: "per-contact",
+    fieldValueReading: "coerce",
+    accountTimeZone: "UTC",
+  }, new Prng(1));
   const faults = new FaultInjector({}, 1);
   const rounds = 400;
   let validateMs = 0;
