@@ -50,7 +50,7 @@ export async function openFileSource(path: string, expected?: Expected): Promise
     const s = await stat(path);
     if (s.isDirectory()) throw new SegmentError(`${path} is a folder; end segment.source with "/" to read a folder`);
     size = s.size;
-    if (expected && (s.size !== expected.size || (expected.lastModified && s.mtimeMs !== expected.lastModified.getTime()))) {
+    if (expected && (s.size !== expected.size || (expected.lastModified && Math.trunc(s.mtimeMs) !== expected.lastModified.getTime()))) {
       throw new SegmentError(`${path} changed after the folder was listed (it is still being written?); run again`);
     }
   } catch (e) {

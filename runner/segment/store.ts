@@ -43,7 +43,7 @@ function fileStore(root: string): Store {
   const path = (name: string) => join(root, ...name.split("/"));
   return {
     noun: "file",
-    show: (name) => (name === "" ? root : path(name)),
+    show: (name) => `${root.replace(/\/+$/, "")}/${name}`,
     async list(dir) {
       let names: string[];
       try {
