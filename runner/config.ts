@@ -152,7 +152,14 @@ const segmentSchema = z
     /** CSV: how quotes inside quoted fields are escaped. */
     escape: z.enum(CSV_ESCAPES).optional(),
     /** Customer Insights: the exported table (entity) to read. */
-    table: z.string().min(1).max(256).optional(),
+    table: z
+      .string()
+      .check((ctx) => {
+        if (ctx.value.trim() === "" || ctx.value.length > 256 || ctx.value.includes("/")) {
+          ctx.issues.push({ code: "custom", input: ctx.value, message: `must name the exported table (entity), e.g. "HighValueSegment"; got ${show(ctx.value)}` });
+        }
+      })
+      .optional(),
     /** A folder source: read every part of its newest complete run (default: its newest file). */
     parts: z.enum(["all"]).optional(),
     /** A run without a _SUCCESS marker or manifest is complete when no file of it changed for this long. */
