@@ -29,7 +29,7 @@ export function gunzipSource(source: ByteSource): ByteSource {
 }
 
 async function* gunzip(input: AsyncIterable<Buffer>, name: string): AsyncGenerator<Buffer> {
-  const src = Readable.from(input, { objectMode: false });
+  const src = input instanceof Readable ? input : Readable.from(input, { objectMode: false });
   const unzip = createGunzip({ chunkSize: CHUNK, highWaterMark: AHEAD } as Parameters<typeof createGunzip>[0]);
   src.on("error", (e) => unzip.destroy(e));
   src.pipe(unzip);
