@@ -47,3 +47,4 @@ export const openSegment: OpenSegment = async (location: Location, options: Open
   }
 };
 export { segmentReadOptions } from "./config-options.js";
+export { describeSegmentReading } from "./describe.js";
