@@ -33,6 +33,15 @@ async function text(source: ByteSource, signal?: AbortSignal) {
   }
 }
 
+/** Every remaining batch of a streaming reader. */
+async function* drain(reader: { nextBatch(size: number): Promise<SegmentRow[] | null> }, batchSize: number): AsyncGenerator<SegmentRow[]> {
+  for (;;) {
+    const batch = await reader.nextBatch(batchSize);
+    if (!batch) return;
+    yield batch;
+  }
+}
+
 export function once(source: { resolved: string }, produce: () => AsyncGenerator<SegmentRow[]>, signal?: AbortSignal): () => AsyncIterable<SegmentRow[]> {
   let used = false;
   return () => {
@@ -70,17 +79,7 @@ async function openCsv(source: ByteSource, dialect: CsvDialect, options: OpenSeg
     resolved: source.resolved,
     columns: [...reader.header],
     size: source.size,
-    batches: once(
-      source,
-      async function* () {
-        for (;;) {
-          const batch = await reader.nextBatch(batchSize);
-          if (!batch) return;
-          yield batch;
-        }
-      },
-      options.signal,
-    ),
+    batches: once(source, () => drain(reader, batchSize), options.signal),
     async close() {
       await reader.close().catch(() => {});
       await source.close();
@@ -123,11 +122,7 @@ async function openJsonl(source: ByteSource, options: OpenSegmentOptions, batchS
       async function* () {
         if (first) yield first;
         first = null;
-        for (;;) {
-          const batch = await reader.nextBatch(batchSize);
-          if (!batch) return;
-          yield batch;
-        }
+        yield* drain(reader, batchSize);
       },
       options.signal,
     ),
