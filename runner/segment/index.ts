@@ -6,7 +6,8 @@ import { planCustomerInsights } from "./customer-insights.js";
 import { dialectFromOptions, isFolder, planFolder } from "./folder.js";
 import { openFormat } from "./formats.js";
 import { gunzipSource } from "./gzip.js";
-import { openPlan } from "./multipart.js";
+import { openPlan, planFromPin } from "./multipart.js";
+import { storeFor } from "./store.js";
 import { partKind } from "./parts.js";
 import { openSource } from "./source.js";
 import { SegmentError, type OpenedSegment, type OpenSegment, type OpenSegmentOptions } from "./types.js";
@@ -24,6 +25,10 @@ export const openSegment: OpenSegment = async (location: Location, options: Open
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive whole number; got ${batchSize}`);
   const { signal } = options;
   signal?.throwIfAborted();
+  if (options.pin && (options.format === "customer-insights" || (options.format !== "delta" && (await isFolder(location))))) {
+    const format = options.format === "customer-insights" ? "csv" : options.format;
+    return openPlan(planFromPin(options.pin, await storeFor(location), format), options, batchSize);
+  }
   switch (options.format) {
     case "customer-insights":
       if (!(await isFolder(location))) throw new SegmentError('a Customer Insights source is the export\'s folder: end segment.source with "/" (…/CustomerInsights_<instanceId>/<ExportName>/)');

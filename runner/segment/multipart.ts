@@ -5,8 +5,10 @@ import type { PartsPlan } from "./folder.js";
 import { openFormat, once } from "./formats.js";
 import { partKind } from "./parts.js";
 import { gunzipSource } from "./gzip.js";
-import type { StoreEntry } from "./store.js";
-import { SegmentError, type OpenedSegment, type OpenSegmentOptions, type SegmentRow } from "./types.js";
+import type { CsvDialect } from "./csv.js";
+import type { FileFormat } from "./source.js";
+import type { Store, StoreEntry } from "./store.js";
+import { SegmentError, type OpenedSegment, type OpenSegmentOptions, type SegmentPin, type SegmentRow } from "./types.js";
 
 export async function openPlan(plan: PartsPlan, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
   // Empty files are empty partitions (Spark writes them); they hold no rows and, with a header row, not even that.
@@ -23,6 +25,7 @@ export async function openPlan(plan: PartsPlan, options: OpenSegmentOptions, bat
   const info = {
     ...(plan.run ? { run: plan.run } : {}),
     parts: plan.parts.map((p) => ({ resolved: plan.store.show(p.name), size: p.size })),
+    pin: pinOf(plan),
   };
   if (!multi) return { ...first, ...info };
 
@@ -68,5 +71,26 @@ export async function openPlan(plan: PartsPlan, options: OpenSegmentOptions, bat
     async close() {
       await Promise.all([first.close(), current?.close()]);
     },
+  };
+}
+
+function pinOf(plan: PartsPlan): SegmentPin {
+  return {
+    source: plan.store.show(""),
+    parts: plan.parts.map((p) => ({ name: p.name, size: p.size, lastModified: p.lastModified.toISOString(), ...(p.etag ? { etag: p.etag } : {}) })),
+    ...(plan.run ? { run: plan.run } : {}),
+    csv: plan.csv,
+  };
+}
+
+/** The plan of a pin: the same parts, read with the same dialect (reads fail if a part changed since). */
+export function planFromPin(pin: SegmentPin, store: Store, format: FileFormat): PartsPlan {
+  if (pin.source !== store.show("")) throw new Error(`the pinned segment parts are of ${pin.source}, not ${store.show("")}`);
+  return {
+    store,
+    parts: pin.parts.map((p) => ({ name: p.name, size: p.size, lastModified: new Date(p.lastModified), ...(p.etag ? { etag: p.etag } : {}) })),
+    format,
+    csv: pin.csv as CsvDialect,
+    ...(pin.run ? { run: pin.run } : {}),
   };
 }

@@ -45,6 +45,12 @@ export interface OpenSegmentOptions {
   settleMinutes?: number;
   /** The clock for the settle rule (tests move it forward instead of waiting). */
   now?: () => Date;
+  /**
+   * Folder sources: read exactly these parts again (`OpenedSegment.pin` of an earlier open), instead of choosing the
+   * run anew. The engine reads a segment twice (plan, then apply); pinning keeps a run that completes in between from
+   * being picked by the second read. A pinned part that changed since fails the read.
+   */
+  pin?: SegmentPin;
   /** Rows per yielded batch (default 1000): batches keep per-row async overhead off the hot path. */
   batchSize?: number;
   /**
@@ -75,6 +81,8 @@ export interface OpenedSegment {
   run?: SegmentRun;
   /** The parts read, in order (one entry for a single file). */
   parts?: SegmentPart[];
+  /** Folder sources: pass as `OpenSegmentOptions.pin` to read the same parts again. */
+  pin?: SegmentPin;
   /** Streams the rows in order, in batches (never empty). Memory stays flat whatever the file size. Iterate it once. */
   batches(): AsyncIterable<SegmentRow[]>;
   close(): Promise<void>;
@@ -86,6 +94,14 @@ export interface SegmentPart {
   /** File path or blob URL. */
   resolved: string;
   size: number;
+}
+
+/** The exact parts an open read (opaque to callers). */
+export interface SegmentPin {
+  readonly source: string;
+  readonly parts: ReadonlyArray<{ name: string; size: number; lastModified: string; etag?: string }>;
+  readonly run?: SegmentRun;
+  readonly csv: unknown;
 }
 
 export interface SegmentRun {

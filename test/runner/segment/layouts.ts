@@ -125,6 +125,22 @@ export function layoutSuite(name: string, target: () => Target): void {
       const settled = await read(t.location(root), { ...options, now: later });
       expect(settled.rows.map((r) => r.values.CustomerId)).toEqual(["partial-1"]);
       expect(settled.segment.run?.reason).toMatch(/^the newest run \(1 part\), complete: no file of it changed for 2\.0 h \(settle time 15 min\)$/);
+      // A second read pinned to the first one's parts reads the same run, even though a newer one now counts.
+      const again = await read(t.location(root), { ...options, now: later, pin: segment.pin! });
+      expect(again.rows.map((r) => r.values.CustomerId)).toEqual(["new-1", "new-2", "new-3", "new-4", "new-5", "new-6"]);
+      expect(again.segment.run).toEqual(segment.run);
+    });
+
+    it("fails a pinned read when a pinned part changed since", async () => {
+      const t = target();
+      const dir = "pinned/";
+      await t.put(`${dir}part-0.csv`, "email\na@x.io\n");
+      await t.put(`${dir}_SUCCESS`, "");
+      const first = await read(t.location(dir), { format: "csv", parts: "all" });
+      await new Promise((r) => setTimeout(r, 20));
+      await t.put(`${dir}part-0.csv`, "email\nb@x.io\nc@x.io\n");
+      const e = await readFails(t.location(dir), { format: "csv", parts: "all", pin: first.segment.pin! });
+      expect(e.message).toMatch(/part-0\.csv (changed after the folder was listed \(it is still being written\?\)|was replaced while it was being read); run again$/);
     });
 
     it("exits 2 with a message when no run is complete", async () => {
