@@ -2,6 +2,7 @@
 // Azurite (parts-blob.test.ts): a Customer Insights export with two runs and a run still being written, a gzip
 // Snowflake unload, a Spark folder with _SUCCESS, an ADF-escaped CSV.
 import { gzipSync } from "node:zlib";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import type { Location } from "../../../runner/config.js";
 import { openSegment, rowLabel, SegmentError, SegmentNotReadyError, type OpenedSegment, type OpenSegmentOptions, type SegmentRow } from "../../../runner/segment/index.js";
@@ -192,6 +193,40 @@ export function layoutSuite(name: string, target: () => Target): void {
       expect(one.message).toMatch(
         /holds 3 \.csv files that look like parts of one run \("data_0_\d_0\.csv\.gz", "data_0_\d_0\.csv\.gz", "data_0_\d_0\.csv\.gz"\); reading only the newest would miss members\. Set "parts": "all" in segment to read every part of the newest complete run, or point segment\.source at one file$/,
       );
+    });
+
+    it("reads Parquet parts and gzip JSON Lines parts, numbering rows per part", async () => {
+      const t = target();
+      const parquet = (from: number, count: number) =>
+        Buffer.from(
+          parquetWriteBuffer({
+            columnData: [
+              { name: "email", data: Array.from({ length: count }, (_, i) => `p${from + i}@x.io`), type: "STRING" },
+              { name: "n", data: Array.from({ length: count }, (_, i) => from + i), type: "INT32" },
+            ],
+          }),
+        );
+      await t.put("pq/vip/data_0_0_0.snappy.parquet", parquet(0, 3));
+      await t.put("pq/vip/data_0_1_0.snappy.parquet", parquet(3, 2));
+      await t.put("pq/vip/_SUCCESS", "");
+      const pq = await read(t.location("pq/vip/"), { format: "parquet", parts: "all", columns: ["email"] });
+      expect(pq.segment.columns).toEqual(["email", "n"]);
+      expect(pq.rows.map((r) => [rowLabel(r), r.values.email])).toEqual([
+        ["part 1, row 1", "p0@x.io"],
+        ["part 1, row 2", "p1@x.io"],
+        ["part 1, row 3", "p2@x.io"],
+        ["part 2, row 1", "p3@x.io"],
+        ["part 2, row 2", "p4@x.io"],
+      ]);
+      await t.put("js/vip/part-00000-a.json.gz", gzipSync('{"email":"j0@x.io"}\n{"email":"j1@x.io"}\n'));
+      await t.put("js/vip/part-00001-a.json.gz", gzipSync('{"email":"j2@x.io","tier":"gold"}\n'));
+      await t.put("js/vip/_SUCCESS", "");
+      const js = await read(t.location("js/vip/"), { format: "jsonl", parts: "all" });
+      expect(js.rows.map((r) => [r.rowNumber, rowLabel(r), { ...r.values }])).toEqual([
+        [1, "part 1, row 1", { email: "j0@x.io" }],
+        [2, "part 1, row 2", { email: "j1@x.io" }],
+        [3, "part 2, row 1", { email: "j2@x.io", tier: "gold" }],
+      ]);
     });
 
     it("reads a Spark folder with _SUCCESS, ignoring markers, checksums and hidden files", async () => {
