@@ -173,8 +173,9 @@ export class CsvReader {
     const end = await this.parseNext();
     if (end === null) return this.useHeader([...names!]);
     const first = this.fields.slice(0, this.fieldCount);
+    // A header written before columns were added names a prefix of them (CDM appends new columns at the end).
     const repeats =
-      first.length === names!.length && first.every((f, i) => (f ?? "").trim().toLowerCase() === names![i]!.trim().toLowerCase());
+      first.length <= names!.length && first.every((f, i) => (f ?? "").trim().toLowerCase() === names![i]!.trim().toLowerCase());
     if (mode === "skip" || repeats) {
       this.row++;
       this.hadHeader = true;

@@ -24,6 +24,9 @@ describe("headerless CSV", () => {
   it("takes a first line that repeats the names (any case, spaces) as a header", async () => {
     const r = await readAll(csv("Email , NAME\nann@x.io,Ann\n"), headerless(["email", "name"]));
     expect(plain(r.rows)).toEqual([{ rowNumber: 2, values: { email: "ann@x.io", name: "Ann" } }]);
+    // Written before "tier" was added: the header names a prefix of the columns.
+    const older = await readAll(csv("email,name\nbob@x.io,Bob\n"), headerless(["email", "name", "tier"]));
+    expect(plain(older.rows)).toEqual([{ rowNumber: 2, values: { email: "bob@x.io", name: "Bob", tier: undefined } }]);
   });
 
   it("detects the delimiter that splits the first line into as many fields as there are names", async () => {
