@@ -59,11 +59,24 @@ export function naturalCompare(a: string, b: string): number {
   return pa.length - pb.length;
 }
 
-/** A file's name with its digit runs replaced by "#": parts of one run share it ("part-#-<uuid>-c#.csv" aside). */
+/** Dates (2026-12-01, 20261201, 2026_12_01T0900…) and long numbers (Unix times) in names: they tell runs apart. */
+const RUN_STAMP = /(?:19|20)\d{2}([-_.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?:[T_ -]?\d{2}(?:[:.-]?\d{2}){0,2})?|\d{8,}/g;
+
+/**
+ * A file's name with its counters replaced by "#": the parts of one run share it ("part-#-<uuid>-c#.csv",
+ * "data_#_#_#.csv.gz", "Table_#.csv"). Dates and long numbers stay, so daily drops ("vip-2026-11-22.csv",
+ * "vip-2026-11-23.csv") do not look like parts of one run.
+ */
 export function namePattern(name: string): string {
   // Spark part names carry a per-job UUID; drop it so the parts of one job compare equal.
-  return baseName(name)
+  const base = baseName(name)
     .toLowerCase()
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>")
-    .replace(/\d+/g, "#");
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<uuid>");
+  let out = "";
+  let last = 0;
+  for (const m of base.matchAll(RUN_STAMP)) {
+    out += base.slice(last, m.index).replace(/\d+/g, "#") + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + base.slice(last).replace(/\d+/g, "#");
 }

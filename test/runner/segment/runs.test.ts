@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { naturalCompare, isIgnored, partKind } from "../../../runner/segment/parts.js";
+import { isIgnored, namePattern, naturalCompare, partKind } from "../../../runner/segment/parts.js";
 import { groupRuns, judge, runDirOf, type Run, type RunRules } from "../../../runner/segment/runs.js";
 import type { StoreEntry } from "../../../runner/segment/store.js";
 import { later, read } from "./layouts.js";
@@ -50,6 +50,15 @@ describe("run completion", () => {
     const runs = groupRuns([entry("r/2026/12/1/a.csv"), entry("r/2026/9/30/a.csv"), entry("r/2026/12/10/a.csv")], () => true);
     expect(runs.map((r) => r.dir)).toEqual(["r/2026/9/30/", "r/2026/12/1/", "r/2026/12/10/"]);
     expect(["T_10.csv", "T_2.csv", "T_1.csv"].sort(naturalCompare)).toEqual(["T_1.csv", "T_2.csv", "T_10.csv"]);
+  });
+
+  it("tells parts of one run (counters) from daily drops (dates, Unix times) by name", () => {
+    expect(namePattern("part-00003-5b1e9f4a-3c2d-4e8f-9a7b-1c2d3e4f5a6b-c000.csv")).toBe("part-#-<uuid>-c#.csv");
+    expect(namePattern("data_0_7_0.csv.gz")).toBe("data_#_#_#.csv.gz");
+    expect(namePattern("HighValueSegment_12.csv")).toBe("highvaluesegment_#.csv");
+    expect(namePattern("vip-2026-11-22.csv")).not.toBe(namePattern("vip-2026-11-23.csv"));
+    expect(namePattern("2024_01_01_1704067200_0.csv")).toBe(namePattern("2024_01_01_1704067200_1.csv"));
+    expect(namePattern("export_20261122.csv")).not.toBe(namePattern("export_20261123.csv"));
   });
 
   it("knows markers, hidden files and part formats", () => {
