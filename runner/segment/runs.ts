@@ -5,7 +5,8 @@
 // 2. its markers: "_SUCCESS" (and no part changed after it) or a "_committed_<id>" for every "_started_<id>";
 // 3. a manifest (a CDM model.json) lists exactly its parts, or lists this folder's parts differently;
 // 4. a Synapse Link changelog exists and names another folder;
-// 5. when other runs of the source carry "_SUCCESS", a run without one is not complete;
+// 5. when other runs of the source carry "_SUCCESS", or its parts are named as Spark names them, a run without
+//    "_SUCCESS" is not complete;
 // 6. otherwise, no file of it changed for the settle time.
 // The newest complete run is read; newer runs that are not complete are passed over, and the reason says so.
 import { dirName, markerKind, naturalCompare } from "./parts.js";
@@ -38,6 +39,9 @@ export interface RunRules {
 }
 
 export const DEFAULT_SETTLE_MINUTES = 15;
+
+/** Part names Spark writes: part-00000-<uuid>-c000.csv, part-00000-tid-<id>-….csv (Data Factory data flows). */
+const SPARK_PART = /^part-\d{5}-/;
 
 /** The run folder of a part: its folder, without trailing Hive partition folders ("country=DE/") of one write. */
 export function runDirOf(name: string): string {
@@ -93,6 +97,11 @@ export function judge(run: Run, rules: RunRules): Verdict {
   if (manifest) return manifest;
   if (rules.inProgress) return { complete: true, how: `Synapse Link's Changelog/changelog.info names another folder (${rules.inProgress})` };
   if (rules.markersInUse) return { complete: false, how: "it has no _SUCCESS marker yet (other runs of this source have one)" };
+  if (run.parts.every((p) => SPARK_PART.test(p.name.slice(p.name.lastIndexOf("/") + 1)))) {
+    // Spark (and Databricks, and Data Factory data flows, which run on it) writes _SUCCESS last: without it the job
+    // failed or is still running, however long ago the parts changed.
+    return { complete: false, how: "its parts are Spark's (part-NNNNN-…), and Spark writes _SUCCESS when the job has succeeded; it has none yet" };
+  }
   const newest = Math.max(...run.files.map((f) => f.lastModified.getTime()));
   const age = rules.now.getTime() - newest;
   if (age >= rules.settleMinutes * 60_000) {

@@ -34,8 +34,12 @@ describe("run completion", () => {
     expect(judge(emptyModel, rules()).how).toBe("its model.json is still empty (written last, when the folder is complete)");
   });
 
-  it("when other runs carry _SUCCESS, a run without one is not complete however old", () => {
+  it("when other runs carry _SUCCESS, or Spark wrote the parts, a run without _SUCCESS is not complete however old", () => {
     expect(judge(runOf([entry("r/part-0.csv", 0)]), rules({ markersInUse: true, now: at(10_000) })).complete).toBe(false);
+    expect(judge(runOf([entry("r/part-00000-abc-c000.csv", 0)]), rules({ now: at(10_000) }))).toEqual({
+      complete: false,
+      how: "its parts are Spark's (part-NNNNN-…), and Spark writes _SUCCESS when the job has succeeded; it has none yet",
+    });
   });
 
   it("the settle rule: complete once no file changed for settleMinutes", () => {
