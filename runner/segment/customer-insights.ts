@@ -38,7 +38,7 @@ export async function planCustomerInsights(location: Location, options: OpenSegm
     runs,
     {
       settleMinutes: options.settleMinutes ?? DEFAULT_SETTLE_MINUTES,
-      now: options.now?.() ?? new Date(),
+      now: options.now?.() ?? store.serverTime ?? new Date(),
       markersInUse: false,
       ...(entity ? { manifest: (r: Run) => manifestSays(entity, r) } : {}),
     },

@@ -66,7 +66,7 @@ export async function planFolder(location: Location, format: FileFormat, options
     runs,
     {
       settleMinutes: options.settleMinutes ?? DEFAULT_SETTLE_MINUTES,
-      now: options.now?.() ?? new Date(),
+      now: options.now?.() ?? store.serverTime ?? new Date(),
       markersInUse: entries.some((e) => e.name.endsWith("/_SUCCESS") || e.name === "_SUCCESS"),
       ...(inProgress ? { inProgress } : {}),
     },

@@ -22,6 +22,11 @@ export interface Store {
   noun: "file" | "blob";
   /** The path or URL of a name in the folder ("" = the folder itself). */
   show(name: string): string;
+  /**
+   * The storage service's clock at the last listing (blob: the response's Date header), for the settle rule: file
+   * times are the service's, so "how long ago" is measured on its clock, not on this machine's.
+   */
+  serverTime?: Date;
   /** Every file under `dir` ("" or a relative folder ending in "/"), at any depth. */
   list(dir: string, signal?: AbortSignal): Promise<StoreEntry[]>;
   open(entry: StoreEntry, signal?: AbortSignal): Promise<ByteSource>;
@@ -79,20 +84,23 @@ function fileStore(root: string): Store {
 
 function blobStore(container: ContainerClient, location: Extract<Location, { kind: "azure-blob" }>): Store {
   const base = location.path;
-  return {
+  const store: Store = {
     noun: "blob",
     show: (name) => blobUrl(location, base + name),
     async list(dir, signal) {
       const entries: StoreEntry[] = [];
       const prefix = base + dir;
       try {
-        for await (const item of container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal })) {
-          entries.push({
-            name: item.name.slice(base.length),
-            size: item.properties.contentLength ?? 0,
-            lastModified: item.properties.lastModified,
-            ...(item.properties.etag ? { etag: item.properties.etag } : {}),
-          });
+        for await (const page of container.listBlobsFlat({ prefix: prefix || undefined, abortSignal: signal }).byPage({ maxPageSize: 5000 })) {
+          if (page.date) store.serverTime = page.date;
+          for (const item of page.segment.blobItems) {
+            entries.push({
+              name: item.name.slice(base.length),
+              size: item.properties.contentLength ?? 0,
+              lastModified: item.properties.lastModified,
+              ...(item.properties.etag ? { etag: item.properties.etag } : {}),
+            });
+          }
         }
       } catch (e) {
         if (blobStatus(e) === 404) throw new SegmentError(`segment container not found: ${blobUrl(location, "")}`);
@@ -115,4 +123,5 @@ function blobStore(container: ContainerClient, location: Extract<Location, { kin
       }
     },
   };
+  return store;
 }
