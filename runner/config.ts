@@ -16,7 +16,11 @@ export const AC_LIMITS = { requestsPerSecond: REQUESTS_PER_SECOND, bulkRequestsP
 export const DEFAULT_STATE = "file:.ac-export/state";
 export const MAX_CUSTOM_FIELDS = 100;
 export const MAX_TAGS = 20;
-export const SEGMENT_FORMATS = ["csv", "jsonl", "parquet"] as const;
+export const SEGMENT_FORMATS = ["csv", "jsonl", "parquet", "customer-insights", "delta"] as const;
+/** How a quote inside a quoted CSV field is escaped: doubled ("", RFC 4180) or with a backslash (\", ADF/Spark). */
+export const CSV_ESCAPES = ["double", "backslash"] as const;
+/** Longest settle time a config may set: a week. */
+const MAX_SETTLE_MINUTES = 7 * 24 * 60;
 export const LEAVE_POLICIES = ["keep", "unsubscribe", "untag"] as const;
 
 const NAME = /^[a-z0-9-]{1,48}$/;
@@ -105,35 +109,101 @@ const positive = (what: string, integer: boolean) =>
     }
   });
 
+const csvDelimiter = z.string().check((ctx) => {
+  const d = ctx.value;
+  if (d.length !== 1 || d.charCodeAt(0) >= 0x80 || d === '"' || d === "\n" || d === "\r") {
+    ctx.issues.push({ code: "custom", input: d, message: `must be one ASCII character other than a quote or a line break (e.g. ",", ";", "\\t", "|"); got ${show(d)}` });
+  }
+});
+
+const settleMinutes = z.number().check((ctx) => {
+  if (!Number.isFinite(ctx.value) || ctx.value < 0 || ctx.value > MAX_SETTLE_MINUTES) {
+    ctx.issues.push({ code: "custom", input: ctx.value, message: `must be a number of minutes from 0 to ${MAX_SETTLE_MINUTES}; got ${show(ctx.value)}` });
+  }
+});
+
+/** Keys that apply to some formats only: the formats each one is for. */
+const SEGMENT_KEY_FORMATS: Record<string, ReadonlyArray<SegmentFormat>> = {
+  delimiter: ["csv", "customer-insights"],
+  header: ["csv"],
+  columns: ["csv", "customer-insights"],
+  escape: ["csv", "customer-insights"],
+  table: ["customer-insights"],
+  parts: ["csv", "jsonl", "parquet"],
+  settleMinutes: ["csv", "jsonl", "parquet", "customer-insights"],
+};
+
 const segmentShape = {
-    /** Display name used in reports. */
-    name: z.string().min(1).max(200).optional(),
-    source: location('"file:segments/vip.csv"'),
-    format: z.enum(SEGMENT_FORMATS).optional(),
-    /** CSV only: the field delimiter; detected from the header line when absent. */
-    delimiter: z.enum([",", ";", "\t", "|"]).optional(),
+  /** Display name used in reports. */
+  name: z.string().min(1).max(200).optional(),
+  source: location('"file:segments/vip.csv"'),
+  format: z.enum(SEGMENT_FORMATS).optional(),
+  /** CSV: the field delimiter; detected from the first line when absent. */
+  delimiter: csvDelimiter.optional(),
+  /** CSV: false when the file has no header row; `columns` then names the columns. */
+  header: z.boolean().optional(),
+  /** Column names of headerless CSV, in order (a model.json's names win where there is one). */
+  columns: z.array(columnName).min(1).max(2000).optional(),
+  /** CSV: how quotes inside quoted fields are escaped. */
+  escape: z.enum(CSV_ESCAPES).optional(),
+  /** Customer Insights: the exported table (entity) to read. */
+  table: z
+    .string()
+    .check((ctx) => {
+      if (ctx.value.trim() === "" || ctx.value.length > 256 || ctx.value.includes("/")) {
+        ctx.issues.push({ code: "custom", input: ctx.value, message: `must name the exported table (entity), e.g. "HighValueSegment"; got ${show(ctx.value)}` });
+      }
+    })
+    .optional(),
+  /** A folder source: read every part of its newest complete run (default: its newest file). */
+  parts: z.enum(["all"]).optional(),
+  /** A run without a _SUCCESS marker or manifest is complete when no file of it changed for this long. */
+  settleMinutes: settleMinutes.optional(),
 };
 const segmentSchema = z
   .strictObject(segmentShape)
   .transform((seg, ctx) => {
-    if (seg.format) return { ...seg, format: seg.format };
-    let inferred: ReturnType<typeof formatFromName>;
-    try {
-      const loc = parseLocation(seg.source);
-      inferred = formatFromName(loc.path);
-    } catch {
-      return z.NEVER; // the source itself is already reported
+    let format = seg.format;
+    if (!format) {
+      let inferred: ReturnType<typeof formatFromName>;
+      try {
+        const loc = parseLocation(seg.source);
+        inferred = formatFromName(loc.path.replace(/\.gz$/i, ""));
+      } catch {
+        return z.NEVER; // the source itself is already reported
+      }
+      if (!inferred) {
+        ctx.issues.push({
+          code: "custom",
+          path: ["format"],
+          input: seg.format,
+          message: `cannot be inferred from the source ${show(seg.source)}; set it to one of ${SEGMENT_FORMATS.map((f) => `"${f}"`).join(", ")}`,
+        });
+        return z.NEVER;
+      }
+      format = inferred;
     }
-    if (!inferred) {
-      ctx.issues.push({
-        code: "custom",
-        path: ["format"],
-        input: seg.format,
-        message: `cannot be inferred from the source ${show(seg.source)}; set it to one of "csv", "jsonl", "parquet"`,
-      });
-      return z.NEVER;
+    const problem = (key: string, message: string) => ctx.issues.push({ code: "custom", path: [key], input: (seg as Record<string, unknown>)[key], message });
+    for (const [key, formats] of Object.entries(SEGMENT_KEY_FORMATS)) {
+      if ((seg as Record<string, unknown>)[key] !== undefined && !formats.includes(format)) {
+        problem(key, `applies to format ${formats.map((f) => `"${f}"`).join(" or ")} only, not "${format}"`);
+      }
     }
-    return { ...seg, format: inferred };
+    if (format === "customer-insights") {
+      if (seg.table === undefined) problem("table", 'is required for a Customer Insights export: the exported table (entity) to read, e.g. "HighValueSegment"');
+      if (!seg.source.endsWith("/")) problem("source", `must be the export's folder, ending in "/" (…/CustomerInsights_<instanceId>/<ExportName>/); got ${show(redactUserInfo(seg.source))}`);
+    }
+    if (format === "csv") {
+      if (seg.header === false && seg.columns === undefined) problem("columns", 'is required when header is false: the column names of the file, in order, e.g. ["email", "first_name"]');
+      if (seg.columns !== undefined && seg.header !== false) problem("columns", "names the columns of a headerless file: set header to false as well, or remove columns to use the header row");
+    }
+    if (seg.escape === "backslash" && seg.delimiter === "\\") problem("delimiter", 'cannot be a backslash when escape is "backslash"');
+    const seen = new Map<string, number>();
+    (seg.columns ?? []).forEach((c, i) => {
+      if (seen.has(c)) problem("columns", `names column ${show(c)} twice (positions ${seen.get(c)! + 1} and ${i + 1}); column names must be unique`);
+      seen.set(c, i);
+    });
+    return { ...seg, format };
   });
 
 const mappingsShape = {

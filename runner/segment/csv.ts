@@ -1,21 +1,27 @@
 // A streaming RFC 4180 CSV parser over validated UTF-8 bytes (see text.ts), written for speed and clear errors.
 //
-// Dialect: a header row names the columns; fields are separated by "," ";" tab or "|" (forced, or detected from the
-// header line: the candidate that occurs most often outside quotes, ties in that order); records end with CRLF, LF or
-// a lone CR; a field may be quoted with '"', and then holds delimiters, line breaks and doubled quotes ("") freely.
+// Dialect: a header row names the columns, or the names are given (a headerless file: from the config or a CDM
+// model.json), in which case a first line that repeats them can be recognized as a header ("detect") or is known to
+// be one ("skip"). Fields are separated by any single ASCII character (forced), or by "," ";" tab or "|" detected
+// from the first line: the candidate that occurs most often outside quotes (ties in that order; with known names,
+// the one that splits the line into that many fields). Records end with CRLF, LF or a lone CR; a field may be quoted
+// with '"', and then holds delimiters and line breaks freely; a quote inside it is doubled ("", RFC 4180) or, in
+// "backslash" mode, escaped as \" (with \\ for a backslash), as Azure Data Factory and Spark write it.
 // Lenient where it is safe: a quote inside an unquoted field is kept literally, text after a closing quote is
-// appended, blank lines are skipped, the final line break is optional.
+// appended, blank lines are skipped, the final line break is optional, a short row (written before a column was
+// added) is padded with missing values. Messages name rows and fields by position, never by their content.
 //
-// Row numbers are spreadsheet rows: the header is row 1 and every record (blank lines included) adds one, however
-// many lines its quoted fields span, so a number matches what a spreadsheet shows for that record.
+// Row numbers are spreadsheet rows: the header (if any) is row 1 and every record (blank lines included) adds one,
+// however many lines its quoted fields span, so a number matches what a spreadsheet shows for that record.
 //
 // Memory: the parser holds at most one chunk (~256 KiB to 1 MiB) plus the record in progress. A field over 1 MiB
 // or a record over 8 MiB is an error, so a runaway quote cannot make it buffer a whole file.
-import type { SegmentRow } from "./types.js";
+import type { CsvEscape, SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
 import type { StopReason, TextChunk } from "./text.js";
 
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -26,15 +32,44 @@ export const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 export interface CsvReaderOptions {
   /** Names the input in messages (a path or URL). */
   name: string;
-  /** Forced delimiter; detected from the header line otherwise. */
+  /** Forced delimiter (one ASCII character); detected from the first line otherwise. */
   delimiter?: string;
   /** Only these columns are decoded (others stay out of `values`); all when absent. */
   columns?: readonly string[];
+  /**
+   * Where the column names come from: "file" (the first line; the default), or `names` with "none" (no header line),
+   * "detect" (the first line is a header only when it repeats the names) or "skip" (the first line is a header).
+   */
+  headerMode?: HeaderMode;
+  names?: readonly string[];
+  escape?: CsvEscape;
+  /** False: '"' is an ordinary character (CDM QuoteStyle.None). */
+  quoted?: boolean;
   maxFieldBytes?: number;
   maxRecordBytes?: number;
 }
 
+export type HeaderMode = "file" | "none" | "detect" | "skip";
+
+/** How a source's CSV parts are written (from the config, or a CDM model.json). */
+export interface CsvDialect {
+  headerMode: HeaderMode;
+  names?: readonly string[];
+  delimiter?: string;
+  escape: CsvEscape;
+  quoted: boolean;
+}
+
 const EMPTY = Buffer.alloc(0);
+
+/** Why `delimiter` cannot be a CSV delimiter, or undefined when it can. */
+export function delimiterProblem(delimiter: string, escape: CsvEscape = "double"): string | undefined {
+  const code = delimiter.charCodeAt(0);
+  if (delimiter.length !== 1 || code >= 0x80) return "must be one ASCII character";
+  if (code === QUOTE || code === LF || code === CR) return "cannot be a quote or a line break";
+  if (code === BACKSLASH && escape === "backslash") return 'cannot be a backslash when escape is "backslash"';
+  return undefined;
+}
 
 /** Buffer#utf8Slice: what buffer.toString("utf8", start, end) calls after its argument checks (measurably faster). */
 type Utf8Slicer = Buffer & { utf8Slice(start: number, end: number): string };
@@ -43,8 +78,10 @@ const showDelimiter = (d: string): string => (d === "\t" ? "tab" : `"${d}"`);
 const mib = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`);
 
 export class CsvReader {
-  /** Column names, from the header row. */
+  /** Column names, from the header row or the given names. */
   header: string[] = [];
+  /** True when the first line was a header (read from the file, or recognized and skipped). */
+  hadHeader = false;
   /** The delimiter in use. */
   delimiter = ",";
 
@@ -57,6 +94,10 @@ export class CsvReader {
   private delim = 0x2c;
   private ncols = 0;
   private wanted: Uint8Array | null = null;
+  private readonly quote: number;
+  private readonly backslash: boolean;
+  /** Offset of the last record parseNext() parsed (to put a first line back that was not a header). */
+  private lastStart = 0;
   private build: ((fields: Array<string | undefined>) => Record<string, string | undefined>) | undefined;
   private readonly fields: Array<string | undefined> = [];
   private fieldCount = 0;
@@ -71,6 +112,11 @@ export class CsvReader {
     this.it = chunks[Symbol.asyncIterator]();
     this.maxField = options.maxFieldBytes ?? MAX_FIELD_BYTES;
     this.maxRecord = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+    this.quote = options.quoted === false ? -1 : QUOTE;
+    this.backslash = options.escape === "backslash";
+    if ((options.headerMode ?? "file") !== "file" && !options.names?.length) {
+      throw new Error(`${options.name}: a CSV without a header row needs the column names`);
+    }
   }
 
   private fail(message: string, row = this.row): never {
@@ -111,31 +157,57 @@ export class CsvReader {
     await this.it.return?.();
   }
 
-  /** Read and check the header row; detects the delimiter unless forced. */
+  /** Read and check the header row (or take the given names); detects the delimiter unless forced. */
   async readHeader(): Promise<string[]> {
+    const mode = this.options.headerMode ?? "file";
+    const names = this.options.names;
     while (this.buf.length === 0 && !this.eof) await this.more();
     if (this.buf.length === 0) {
       if (this.stop) this.stopError();
-      this.fail("the file is empty: expected a header row naming the columns (e.g. email,first_name,last_name)");
+      if (mode === "file") this.fail("the file is empty: expected a header row naming the columns (e.g. email,first_name,last_name)");
+      return this.useHeader([...names!]); // an empty part of a headerless segment: no rows
     }
+    await this.chooseDelimiter(mode === "file" ? undefined : names!.length);
+    if (mode === "file") return this.readFileHeader();
+    if (mode === "none") return this.useHeader([...names!]);
+    const end = await this.parseNext();
+    if (end === null) return this.useHeader([...names!]);
+    const first = this.fields.slice(0, this.fieldCount);
+    // A header written before columns were added names a prefix of them (CDM appends new columns at the end).
+    const repeats =
+      first.length <= names!.length && first.every((f, i) => (f ?? "").trim().toLowerCase() === names![i]!.trim().toLowerCase());
+    if (mode === "skip" || repeats) {
+      this.row++;
+      this.hadHeader = true;
+    } else this.pos = this.lastStart; // a record, not a header: read it again as row 1
+    return this.useHeader([...names!]);
+  }
+
+  private async chooseDelimiter(fieldCount: number | undefined): Promise<void> {
     let delimiter = this.options.delimiter;
     if (delimiter === undefined) {
-      let counts = detectDelimiterCounts(this.buf);
+      let counts = detectDelimiterCounts(this.buf, false, this.quote);
       while (counts === null && !this.eof) {
-        if (this.buf.length > this.maxRecord) this.fail(`row 1 (the header) is longer than ${mib(this.maxRecord)}`);
+        if (this.buf.length > this.maxRecord) this.fail(`row 1 is longer than ${mib(this.maxRecord)}`);
         await this.more();
-        counts = detectDelimiterCounts(this.buf);
+        counts = detectDelimiterCounts(this.buf, false, this.quote);
       }
-      counts ??= detectDelimiterCounts(this.buf, true)!;
+      counts ??= detectDelimiterCounts(this.buf, true, this.quote)!;
       let best = 0;
       for (let k = 1; k < counts.length; k++) if (counts[k]! > counts[best]!) best = k;
+      // With known names, the candidate that yields exactly that many fields wins (when only one does).
+      const fits = fieldCount === undefined ? [] : counts.flatMap((c, k) => (c === fieldCount - 1 ? [k] : []));
+      if (fits.length === 1) best = fits[0]!;
       delimiter = CSV_DELIMITERS[best]!;
-    } else if (!(CSV_DELIMITERS as readonly string[]).includes(delimiter)) {
-      throw new SegmentError(`${this.options.name}: unsupported CSV delimiter ${JSON.stringify(delimiter)}; use "," ";" tab or "|"`);
+    } else {
+      const problem = delimiterProblem(delimiter, this.options.escape);
+      if (problem) throw new SegmentError(`${this.options.name}: unsupported CSV delimiter ${JSON.stringify(delimiter)}: it ${problem}`);
     }
     this.delimiter = delimiter;
     this.delim = delimiter.charCodeAt(0);
+  }
 
+  private async readFileHeader(): Promise<string[]> {
     const first = this.buf[0];
     if (first === LF || first === CR) {
       this.fail("row 1 is empty: the first row must be the header naming the columns (e.g. email,first_name,last_name)", 1);
@@ -144,6 +216,7 @@ export class CsvReader {
     if (end === null) this.fail("the file is empty: expected a header row naming the columns");
     const header = this.fields.slice(0, this.fieldCount).map((f) => f ?? "");
     this.row++;
+    this.hadHeader = true;
     const seen = new Map<string, number>();
     header.forEach((name, i) => {
       if (name.trim().length === 0) {
@@ -158,6 +231,10 @@ export class CsvReader {
       }
       seen.set(name, i);
     });
+    return this.useHeader(header);
+  }
+
+  private useHeader(header: string[]): string[] {
     this.header = header;
     this.ncols = header.length;
     if (this.options.columns) {
@@ -186,6 +263,7 @@ export class CsvReader {
       }
       const end = this.parseRecord(this.pos, this.eof && !this.stop);
       if (end >= 0) {
+        this.lastStart = this.pos;
         this.pos = end;
         return true;
       }
@@ -229,7 +307,7 @@ export class CsvReader {
         let extra = 0;
         for (let c = ncols; c < count; c++) if (fields[c] !== "") extra++;
         if (extra > 0) {
-          problem = `row has ${count} fields but the header has ${ncols} columns (a value containing an unquoted ${showDelimiter(this.delimiter)}?)`;
+          problem = `row has ${count} fields but the ${this.hadHeader || !this.options.names ? "header has" : "segment has"} ${ncols} columns (a value containing an unquoted ${showDelimiter(this.delimiter)}?)`;
         }
       }
       rows.push(problem ? { rowNumber, values, problem } : { rowNumber, values });
@@ -252,13 +330,14 @@ export class CsvReader {
     const wanted = this.wanted;
     const ncols = this.ncols;
     const fields = this.fields;
+    const quote = this.quote;
     let count = 0;
     let i = start;
     this.blank = i < n && (buf[i] === LF || buf[i] === CR);
     for (;;) {
       const want = wanted === null || count >= ncols || wanted[count] === 1;
       let value: string | undefined;
-      if (i < n && buf[i] === QUOTE) {
+      if (i < n && buf[i] === quote) {
         let j = i + 1;
         let doubled = false;
         let close: number;
@@ -275,7 +354,16 @@ export class CsvReader {
             }
             return -1;
           }
-          if (q + 1 < n) {
+          if (this.backslash) {
+            // \" is a quote inside the value unless the backslash is itself escaped (an even run of backslashes).
+            let b = q - 1;
+            while (b > i && buf[b] === BACKSLASH) b--;
+            if (((q - 1 - b) & 1) === 1) {
+              doubled = true;
+              j = q + 1;
+              continue;
+            }
+          } else if (q + 1 < n) {
             if (buf[q + 1] === QUOTE) {
               doubled = true;
               j = q + 2;
@@ -296,7 +384,10 @@ export class CsvReader {
         if (k === n && !final) return -1;
         if (want) {
           value = close === i + 1 ? "" : (buf as Utf8Slicer).utf8Slice(i + 1, close);
-          if (doubled) value = value.replaceAll('""', '"');
+          if (this.backslash) {
+            const bs = doubled ? i : buf.indexOf(BACKSLASH, i + 1);
+            if (bs >= 0 && bs < close) value = value.replace(/\\([\\"])/g, "$1");
+          } else if (doubled) value = value.replaceAll('""', '"');
           if (k > close + 1) value += (buf as Utf8Slicer).utf8Slice(close + 1, k);
         }
         i = k;
@@ -336,13 +427,13 @@ export class CsvReader {
  * Count the candidate delimiters outside quotes on the first line of `buf`. Null when the first line does not end
  * within `buf` (unless `atEnd`).
  */
-export function detectDelimiterCounts(buf: Buffer, atEnd = false): number[] | null {
+export function detectDelimiterCounts(buf: Buffer, atEnd = false, quote = QUOTE): number[] | null {
   const codes = CSV_DELIMITERS.map((d) => d.charCodeAt(0));
   const counts = codes.map(() => 0);
   let inQuotes = false;
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i]!;
-    if (c === QUOTE) inQuotes = !inQuotes;
+    if (c === quote) inQuotes = !inQuotes;
     else if (!inQuotes) {
       if (c === LF || c === CR) return counts;
       const k = codes.indexOf(c);

@@ -1,17 +1,23 @@
-// openSegment: the one way the engine reads a segment, whatever its format (CSV, JSON Lines, Parquet) and location
-// (a local file, an Azure blob, or the newest blob under a prefix). See types.ts for the contract.
+// openSegment: the one way the engine reads a segment, whatever its format (CSV, JSON Lines, Parquet; a Customer
+// Insights export; a Delta table) and location (a local file or folder, an Azure blob or prefix). See types.ts for
+// the contract.
 import type { Location } from "../config.js";
-import { CsvReader } from "./csv.js";
-import { JsonlReader } from "./jsonl.js";
-import { ParquetReader } from "./parquet.js";
-import { openSource, type ByteSource } from "./source.js";
-import { BinaryInputError, openText } from "./text.js";
-import { SegmentError, type OpenedSegment, type OpenSegment, type OpenSegmentOptions, type SegmentRow } from "./types.js";
+import { planCustomerInsights } from "./customer-insights.js";
+import { openDeltaSegment } from "./delta/index.js";
+import { dialectFromOptions, isFolder, planFolder } from "./folder.js";
+import { openFormat } from "./formats.js";
+import { gunzipSource } from "./gzip.js";
+import { openPlan, planFromPin } from "./multipart.js";
+import { storeFor } from "./store.js";
+import { partKind } from "./parts.js";
+import { openSource } from "./source.js";
+import { SegmentError, type OpenedSegment, type OpenSegment, type OpenSegmentOptions } from "./types.js";
 
 export * from "./types.js";
 export { CSV_DELIMITERS, MAX_FIELD_BYTES, MAX_RECORD_BYTES } from "./csv.js";
 export { MAX_LINE_BYTES } from "./jsonl.js";
 export { FORMAT_EXTENSIONS, pickNewest } from "./source.js";
+export { DEFAULT_SETTLE_MINUTES } from "./runs.js";
 
 const DEFAULT_BATCH = 1000;
 
@@ -20,140 +26,27 @@ export const openSegment: OpenSegment = async (location: Location, options: Open
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive whole number; got ${batchSize}`);
   const { signal } = options;
   signal?.throwIfAborted();
-  const source = await openSource(location, options.format, signal);
-  try {
-    switch (options.format) {
-      case "csv":
-        return await openCsv(source, options, batchSize);
-      case "jsonl":
-        return await openJsonl(source, options, batchSize);
-      case "parquet":
-        return await openParquet(source, options, batchSize);
-      default:
-        throw new SegmentError(`unsupported segment format ${JSON.stringify(options.format)}; use "csv", "jsonl" or "parquet"`);
+  if (options.pin && (options.format === "customer-insights" || (options.format !== "delta" && (await isFolder(location))))) {
+    const format = options.format === "customer-insights" ? "csv" : options.format;
+    return openPlan(planFromPin(options.pin, await storeFor(location), format), options, batchSize);
+  }
+  switch (options.format) {
+    case "customer-insights":
+      if (!(await isFolder(location))) throw new SegmentError('a Customer Insights source is the export\'s folder: end segment.source with "/" (…/CustomerInsights_<instanceId>/<ExportName>/)');
+      return openPlan(await planCustomerInsights(location, options), options, batchSize);
+    case "delta":
+      return openDeltaSegment(location, options);
+    case "csv":
+    case "jsonl":
+    case "parquet": {
+      if (await isFolder(location)) return openPlan(await planFolder(location, options.format, options), options, batchSize);
+      let source = await openSource(location, signal);
+      if (partKind(location.path)?.gzip) source = gunzipSource(source);
+      return openFormat(options.format, source, dialectFromOptions(options), options, batchSize);
     }
-  } catch (e) {
-    await source.close();
-    throw e;
+    default:
+      throw new SegmentError(`unsupported segment format ${JSON.stringify(options.format)}; use "csv", "jsonl", "parquet", "customer-insights" or "delta"`);
   }
 };
-
-async function text(source: ByteSource, signal?: AbortSignal) {
-  try {
-    return await openText(source.stream(signal));
-  } catch (e) {
-    if (e instanceof BinaryInputError) throw new SegmentError(`${source.resolved} ${e.message}`);
-    throw e;
-  }
-}
-
-function once(source: ByteSource, produce: () => AsyncGenerator<SegmentRow[]>, signal?: AbortSignal): () => AsyncIterable<SegmentRow[]> {
-  let used = false;
-  return () => {
-    if (used) throw new Error(`the rows of ${source.resolved} can be read once; open the segment again to re-read it`);
-    used = true;
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const batch of produce()) {
-          signal?.throwIfAborted();
-          yield batch;
-        }
-      },
-    };
-  };
-}
-
-async function openCsv(source: ByteSource, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
-  const { chunks } = await text(source, options.signal);
-  const reader = new CsvReader(chunks, { name: source.resolved, delimiter: options.delimiter, columns: options.columns });
-  try {
-    await reader.readHeader();
-  } catch (e) {
-    await reader.close().catch(() => {});
-    throw e;
-  }
-  return {
-    resolved: source.resolved,
-    columns: [...reader.header],
-    size: source.size,
-    batches: once(
-      source,
-      async function* () {
-        for (;;) {
-          const batch = await reader.nextBatch(batchSize);
-          if (!batch) return;
-          yield batch;
-        }
-      },
-      options.signal,
-    ),
-    async close() {
-      await reader.close().catch(() => {});
-      await source.close();
-    },
-  };
-}
-
-async function openJsonl(source: ByteSource, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
-  const { chunks } = await text(source, options.signal);
-  const reader = new JsonlReader(chunks, { name: source.resolved, columns: options.columns });
-  // Columns come from the first batch of records, which is read now and handed out first.
-  let first: SegmentRow[] | null;
-  try {
-    first = await reader.nextBatch(batchSize);
-  } catch (e) {
-    await reader.close().catch(() => {});
-    throw e;
-  }
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  for (const row of first ?? []) {
-    if (row.problem) continue;
-    for (const key of Object.keys(row.values)) {
-      if (!seen.has(key)) {
-        seen.add(key);
-        columns.push(key);
-      }
-    }
-  }
-  if (options.columns) {
-    // Only the wanted keys were kept; list the ones seen (in the order the caller gave).
-    columns.sort((a, b) => options.columns!.indexOf(a) - options.columns!.indexOf(b));
-  }
-  return {
-    resolved: source.resolved,
-    columns,
-    size: source.size,
-    batches: once(
-      source,
-      async function* () {
-        if (first) yield first;
-        first = null;
-        for (;;) {
-          const batch = await reader.nextBatch(batchSize);
-          if (!batch) return;
-          yield batch;
-        }
-      },
-      options.signal,
-    ),
-    async close() {
-      first = null;
-      await reader.close().catch(() => {});
-      await source.close();
-    },
-  };
-}
-
-async function openParquet(source: ByteSource, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
-  const file = await source.randomAccess(options.signal);
-  const reader = await ParquetReader.open(file, { name: source.resolved, columns: options.columns });
-  return {
-    resolved: source.resolved,
-    columns: reader.columns,
-    size: source.size,
-    rowCount: reader.rowCount,
-    batches: once(source, () => reader.batches(batchSize, options.signal), options.signal),
-    close: () => source.close(),
-  };
-}
+export { segmentReadOptions } from "./config-options.js";
+export { describeSegmentReading } from "./describe.js";

@@ -146,7 +146,8 @@ export class JsonlReader {
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
+      // V8 quotes the text around the error ("…" is not valid JSON): that is the customer's data, so it is cut out.
+      const reason = (e instanceof Error ? e.message : String(e)).replace(/, ".*" is not valid JSON$/s, "").replace(/^(Unexpected token) '[^']{1,2}'/, "$1");
       rows.push({ rowNumber, values: {}, problem: `line is not valid JSON (${reason.slice(0, 200)})` });
       return;
     }

@@ -1,8 +1,8 @@
-// Where segment bytes come from: a local file, or an Azure blob (a single blob, or the newest matching blob under a
-// prefix). Two access patterns: a sequential stream (CSV, JSON Lines) and random access by ranges (Parquet).
+// Where segment bytes come from: a local file or an Azure blob. Two access patterns: a sequential stream (CSV, JSON
+// Lines) and random access by ranges (Parquet). Folders and prefixes (sets of parts) are listed by store.ts.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import type { BlobClient } from "@azure/storage-blob";
+import type { BlobClient, ContainerClient } from "@azure/storage-blob";
 import type { Location, SegmentFormat } from "../config.js";
 import { blobError, blobStatus, blobUrl, containerClientFor, type BlobLocation } from "../azure/blob.js";
 import type { RandomAccess } from "./parquet.js";
@@ -20,24 +20,39 @@ export interface ByteSource {
 }
 
 /** File name endings of each format; under a blob prefix only blobs with these endings are candidates. */
-export const FORMAT_EXTENSIONS: Record<SegmentFormat, string[]> = {
+export const FORMAT_EXTENSIONS: Record<FileFormat, string[]> = {
   csv: [".csv", ".tsv", ".txt"],
   jsonl: [".jsonl", ".ndjson"],
   parquet: [".parquet"],
 };
 
-const READ_CHUNK = 1024 * 1024;
+/** The formats a single file can have (a Customer Insights export or a Delta table is a folder). */
+export type FileFormat = Extract<SegmentFormat, "csv" | "jsonl" | "parquet">;
 
-export async function openSource(location: Location, format: SegmentFormat, signal?: AbortSignal): Promise<ByteSource> {
-  return location.kind === "file" ? openFile(location.path) : openBlob(location, format, signal);
+/** What a listing said about a file: reads then fail if it changed since. */
+export interface Expected {
+  size: number;
+  lastModified?: Date;
+  etag?: string;
 }
 
-async function openFile(path: string): Promise<ByteSource> {
+const READ_CHUNK = 1024 * 1024;
+
+/** Open one file or blob (not a folder or prefix: see store.ts). */
+export async function openSource(location: Location, signal?: AbortSignal): Promise<ByteSource> {
+  if (location.kind === "file") return openFileSource(location.path);
+  return openBlobSource(await containerClientFor(location), location, location.path, signal);
+}
+
+export async function openFileSource(path: string, expected?: Expected): Promise<ByteSource> {
   let size: number;
   try {
     const s = await stat(path);
-    if (s.isDirectory()) throw new SegmentError(`${path} is a folder; segment.source must name a file`);
+    if (s.isDirectory()) throw new SegmentError(`${path} is a folder; end segment.source with "/" to read a folder`);
     size = s.size;
+    if (expected && (s.size !== expected.size || (expected.lastModified && Math.trunc(s.mtimeMs) !== expected.lastModified.getTime()))) {
+      throw new SegmentError(`${path} changed after the folder was listed (it is still being written?); run again`);
+    }
   } catch (e) {
     if (e instanceof SegmentError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -81,8 +96,8 @@ interface BlobCandidate {
 }
 
 /** The newest candidate; equal timestamps go to the name that sorts last (e.g. a later part or date). */
-export function pickNewest(candidates: BlobCandidate[]): BlobCandidate | undefined {
-  let best: BlobCandidate | undefined;
+export function pickNewest<T extends BlobCandidate>(candidates: T[]): T | undefined {
+  let best: T | undefined;
   for (const c of candidates) {
     const t = c.lastModified.getTime();
     const b = best?.lastModified.getTime() ?? -Infinity;
@@ -91,44 +106,30 @@ export function pickNewest(candidates: BlobCandidate[]): BlobCandidate | undefin
   return best;
 }
 
-async function openBlob(location: BlobLocation, format: SegmentFormat, signal?: AbortSignal): Promise<ByteSource> {
-  const container = await containerClientFor(location);
-  let name = location.path;
-  if (name === "" || name.endsWith("/")) {
-    // A prefix: the newest blob under it (at any depth) whose name ends like a file of the format. Manifests,
-    // "_SUCCESS" markers and other files are ignored.
-    const endings = FORMAT_EXTENSIONS[format];
-    const candidates: BlobCandidate[] = [];
-    let others = 0;
-    const otherNames: string[] = [];
-    try {
-      for await (const item of container.listBlobsFlat({ prefix: name || undefined, abortSignal: signal })) {
-        const lower = item.name.toLowerCase();
-        if (endings.some((e) => lower.endsWith(e))) candidates.push({ name: item.name, lastModified: item.properties.lastModified });
-        else if (others++ < 3) otherNames.push(item.name);
-      }
-    } catch (e) {
-      if (blobStatus(e) === 404) throw new SegmentError(`segment container not found: ${blobUrl(location, "")}`);
-      throw blobError(`cannot list the segment blobs under ${blobUrl(location, name)}`, e);
-    }
-    const newest = pickNewest(candidates);
-    if (!newest) {
-      const seen = others > 0 ? `; found ${others} other blob(s), e.g. ${otherNames.map((n) => JSON.stringify(n)).join(", ")}` : "; the prefix is empty";
-      throw new SegmentError(`no ${endings.join("/")} blob under ${blobUrl(location, name)}${seen}`);
-    }
-    name = newest.name;
-  }
+/** Open one blob. With `expected` (from a listing) no extra request is made, and reads require that ETag. */
+export async function openBlobSource(
+  container: ContainerClient,
+  location: BlobLocation,
+  name: string,
+  signal?: AbortSignal,
+  expected?: Expected,
+): Promise<ByteSource> {
   const client: BlobClient = container.getBlobClient(name);
   const url = blobUrl(location, name);
   let size: number;
   let etag: string | undefined;
-  try {
-    const props = await client.getProperties({ abortSignal: signal });
-    size = props.contentLength ?? 0;
-    etag = props.etag;
-  } catch (e) {
-    if (blobStatus(e) === 404) throw new SegmentError(`segment blob not found: ${url}`);
-    throw blobError(`cannot read the segment blob ${url}`, e);
+  if (expected?.etag) {
+    size = expected.size;
+    etag = expected.etag;
+  } else {
+    try {
+      const props = await client.getProperties({ abortSignal: signal });
+      size = props.contentLength ?? 0;
+      etag = props.etag;
+    } catch (e) {
+      if (blobStatus(e) === 404) throw new SegmentError(`segment blob not found: ${url}`);
+      throw blobError(`cannot read the segment blob ${url}`, e);
+    }
   }
   // Every read is conditional on the ETag seen here: a blob replaced while it is read fails instead of mixing two files.
   const conditions = etag ? { ifMatch: etag } : undefined;

@@ -11,6 +11,13 @@ export interface SegmentRow {
   rowNumber: number;
   values: Record<string, string | undefined>;
   /**
+   * Multi-part segments only: the 1-based part the row is in and its row number within that part (numbered as for a
+   * single file). `rowNumber` then stays unique across the segment (each part's numbers are offset past the previous
+   * part's), so the engine can key rows by it; reports show `rowLabel(row)`: "part 3, row 1,204".
+   */
+  part?: number;
+  partRow?: number;
+  /**
    * Set when the reader could not parse this one record but the rest of the file is sound (e.g. a broken JSON Lines
    * line): the engine reports the row as rejected with this reason. Whole-file problems throw SegmentError instead.
    */
@@ -19,8 +26,31 @@ export interface SegmentRow {
 
 export interface OpenSegmentOptions {
   format: SegmentFormat;
-  /** CSV only: forced delimiter; detected from the header line otherwise. */
+  /** CSV only: forced delimiter (any single character); detected from the first line otherwise. */
   delimiter?: string;
+  /** CSV only: whether the first line is a header (default true). False needs `columnNames` (or a model.json). */
+  header?: boolean;
+  /** CSV only: column names of a headerless file, in order. */
+  columnNames?: readonly string[];
+  /** CSV only: how a quote inside a quoted field is escaped: doubled ("", RFC 4180, default) or backslash (\", ADF/Spark). */
+  escape?: CsvEscape;
+  /** Customer Insights only: the exported table (entity) to read. */
+  table?: string;
+  /**
+   * Folder sources: read every part of the newest complete run ("all"); by default a prefix yields its newest file,
+   * and refuses when that file is one part of a multi-part run.
+   */
+  parts?: "all";
+  /** A run without a marker or manifest counts as complete once no file of it changed for this long (default 15). */
+  settleMinutes?: number;
+  /** The clock for the settle rule (tests move it forward instead of waiting). */
+  now?: () => Date;
+  /**
+   * Folder sources: read exactly these parts again (`OpenedSegment.pin` of an earlier open), instead of choosing the
+   * run anew. The engine reads a segment twice (plan, then apply); pinning keeps a run that completes in between from
+   * being picked by the second read. A pinned part that changed since fails the read.
+   */
+  pin?: SegmentPin;
   /** Rows per yielded batch (default 1000): batches keep per-row async overhead off the hot path. */
   batchSize?: number;
   /**
@@ -44,9 +74,48 @@ export interface OpenedSegment {
   size?: number;
   /** Number of records, when the format says it up front (Parquet). */
   rowCount?: number;
+  /**
+   * Folder and Customer Insights sources: which run (folder of parts) was read, and why that one. Reports show
+   * `run.reason`, e.g. "newest complete run: it has _SUCCESS" or "the newest run … is still being written; used …".
+   */
+  run?: SegmentRun;
+  /** The parts read, in order (one entry for a single file). */
+  parts?: SegmentPart[];
+  /** Folder sources: pass as `OpenSegmentOptions.pin` to read the same parts again. */
+  pin?: SegmentPin;
   /** Streams the rows in order, in batches (never empty). Memory stays flat whatever the file size. Iterate it once. */
   batches(): AsyncIterable<SegmentRow[]>;
   close(): Promise<void>;
+}
+
+export type CsvEscape = "double" | "backslash";
+
+export interface SegmentPart {
+  /** File path or blob URL. */
+  resolved: string;
+  size: number;
+}
+
+/** The exact parts an open read (opaque to callers). */
+export interface SegmentPin {
+  readonly source: string;
+  readonly parts: ReadonlyArray<{ name: string; size: number; lastModified: string; etag?: string }>;
+  readonly run?: SegmentRun;
+  readonly csv: unknown;
+}
+
+export interface SegmentRun {
+  /** The run folder (path or URL). */
+  folder: string;
+  /** Why this run: how it was recognized as complete, and which newer runs were passed over and why. */
+  reason: string;
+  /** How the column names were found, e.g. "from model.json entity HighValueSegment (no header row)". */
+  columnsFrom?: string;
+}
+
+/** Where a row is, for people: "row 12", or "part 3, row 1,204" in a multi-part segment. */
+export function rowLabel(row: Pick<SegmentRow, "rowNumber" | "part" | "partRow">): string {
+  return row.part === undefined ? `row ${row.rowNumber.toLocaleString("en-US")}` : `part ${row.part}, row ${(row.partRow ?? row.rowNumber).toLocaleString("en-US")}`;
 }
 
 /** Bad input found while opening or reading the segment: exit code 2, nothing written. */
@@ -55,5 +124,8 @@ export class SegmentError extends AcExportError {
     super("SEGMENT_UNREADABLE", message);
   }
 }
+
+/** No complete run to read yet (every run is still being written): exit code 2, nothing written. */
+export class SegmentNotReadyError extends SegmentError {}
 
 export type OpenSegment = (location: Location, options: OpenSegmentOptions) => Promise<OpenedSegment>;

@@ -44,7 +44,16 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
     const plan = await planSync(config, segment, state, unsubscribed, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }));
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     if (plan.rowsRead > 0 && missingCols.length) throw new PreflightError(noColumn, "COLUMN_NOT_FOUND");
-    return { plan, state, ignoredState: ignored, listName: list.name, fieldIds, segmentResolved: segment.resolved };
+    return {
+      plan,
+      state,
+      ignoredState: ignored,
+      listName: list.name,
+      fieldIds,
+      segmentResolved: segment.resolved,
+      ...(segment.run ? { segmentRun: segment.run } : {}),
+      ...(segment.pin ? { segmentPin: segment.pin } : {}),
+    };
   } finally {
     await segment.close();
   }

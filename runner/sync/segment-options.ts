@@ -1,6 +1,7 @@
 // How the engine opens the segment: both passes (plan and send) read only the mapped columns.
 import type { ExportConfig } from "../config.js";
-import type { OpenSegmentOptions } from "../segment/types.js";
+import { segmentReadOptions } from "../segment/config-options.js";
+import type { OpenSegmentOptions, SegmentPin } from "../segment/types.js";
 
 /** The source columns the mappings read (the readers decode only these: ~1.6× faster CSV, ~3× faster Parquet). */
 export const mappedColumns = (config: ExportConfig): string[] =>
@@ -8,8 +9,9 @@ export const mappedColumns = (config: ExportConfig): string[] =>
     (c): c is string => c !== undefined,
   );
 
-export const segmentOptions = (config: ExportConfig): OpenSegmentOptions => ({
-  format: config.segment.format,
+/** The reader options of the config's segment, reading only the mapped columns; `pin` re-reads the parts pass 1 read. */
+export const segmentOptions = (config: ExportConfig, pin?: SegmentPin): OpenSegmentOptions => ({
+  ...segmentReadOptions(config.segment),
   columns: mappedColumns(config),
-  ...(config.segment.delimiter ? { delimiter: config.segment.delimiter } : {}),
+  ...(pin ? { pin } : {}),
 });

@@ -1,6 +1,7 @@
 // Apply step "send": new and changed members. Pass 2 over the segment yields exactly the rows the plan chose; they go
 // through bulk import, or, when there are only a few, through the small-delta path (small-delta.ts).
 import { AcExportError } from "../errors.js";
+import type { SegmentPin } from "../segment/types.js";
 import { BULK_MAX_BYTES } from "../config/ac-limits.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
@@ -25,11 +26,11 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
   deps.events.event("phase", { phase: `sending ${plan.send.size} new or changed members` });
   if (plan.send.size <= (deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
     const members: PlannedMember[] = [];
-    for await (const planned of plannedMembers(deps, plan)) members.push(planned);
+    for await (const planned of plannedMembers(deps, plan, prepared.segmentPin)) members.push(planned);
     return sendSmallDelta(ctx, members);
   }
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
-  for await (const { member, row } of plannedMembers(deps, plan)) {
+  for await (const { member, row } of plannedMembers(deps, plan, prepared.segmentPin)) {
     const contact = toBulkContact(member, deps.config, prepared.fieldIds);
     if (!Batcher.fits(contact)) {
       applied.failed.push({ row, email: contact.email, reason: `too large for one ActiveCampaign import request (${BULK_MAX_BYTES.toLocaleString("en-US")} bytes)` });
@@ -41,8 +42,8 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
 }
 
 /** Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw. */
-async function* plannedMembers(deps: SyncDeps, plan: SyncPlan): AsyncGenerator<PlannedMember> {
-  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config));
+async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin | undefined): AsyncGenerator<PlannedMember> {
+  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config, pin));
   try {
     for await (const rows of segment.batches()) {
       for (const row of rows) {

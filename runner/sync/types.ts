@@ -2,7 +2,7 @@
 // applying did. The steps themselves live one per file (prepare.ts, send-changed.ts, small-delta.ts, …).
 import type { ExportConfig, Location } from "../config.js";
 import type { AcClient } from "../ac/types.js";
-import type { OpenedSegment, OpenSegmentOptions } from "../segment/types.js";
+import type { OpenedSegment, OpenSegmentOptions, SegmentPin, SegmentRun } from "../segment/types.js";
 import type { StateStore } from "../state/types.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
@@ -39,6 +39,10 @@ export interface Prepared {
   listName: string;
   fieldIds: Map<string, number>;
   segmentResolved: string;
+  /** Folder sources: which run was read and why (for the report). */
+  segmentRun?: SegmentRun;
+  /** Folder sources: the exact parts pass 1 read; pass 2 reads these again, never a newer run. */
+  segmentPin?: SegmentPin;
 }
 
 /** What applying the plan did, counted as ActiveCampaign confirmed it. */

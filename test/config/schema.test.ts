@@ -40,7 +40,7 @@ const invalid: Case[] = [
     "segment.source", /no SAS tokens/],
   ["segment blob bad container", withValue("segment.source", "https://acct1.blob.core.windows.net/S/vip.csv"),
     "segment.source", /container "S" must be 3-63/],
-  ["segment format unknown", withValue("segment.format", "xlsx"), "segment.format", /one of "csv", "jsonl", "parquet"; got "xlsx"/],
+  ["segment format unknown", withValue("segment.format", "xlsx"), "segment.format", /one of "csv", "jsonl", "parquet", "customer-insights", "delta"; got "xlsx"/],
   ["segment format not inferable", { ...withValue("segment.format", undefined), segment: { source: "azure-blob://acct1/segs/vip/" } },
     "segment.format", /cannot be inferred/],
   ["mappings email missing", withValue("mappings.email", undefined), "mappings.email", /required/],

@@ -60,7 +60,7 @@ function fileTable(folder: string): TableStorage {
         throw e;
       }
     },
-    open: (relative) => openSource({ kind: "file", path: isAbsolute(relative) ? relative : join(base, relative) }, "parquet"),
+    open: (relative) => openSource({ kind: "file", path: isAbsolute(relative) ? relative : join(base, relative) }),
     relativeOf(logPath) {
       if (!isAbsoluteUri(logPath)) return decodePath(logPath);
       if (!logPath.startsWith("file:")) {
@@ -106,7 +106,7 @@ function blobTable(location: BlobLocation): TableStorage {
       }
       return out;
     },
-    open: (relative, signal) => openSource(at(relative), "parquet", signal),
+    open: (relative, signal) => openSource(at(relative), signal),
     relativeOf(logPath) {
       if (!isAbsoluteUri(logPath)) return decodePath(logPath);
       const name = blobNameOf(logPath, location);

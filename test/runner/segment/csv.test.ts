@@ -53,12 +53,16 @@ describe("CSV dialect", () => {
     expect(plain(r3.rows)).toEqual([{ rowNumber: 2, values: { email: "a@x.io" } }]);
   });
 
-  it("uses a forced delimiter instead of detecting, and refuses an unsupported one", async () => {
+  it("uses a forced delimiter instead of detecting (any ASCII character), and refuses an unsupported one", async () => {
     const r = await readAll(csv("email;name,x\na@x.io;Ann,1\n"), { format: "csv", delimiter: "," });
     expect(r.columns).toEqual(["email;name", "x"]);
-    const e = await readError(csv("a:b\n"), { format: "csv", delimiter: ":" });
+    const colon = await readAll(csv("a:b\n1:2\n"), { format: "csv", delimiter: ":" });
+    expect(plain(colon.rows)).toEqual([{ rowNumber: 2, values: { a: "1", b: "2" } }]);
+    const e = await readError(csv('a"b\n'), { format: "csv", delimiter: '"' });
     expect(e).toBeInstanceOf(SegmentError);
-    expect(e.message).toMatch(/: unsupported CSV delimiter ":"; use "," ";" tab or "\|"$/);
+    expect(e.message).toMatch(/: unsupported CSV delimiter "\\"": it cannot be a quote or a line break$/);
+    const multi = await readError(csv("a::b\n"), { format: "csv", delimiter: "::" });
+    expect(multi.message).toMatch(/: unsupported CSV delimiter "::": it must be one ASCII character$/);
   });
 
   it("accepts LF, CRLF and lone CR line ends, with or without a final line break", async () => {
@@ -320,7 +324,9 @@ describe("CSV errors name the file and the row", () => {
     const e = await readError({ kind: "file", path: `${tmp.dir}/nope.csv` }, { format: "csv" });
     expect(e).toBeInstanceOf(SegmentError);
     expect(e.message).toBe(`segment file not found: ${tmp.dir}/nope.csv`);
+    // A folder is read as a folder of files: here many same-pattern files written together, i.e. parts of one run.
     const d = await readError({ kind: "file", path: tmp.dir }, { format: "csv" });
-    expect(d.message).toBe(`${tmp.dir} is a folder; segment.source must name a file`);
+    expect(d.message).toMatch(new RegExp(`^${tmp.dir}/ holds \\d+ \\.csv files that look like parts of one run \\(`));
+    expect(d.message).toMatch(/Set "parts": "all" in segment to read every part of the newest complete run, or point segment.source at one file$/);
   });
 });
