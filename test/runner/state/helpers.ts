@@ -13,10 +13,10 @@ export interface LockChild {
   output(): string;
 }
 
-export function lockChild(location: string, exportName: string, opts: { hostname?: string; leaseSeconds?: number } = {}): LockChild {
+export function lockChild(location: string, exportName: string, opts: { hostname?: string; leaseSeconds?: number; heartbeatMs?: number } = {}): LockChild {
   const child = spawn(
     process.execPath,
-    ["--regexp-interpret-all", "--import", "tsx", CHILD, location, exportName, opts.hostname ?? "", opts.leaseSeconds ? String(opts.leaseSeconds) : ""],
+    ["--regexp-interpret-all", "--import", "tsx", CHILD, location, exportName, opts.hostname ?? "", opts.leaseSeconds ? String(opts.leaseSeconds) : "", opts.heartbeatMs ? String(opts.heartbeatMs) : ""],
     { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";
