@@ -87,10 +87,22 @@ function stepV2(buf: Buffer, pos: number): Step {
   return { entry: Buffer.from(payload), end };
 }
 
+/** Whether a whole, checksum-valid format 1 frame starts anywhere in buf after `from`. */
+function v1FrameAfter(buf: Buffer, from: number): boolean {
+  for (let at = buf.indexOf(MAGIC0, from); at >= 0 && at + V1_HEADER < buf.length; at = buf.indexOf(MAGIC0, at + 1)) {
+    if (buf[at + 1] !== MAGIC_V1) continue;
+    const end = at + V1_HEADER + buf.readUInt32BE(at + 2);
+    if (end <= buf.length && crc32(buf.subarray(at + V1_HEADER, end)) === buf.readUInt32BE(at + 6)) return true;
+  }
+  return false;
+}
+
 function stepV1(buf: Buffer, pos: number): Step {
   if (buf.length - pos < V1_HEADER) return "torn";
   const end = pos + V1_HEADER + buf.readUInt32BE(pos + 2);
-  if (end > buf.length) return "torn";
+  // Format 1 cannot tell a damaged length from a torn append, but a torn append is the last thing in the file: whole
+  // entries after it mean the length is damaged.
+  if (end > buf.length) return v1FrameAfter(buf, pos + V1_HEADER) ? "damaged" : "torn";
   const payload = buf.subarray(pos + V1_HEADER, end);
   if (crc32(payload) !== buf.readUInt32BE(pos + 6)) return end === buf.length ? "torn" : "damaged";
   return { entry: Buffer.from(payload), end };

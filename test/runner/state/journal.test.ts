@@ -68,6 +68,16 @@ describe("journal framing", () => {
     expect(() => decode(Buffer.concat([encodeFrame(entries[2]!), v1Frame(entries[0]!), encodeFrame(entries[3]!)]))).toThrow(JournalCorruptError);
   });
 
+  it("in a format 1 journal, a length damaged to point past the end is told from a torn append by the entries after it", () => {
+    const frames = entries.map(v1Frame);
+    const old = Buffer.concat(frames);
+    const bad = Buffer.from(old);
+    bad[frames[0]!.length + 2] = 0x7f; // the second entry's length
+    expect(() => decode(bad)).toThrow(`the state journal J is damaged at byte ${frames[0]!.length} of ${old.length}`);
+    const torn = Buffer.concat([...frames.slice(0, 3), frames[3]!.subarray(0, 12)]);
+    expect(decode(torn).entries).toEqual(entries.slice(0, 3));
+  });
+
   it("says so when a frame is of a format newer than it reads", () => {
     const newer = Buffer.from(journal);
     newer[1] = 0x4c;
