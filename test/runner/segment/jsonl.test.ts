@@ -51,7 +51,7 @@ describe("JSON Lines", () => {
   it("keeps a __proto__ key as an ordinary value, polluting nothing", async () => {
     const r = await readAll(jsonl('{"email":"a@x.io","__proto__":{"polluted":1}}\n'), { format: "jsonl" });
     const values = r.rows[0]!.values;
-    expect("toString" in values || "constructor" in values || values instanceof Object).toBe(false); // nothing inherited
+    expect("toString" in values || "constructor" in values || (values as object) instanceof Object).toBe(false); // nothing inherited
     expect(r.rows[0]!.values["__proto__"]).toBe('{"polluted":1}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
