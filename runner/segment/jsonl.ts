@@ -27,26 +27,35 @@ export interface JsonlReaderOptions {
 }
 
 /**
- * How many keys the top-level object in bytes [start, end) (valid JSON, an object, UTF-8) names, duplicates
- * included. A plain scan over bytes, no regular expressions: it runs once per record. (Every byte of a multi-byte
- * UTF-8 character is >= 0x80, so the ASCII structure is found byte by byte.)
+ * Counts the keys the top-level object in bytes [start, end) (valid JSON, an object, UTF-8) names, duplicates
+ * included; `onKey` sees each key's bytes (quotes included) and may stop the scan by returning true. A plain scan
+ * over bytes, no regular expressions: it runs once per record. (Every byte of a multi-byte UTF-8 character is
+ * >= 0x80, so the ASCII structure is found byte by byte.)
  */
-export function countTopLevelKeys(buf: Uint8Array, start: number, end: number): number {
+export function scanTopLevelKeys(buf: Uint8Array, start: number, end: number, onKey?: (from: number, to: number) => boolean): number {
   let depth = 0;
   let keys = 0;
   let expectKey = false;
-  let inString = false;
+  let keyStart = -1;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    if (inString) {
+    if (keyStart !== -2 && keyStart !== -1) {
+      // Inside a key.
       if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
+      else if (c === 0x22) {
+        if (onKey?.(keyStart, i + 1)) return keys;
+        keyStart = -1;
+      }
+    } else if (keyStart === -2) {
+      // Inside another string.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) keyStart = -1;
     } else if (c === 0x22) {
-      inString = true;
       if (depth === 1 && expectKey) {
         keys++;
         expectKey = false;
-      }
+        keyStart = i;
+      } else keyStart = -2;
     } else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth === 1) expectKey = true;
@@ -56,33 +65,17 @@ export function countTopLevelKeys(buf: Uint8Array, start: number, end: number): 
   return keys;
 }
 
-/** The first key the top-level object in `text` names twice (call only when there is one). */
-function firstDuplicateKey(text: string): string | undefined {
+/** The first key the top-level object in bytes [start, end) names twice (call only when there is one). */
+function firstDuplicateKey(buf: Buffer, start: number, end: number): string | undefined {
   const seen = new Set<string>();
-  let depth = 0;
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      const start = i;
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
-      }
-      if (depth === 1 && expectKey) {
-        expectKey = false;
-        const key = JSON.parse(text.slice(start, i + 1)) as string; // decodes escapes: "\u0065mail" is "email"
-        if (seen.has(key)) return key;
-        seen.add(key);
-      }
-    } else if (c === 123 || c === 91) {
-      depth++;
-      if (depth === 1) expectKey = true;
-    } else if (c === 125 || c === 93) depth--;
-    else if (c === 44 && depth === 1) expectKey = true;
-  }
-  return undefined;
+  let dup: string | undefined;
+  scanTopLevelKeys(buf, start, end, (from, to) => {
+    const key = JSON.parse(buf.toString("utf8", from, to)) as string; // decodes escapes: "\u0065mail" is "email"
+    if (seen.has(key)) dup = key;
+    seen.add(key);
+    return dup !== undefined;
+  });
+  return dup;
 }
 
 /**
@@ -227,8 +220,8 @@ export class JsonlReader {
       return;
     }
     const keys = Object.keys(parsed);
-    if (countTopLevelKeys(this.buf, start, end) !== keys.length) {
-      const dup = firstDuplicateKey(text);
+    if (scanTopLevelKeys(this.buf, start, end) !== keys.length) {
+      const dup = firstDuplicateKey(this.buf, start, end);
       rows.push({ rowNumber, values: {}, problem: `line names the key ${quoteValue(dup ?? "?")} twice; keys must be unique in a record` });
       return;
     }

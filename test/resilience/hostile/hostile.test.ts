@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
-import { crc32 } from "../../../runner/state/journal.js";
 import { SyncState } from "../../../runner/sync/state.js";
 import { ExportFixture, runIn } from "../helpers.js";
+import { v1Frame } from "../../runner/state/helpers.js";
 
 const CASES = join(import.meta.dirname, "cases");
 const CANARY = `canary${"5e".repeat(36)}`;
@@ -66,16 +66,6 @@ const setMtime = (path: string, offsetMs: number) => {
   const t = new Date(Date.now() + offsetMs);
   utimesSync(path, t, t);
 };
-
-/** A journal frame as versions before format 2 wrote it: magic AC 4A | length | CRC-32 of the payload | payload. */
-function v1Frame(payload: Buffer): Buffer {
-  const head = Buffer.alloc(10);
-  head[0] = 0xac;
-  head[1] = 0x4a;
-  head.writeUInt32BE(payload.length, 2);
-  head.writeUInt32BE(crc32(payload), 6);
-  return Buffer.concat([head, payload]);
-}
 
 /** Prepares the export's state folder as the case says. */
 async function setup(kind: Case["setup"], f: ExportFixture): Promise<void> {

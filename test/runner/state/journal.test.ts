@@ -1,20 +1,11 @@
 // Journal framing: every damaged byte is detected, torn appends are told apart from damage, old journals still read.
 import { describe, expect, it } from "vitest";
-import { crc32, decodeJournal, encodeFrame, JournalCorruptError } from "../../../runner/state/journal.js";
+import { decodeJournal, encodeFrame, JournalCorruptError } from "../../../runner/state/journal.js";
+import { v1Frame } from "./helpers.js";
 
 const entries = ["first entry", "second, a bit longer entry", "third", "fourth and last c"].map((s) => Buffer.from(s));
 const journal = Buffer.concat(entries.map(encodeFrame));
 const decode = (buf: Buffer) => decodeJournal(buf, "J");
-
-/** A format 1 frame, as older versions wrote: magic AC 4A | length | CRC-32 of the payload | payload. */
-function v1Frame(payload: Buffer): Buffer {
-  const head = Buffer.alloc(10);
-  head[0] = 0xac;
-  head[1] = 0x4a;
-  head.writeUInt32BE(payload.length, 2);
-  head.writeUInt32BE(crc32(payload), 6);
-  return Buffer.concat([head, payload]);
-}
 
 describe("journal framing", () => {
   it("round-trips entries", () => {
