@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { excerpt, showInvisible } from "../output/visible.js";
 
 /** Names the stores use for themselves; artifacts may not take them. */
 export const RESERVED = new Set(["snapshot", "journal", "lock"]);
@@ -77,8 +78,11 @@ export function newHolder(host?: string): Holder {
   };
 }
 
+/** A field of a lock file for a message: anyone who can write the state folder wrote it, so it is shown safely. */
+const shown = (v: unknown): string => (v === undefined || v === null ? "?" : excerpt(showInvisible(String(v)), 100));
+
 export function describeHolder(h: Partial<Holder>): string {
-  return `pid ${h.pid ?? "?"} on host ${h.hostname ?? "?"} since ${h.startedAt ?? "?"}`;
+  return `pid ${shown(h.pid)} on host ${shown(h.hostname)} since ${shown(h.startedAt)}`;
 }
 
 /** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */

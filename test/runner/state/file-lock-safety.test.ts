@@ -145,6 +145,18 @@ describe("a live holder on this host is never taken over by age", () => {
   });
 });
 
+describe("a hostile lock file", () => {
+  it("is described without its control characters and cut short", async () => {
+    const store = newStore();
+    writeLock(store, { pid: 4242, hostname: `evil\x1b]0;owned\x07${"h".repeat(1_000_000)}`, startedAt: "\u202Enow" });
+    const e = await failure(store.lock());
+    expect(e).toBeInstanceOf(LockedError);
+    expect(e!.message).toBe(
+      `another run of this export holds the lock (pid 4242 on host evil\\u001B]0;owned\\u0007${"h".repeat(76)}… (1000024 characters) since \\u202Enow; lock file ${lockFile(store)})`,
+    );
+  });
+});
+
 describe("clock skew between hosts", () => {
   it("a live lock from a host whose clock is ahead is kept, and the message explains the skew", async () => {
     const store = newStore();
