@@ -13,7 +13,7 @@
 import type { SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
 import type { StopReason, TextChunk } from "./text.js";
-import { quoteValue } from "../output/visible.js";
+import { excerpt, quoteValue, showInvisible } from "../output/visible.js";
 
 const LF = 0x0a;
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -211,7 +211,8 @@ export class JsonlReader {
       parsed = JSON.parse(text);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      rows.push({ rowNumber, values: {}, problem: `line is not valid JSON (${reason.slice(0, 200)})` });
+      // V8 quotes a few characters of the line around the error: show them escaped, never raw.
+      rows.push({ rowNumber, values: {}, problem: `line is not valid JSON (${excerpt(showInvisible(reason), 200)})` });
       return;
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {

@@ -147,6 +147,12 @@ describe("JSON Lines", () => {
       ]);
     });
 
+    it("shows the bit of a broken line that JSON.parse quotes with its control characters escaped", async () => {
+      const r = await readAll(jsonl('{"email":"a@x.io"}\n\u001b[2J\u001b]0;owned\u0007\n'), { format: "jsonl" });
+      expect(r.rows[1]!.problem).toMatch(/^line is not valid JSON \(.*\\u001B.*\)$/);
+      expect(r.rows[1]!.problem).not.toMatch(/[\u0000-\u001f]/);
+    });
+
     it("knows every key of every record read: the union, in order of first appearance, past the first batch", async () => {
       const { JsonlReader } = await import("../../../runner/segment/jsonl.js");
       const lines = Array.from({ length: 2500 }, (_, i) => (i === 1999 ? `{"email":"u${i}@x.io","tier":"gold"}` : `{"email":"u${i}@x.io"}`));
