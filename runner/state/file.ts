@@ -13,7 +13,8 @@
 //     clocks, so a skewed clock neither steals a live lock nor locks an export out forever.
 // Every write checks first that the lock file still carries this run's token: a run that lost its lock (taken over
 // after a long pause, or removed) writes nothing more and gets LockLostError. Writing without the lock is refused too.
-// A torn last journal entry (killed mid-append) is ignored on load and cut off before the next append.
+// A torn last journal entry (killed mid-append) is ignored on load and cut off before the next append. The store
+// reads only regular files: a named pipe, a folder or a device in place of one of its files is refused (STATE_CORRUPT).
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { link, mkdir, open, readFile, rename, stat, truncate, unlink, utimes } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -30,7 +31,7 @@ import {
   newHolder,
   type Holder,
 } from "./common.js";
-import { decodeJournal, encodeFrame } from "./journal.js";
+import { decodeJournal, encodeFrame, JournalCorruptError } from "./journal.js";
 
 /** How far ahead of this clock a heartbeat may be before it counts as "from the future" (clock skew). */
 const SKEW_TOLERANCE_MS = 2_000;
@@ -80,6 +81,21 @@ export async function atomicWrite(path: string, data: string | Buffer, beforeRen
 }
 
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+
+/**
+ * Read one of the store's own files, refusing anything but a regular file: reading a FIFO put in its place would
+ * block forever, a folder or a device is not state. Throws ENOENT as readFile does.
+ */
+async function readStateFile(path: string): Promise<Buffer>;
+async function readStateFile(path: string, encoding: "utf8"): Promise<string>;
+async function readStateFile(path: string, encoding?: "utf8"): Promise<Buffer | string> {
+  const info = await stat(path);
+  if (!info.isFile()) {
+    const kind = info.isDirectory() ? "a folder" : info.isFIFO() ? "a named pipe" : info.isSocket() ? "a socket" : "a device or special file";
+    throw new JournalCorruptError(`the state file ${path} is ${kind}, not a regular file; remove it (only ac-export writes this folder)`);
+  }
+  return encoding ? readFile(path, encoding) : readFile(path);
+}
 
 interface HeldLock {
   me: Holder;
@@ -151,7 +167,7 @@ export class FileStateStore implements StateStore {
       let raw: string;
       let mtimeMs: number;
       try {
-        raw = await readFile(lockPath, "utf8");
+        raw = await readStateFile(lockPath, "utf8");
         mtimeMs = (await stat(lockPath)).mtimeMs;
       } catch (e) {
         if (errno(e) === "ENOENT") continue; // released meanwhile: try again
@@ -203,7 +219,7 @@ export class FileStateStore implements StateStore {
     await sleep(Math.min(beat * 1.5, this.staleAfterMs));
     let now: { raw: string; mtimeMs: number };
     try {
-      now = { raw: await readFile(lockPath, "utf8"), mtimeMs: (await stat(lockPath)).mtimeMs };
+      now = { raw: await readStateFile(lockPath, "utf8"), mtimeMs: (await stat(lockPath)).mtimeMs };
     } catch (e) {
       if (errno(e) === "ENOENT") return false;
       throw e;
@@ -244,7 +260,7 @@ export class FileStateStore implements StateStore {
         held.gone = new LockLostError(`the lock on ${this.location} was released by this run`);
         clearInterval(beat);
         try {
-          const holder = parseHolder(await readFile(lockPath, "utf8"));
+          const holder = parseHolder(await readStateFile(lockPath, "utf8"));
           if (holder.token === me.token) await unlink(lockPath);
         } catch {
           // Already gone, or no longer ours: nothing to release.
@@ -264,7 +280,7 @@ export class FileStateStore implements StateStore {
     if (held.gone) throw held.gone;
     let raw: string;
     try {
-      raw = await readFile(held.path, "utf8");
+      raw = await readStateFile(held.path, "utf8");
     } catch (e) {
       if (errno(e) === "ENOENT") throw this.lose(held, "the lock file was removed");
       throw e;
@@ -286,11 +302,11 @@ export class FileStateStore implements StateStore {
   }
 
   async load(): Promise<LoadedState> {
-    const snapshot = await readFile(this.path("snapshot")).catch((e: unknown) => {
+    const snapshot = await readStateFile(this.path("snapshot")).catch((e: unknown) => {
       if (errno(e) === "ENOENT") return null;
       throw e;
     });
-    const raw = await readFile(this.path("journal")).catch((e: unknown) => {
+    const raw = await readStateFile(this.path("journal")).catch((e: unknown) => {
       if (errno(e) === "ENOENT") return Buffer.alloc(0);
       throw e;
     });
@@ -310,7 +326,7 @@ export class FileStateStore implements StateStore {
       const journal = this.path("journal");
       await this.mayWrite("journal");
       if (this.journalValid === undefined) {
-        const raw = await readFile(journal).catch((e: unknown) => {
+        const raw = await readStateFile(journal).catch((e: unknown) => {
           if (errno(e) === "ENOENT") return null;
           throw e;
         });

@@ -1,10 +1,11 @@
 // The file store's lock under races and skew: a run that lost its lock writes nothing more, a live holder on this
 // host keeps its lock however old its heartbeat, and a clock that disagrees neither steals a lock nor locks out.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FileStateStore, LockedError, LockLostError } from "../../../runner/state/index.js";
+import { execFileSync } from "node:child_process";
+import { FileStateStore, JournalCorruptError, LockedError, LockLostError } from "../../../runner/state/index.js";
 import { ERROR_CODES } from "../../../runner/errors.js";
 import { lockChild } from "./helpers.js";
 
@@ -154,6 +155,25 @@ describe("a hostile lock file", () => {
     expect(e!.message).toBe(
       `another run of this export holds the lock (pid 4242 on host evil\\u001B]0;owned\\u0007${"h".repeat(76)}… (1000024 characters) since \\u202Enow; lock file ${lockFile(store)})`,
     );
+  });
+});
+
+describe("state files that are not files", () => {
+  it("refuses a named pipe, a folder or a device instead of blocking on it or reading it", async () => {
+    for (const [name, make, kind] of [
+      ["journal", (p: string) => execFileSync("mkfifo", [p]), "a named pipe"],
+      ["snapshot", (p: string) => mkdirSync(p), "a folder"],
+      ["lock", (p: string) => execFileSync("mkfifo", [p]), "a named pipe"],
+      ["journal", (p: string) => symlinkSync("/dev/zero", p), "a device or special file"],
+    ] as const) {
+      const store = newStore();
+      mkdirSync(store.location, { recursive: true });
+      const path = join(store.location, name);
+      make(path);
+      const e = await failure(name === "lock" ? store.lock() : store.load());
+      expect(e, `${name} as ${kind}`).toBeInstanceOf(JournalCorruptError);
+      expect(e!.message).toBe(`the state file ${path} is ${kind}, not a regular file; remove it (only ac-export writes this folder)`);
+    }
   });
 });
 
