@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   BASE_URL_INVALID: EXIT.BAD_INPUT,
   /** Another run of this export holds the lock. */
   LOCKED: EXIT.LOCKED,
+  /** This run lost its lock on the state (taken over, removed, or released): it writes nothing more. */
+  LOCK_LOST: EXIT.FAILED,
   /** The state (snapshot or journal) is damaged. */
   STATE_CORRUPT: EXIT.FAILED,
   /** Reading or writing the state or segment storage failed. */

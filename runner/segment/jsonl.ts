@@ -5,12 +5,15 @@
 // read normally. Values: strings as they are; numbers and booleans stringified (`12`, `true`); null → undefined;
 // arrays and objects → their JSON text. Row numbers are line numbers (blank lines counted).
 //
-// Columns: the keys of the first batch of records (up to `batchSize`, default 1000), in order of first appearance,
-// so a key that is missing from the first record but present soon after is still known. A key that first appears
-// later is still passed in `values`.
+// Columns: `keys` is the union of the keys of every record read so far, in order of first appearance (complete once
+// the last batch is read), so a key that first appears in record 1,001 is a column like any other.
+// Records: `values` has no prototype, so a key named like an Object property ("constructor", "toString",
+// "__proto__", ...) that a record lacks reads as undefined, never as something inherited. A record naming a key twice
+// is a problem row (JSON.parse would silently keep the last), and so is a value nested too deeply to turn into text.
 import type { SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
 import type { StopReason, TextChunk } from "./text.js";
+import { quoteValue } from "../output/visible.js";
 
 const LF = 0x0a;
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -22,6 +25,64 @@ export interface JsonlReaderOptions {
   columns?: readonly string[];
   maxLineBytes?: number;
 }
+
+/**
+ * Counts the keys the top-level object in bytes [start, end) (valid JSON, an object, UTF-8) names, duplicates
+ * included; `onKey` sees each key's bytes (quotes included) and may stop the scan by returning true. A plain scan
+ * over bytes, no regular expressions: it runs once per record. (Every byte of a multi-byte UTF-8 character is
+ * >= 0x80, so the ASCII structure is found byte by byte.)
+ */
+export function scanTopLevelKeys(buf: Uint8Array, start: number, end: number, onKey?: (from: number, to: number) => boolean): number {
+  let depth = 0;
+  let keys = 0;
+  let expectKey = false;
+  let keyStart = -1;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (keyStart !== -2 && keyStart !== -1) {
+      // Inside a key.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) {
+        if (onKey?.(keyStart, i + 1)) return keys;
+        keyStart = -1;
+      }
+    } else if (keyStart === -2) {
+      // Inside another string.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) keyStart = -1;
+    } else if (c === 0x22) {
+      if (depth === 1 && expectKey) {
+        keys++;
+        expectKey = false;
+        keyStart = i;
+      } else keyStart = -2;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1) expectKey = true;
+  }
+  return keys;
+}
+
+/** The first key the top-level object in bytes [start, end) names twice (call only when there is one). */
+function firstDuplicateKey(buf: Buffer, start: number, end: number): string | undefined {
+  const seen = new Set<string>();
+  let dup: string | undefined;
+  scanTopLevelKeys(buf, start, end, (from, to) => {
+    const key = JSON.parse(buf.toString("utf8", from, to)) as string; // decodes escapes: "\u0065mail" is "email"
+    if (seen.has(key)) dup = key;
+    seen.add(key);
+    return dup !== undefined;
+  });
+  return dup;
+}
+
+/**
+ * The prototype of every row's `values`: an empty object without a prototype, so nothing is inherited. (Objects made
+ * with Object.create(null) itself are dictionary-mode in V8, about a third slower to build and read per row.)
+ */
+const NOTHING_INHERITED = Object.freeze(Object.create(null) as object);
 
 export function jsonValue(v: unknown): string | undefined {
   switch (typeof v) {
@@ -49,6 +110,9 @@ export class JsonlReader {
   private readonly maxLine: number;
   private readonly want: Set<string> | null;
   private readonly it: AsyncIterator<TextChunk>;
+  private readonly keySet = new Set<string>();
+  /** Every key of every record read so far, in order of first appearance (wanted or not). */
+  readonly keys: string[] = [];
 
   constructor(
     chunks: AsyncIterable<TextChunk>,
@@ -156,14 +220,29 @@ export class JsonlReader {
       rows.push({ rowNumber, values: {}, problem: `line is ${kind}, not a JSON object` });
       return;
     }
-    const values: Record<string, string | undefined> = {};
+    const keys = Object.keys(parsed);
+    if (scanTopLevelKeys(this.buf, start, end) !== keys.length) {
+      const dup = firstDuplicateKey(this.buf, start, end);
+      rows.push({ rowNumber, values: {}, problem: `line names the key ${quoteValue(dup ?? "?")} twice; keys must be unique in a record` });
+      return;
+    }
+    const values = Object.create(NOTHING_INHERITED) as Record<string, string | undefined>;
     const want = this.want;
-    for (const key of Object.keys(parsed)) {
+    for (const key of keys) {
+      if (!this.keySet.has(key)) {
+        this.keySet.add(key);
+        this.keys.push(key);
+      }
       if (want !== null && !want.has(key)) continue;
-      const value = jsonValue((parsed as Record<string, unknown>)[key]);
-      if (key === "__proto__") {
-        Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
-      } else values[key] = value;
+      let value: string | undefined;
+      try {
+        value = jsonValue((parsed as Record<string, unknown>)[key]);
+      } catch {
+        // JSON.stringify recurses: a value nested thousands deep overflows the stack.
+        rows.push({ rowNumber, values: {}, problem: `line's value for the key ${quoteValue(key)} is nested too deeply` });
+        return;
+      }
+      values[key] = value;
     }
     rows.push({ rowNumber, values });
   }

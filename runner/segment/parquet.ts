@@ -105,6 +105,18 @@ export class ParquetReader {
     }
     cached.reset();
     const columns = tree.children.map((c) => c.element.name);
+    // Two columns of one name: reading "the" column would silently pick one of them (as a CSV header naming a column
+    // twice, refused). Only top-level names count: nested fields are not mapped.
+    const seen = new Map<string, number>();
+    columns.forEach((name, i) => {
+      const before = seen.get(name);
+      if (before !== undefined) {
+        throw new SegmentError(
+          `${options.name}: the Parquet schema names column ${JSON.stringify(name)} twice (columns ${before + 1} and ${i + 1}); column names must be unique`,
+        );
+      }
+      seen.set(name, i);
+    });
     const dateColumns = new Set(tree.children.filter(isDateColumn).map((c) => c.element.name));
     const want = options.columns ? new Set(options.columns) : null;
     const wanted = want ? columns.filter((c) => want.has(c)) : columns;

@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
 import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
-import { LockedError, type LoadedState, type StateLock, type StateStore } from "./types.js";
+import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import { checkArtifactName, checkExportName, contentType, describeHolder, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
 import { decodeJournal, encodeFrame } from "./journal.js";
 
@@ -62,6 +62,8 @@ export class BlobStateStore implements StateStore {
   /** What this store knows of the stored state: undefined until first read. */
   private known: { etag: string | undefined; gen: number; tail: JournalTail | undefined } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set once the lock this store took is lost or released: from then on it writes nothing. */
+  private lockGone: LockLostError | undefined;
 
   constructor(
     private readonly where: BlobLocation,
@@ -124,7 +126,15 @@ export class BlobStateStore implements StateStore {
       try {
         const props = await lockBlob.getProperties();
         const m = props.metadata ?? {};
-        holder = { pid: m.pid ? Number(m.pid) : undefined, hostname: m.hostname, startedAt: m.startedat, token: m.token, process: m.process };
+        holder = {
+          pid: m.pid ? Number(m.pid) : undefined,
+          hostname: m.hostname,
+          startedAt: m.startedat,
+          token: m.token,
+          process: m.process,
+          bootId: m.bootid,
+          startTicks: m.startticks,
+        };
       } catch {
         /* judged as alive */
       }
@@ -138,7 +148,15 @@ export class BlobStateStore implements StateStore {
     }
     try {
       await lockBlob.setMetadata(
-        { pid: String(me.pid), hostname: me.hostname, startedat: me.startedAt, token: me.token, process: me.process },
+        {
+          pid: String(me.pid),
+          hostname: me.hostname,
+          startedat: me.startedAt,
+          token: me.token,
+          process: me.process,
+          ...(me.bootId ? { bootid: me.bootId } : {}),
+          ...(me.startTicks ? { startticks: me.startTicks } : {}),
+        },
         { conditions: { leaseId: lease.leaseId } },
       );
     } catch (e) {
@@ -150,6 +168,7 @@ export class BlobStateStore implements StateStore {
 
   private held(lease: BlobLeaseClient, url: string): StateLock {
     const signal = lostSignal();
+    this.lockGone = undefined;
     let released = false;
     let lastRenewed = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -170,7 +189,8 @@ export class BlobStateStore implements StateStore {
         const gone = status === 409 || status === 412 || status === 404;
         // Transient failures are retried while the lease still has time left; after that the lock is gone.
         if (gone || Date.now() - lastRenewed > leaseMs - 5_000) {
-          signal.reject(new Error(`lost the lock on ${this.location}: cannot renew the lease on ${url} (${describeBlobError(e)})`));
+          this.lockGone = new LockLostError(`lost the lock on ${this.location}: cannot renew the lease on ${url} (${describeBlobError(e)})`);
+          signal.reject(this.lockGone);
           return;
         }
         schedule(Math.min(2_000, this.renewEveryMs));
@@ -182,10 +202,16 @@ export class BlobStateStore implements StateStore {
       release: async () => {
         if (released) return;
         released = true;
+        this.lockGone ??= new LockLostError(`the lock on ${this.location} was released by this run`);
         if (timer) clearTimeout(timer);
         await lease.releaseLease().catch(() => undefined);
       },
     };
+  }
+
+  /** Refuse a write once the lock this store took is lost or released (the conditional writes guard the rest). */
+  private mayWrite(what: string): void {
+    if (this.lockGone) throw new LockLostError(`${this.lockGone.message}; not writing the ${what} (another run may be working on this export)`);
   }
 
   private journalPrefix(gen: number): string {
@@ -256,6 +282,7 @@ export class BlobStateStore implements StateStore {
       return Promise.reject(e);
     }
     return this.serial(async () => {
+      this.mayWrite("journal");
       if (!this.known) await this.refresh(false);
       const known = this.known!;
       const container = await this.container();
@@ -291,6 +318,7 @@ export class BlobStateStore implements StateStore {
 
   writeSnapshot(data: Buffer): Promise<void> {
     return this.serial(async () => {
+      this.mayWrite("snapshot");
       if (!this.known) await this.refresh(false);
       const known = this.known!;
       const container = await this.container();
@@ -329,6 +357,7 @@ export class BlobStateStore implements StateStore {
 
   async writeArtifact(name: string, data: string | Buffer): Promise<string> {
     checkArtifactName(name);
+    this.mayWrite(name);
     const container = await this.container();
     const blobName = `${this.prefix}${name}`;
     const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;

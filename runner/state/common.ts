@@ -1,6 +1,8 @@
 // Pieces shared by the file and Azure Blob state stores.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { excerpt, showInvisible } from "../output/visible.js";
 
 /** Names the stores use for themselves; artifacts may not take them. */
 export const RESERVED = new Set(["snapshot", "journal", "lock"]);
@@ -35,6 +37,31 @@ export interface Holder {
   token: string;
   /** Identifies this process (a container that restarts may give the next process the same pid). */
   process: string;
+  /** Linux: the kernel's boot id, so a lock from before a reboot is known to be gone. */
+  bootId?: string;
+  /** Linux: when the holder process started (clock ticks since boot), so a reused pid is not taken for the holder. */
+  startTicks?: string;
+  /** How often the holder refreshes its heartbeat (file store), so another host knows how long to watch it. */
+  heartbeatMs?: number;
+}
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined; // not Linux, or no such process
+  }
+}
+
+const BOOT_ID = readProc("/proc/sys/kernel/random/boot_id")?.trim() || undefined;
+
+/** When the process with this pid started, in clock ticks since boot (field 22 of /proc/<pid>/stat), if known. */
+export function processStartTicks(pid: number): string | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // The command name (field 2) is in parentheses and may itself contain spaces or ")": fields follow the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[19] || undefined;
 }
 
 const PROCESS_ID = randomBytes(8).toString("hex");
@@ -46,11 +73,16 @@ export function newHolder(host?: string): Holder {
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString("hex"),
     process: PROCESS_ID,
+    ...(BOOT_ID ? { bootId: BOOT_ID } : {}),
+    ...(processStartTicks(process.pid) ? { startTicks: processStartTicks(process.pid) } : {}),
   };
 }
 
+/** A field of a lock file for a message: anyone who can write the state folder wrote it, so it is shown safely. */
+const shown = (v: unknown): string => (v === undefined || v === null ? "?" : excerpt(showInvisible(String(v)), 100));
+
 export function describeHolder(h: Partial<Holder>): string {
-  return `pid ${h.pid ?? "?"} on host ${h.hostname ?? "?"} since ${h.startedAt ?? "?"}`;
+  return `pid ${shown(h.pid)} on host ${shown(h.hostname)} since ${shown(h.startedAt)}`;
 }
 
 /** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */
@@ -64,14 +96,25 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Whether a lock holder is on this machine, so its process can be checked directly. */
+export function holderOnThisHost(h: Partial<Holder>, me: Holder): boolean {
+  return h.hostname === me.hostname && typeof h.pid === "number";
+}
+
 /**
- * Whether a lock holder on this same machine is certainly gone: its process is dead, or it had our pid but was
- * another process (a previous run in a container that reuses pids).
+ * Whether a lock holder on this same machine is certainly gone: its process is dead, the machine rebooted since, or
+ * its pid now belongs to another process (a later process in a container that reuses pids, or a pid reused over time).
+ * A holder whose process lives is never gone, however old its heartbeat.
  */
 export function holderGoneOnThisHost(h: Partial<Holder>, me: Holder): boolean {
-  if (h.hostname !== me.hostname || typeof h.pid !== "number") return false;
-  if (h.pid === me.pid) return typeof h.process === "string" && h.process !== me.process;
-  return !pidAlive(h.pid);
+  if (!holderOnThisHost(h, me)) return false;
+  const pid = h.pid!;
+  if (typeof h.bootId === "string" && me.bootId && h.bootId !== me.bootId) return true;
+  if (pid === me.pid) return typeof h.process === "string" && h.process !== me.process;
+  if (!pidAlive(pid)) return true;
+  if (typeof h.startTicks !== "string") return false;
+  const now = processStartTicks(pid);
+  return now !== undefined && now !== h.startTicks;
 }
 
 /** A `lost` promise that never causes an unhandled rejection, and the function that rejects it. */

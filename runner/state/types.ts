@@ -23,7 +23,10 @@ export interface StateStore {
   /** Take the export's exclusive lock, or throw LockedError. A lock left by a killed process is taken over once stale. */
   lock(): Promise<StateLock>;
   load(): Promise<LoadedState>;
-  /** Append one journal entry durably (fsync / committed append block) before resolving. Entries must be idempotent. */
+  /**
+   * Append one journal entry durably (fsync / committed append block) before resolving. Entries must be idempotent.
+   * Every write (journal, snapshot, artifact) throws LockLostError once the lock this store took is lost or released.
+   */
   appendJournal(entry: Buffer): Promise<void>;
   /** Atomically replace the snapshot, then empty the journal. A crash in between leaves snapshot + old journal, which replays idempotently. */
   writeSnapshot(data: Buffer): Promise<void>;
@@ -34,5 +37,12 @@ export interface StateStore {
 export class LockedError extends AcExportError {
   constructor(readonly holder: string) {
     super("LOCKED", `another run of this export holds the lock (${holder})`);
+  }
+}
+
+/** The run no longer holds (or never held) the export's lock: the store refuses to write, so a later run's state is safe. */
+export class LockLostError extends AcExportError {
+  constructor(message: string) {
+    super("LOCK_LOST", message);
   }
 }

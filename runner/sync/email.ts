@@ -43,22 +43,37 @@ function checkDomain(email: string, start: number): string | null {
   return labels < 2 ? bad : null;
 }
 
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isUnicodeSpace = (c: number) =>
+  c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x1680 || c === 0x202f || c === 0x205f;
+
+/** Trim ASCII white space only: what String.trim() also removes (NBSP, U+FEFF, ...) is part of the address and refused. */
+function trimAscii(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isAsciiSpace(s.charCodeAt(start))) start++;
+  while (end > start && isAsciiSpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
 export function normalizeEmail(raw: string | undefined): EmailCheck {
-  const email = (raw ?? "").trim().toLowerCase();
-  if (email.length === 0) return fail("email is empty");
+  const trimmed = trimAscii(raw ?? "");
+  if (trimmed.length === 0) return fail("email is empty");
   let at = -1;
   let ats = 0;
-  for (let i = 0; i < email.length; i++) {
-    const c = email.charCodeAt(i);
-    if (c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0xfeff) {
-      return fail("email contains spaces");
-    }
+  // Every character is checked BEFORE lower-casing: some non-ASCII characters lower-case into ASCII letters
+  // (U+212A KELVIN SIGN into "k", U+0130 into "i" + a combining dot), which would turn one address into another's.
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i);
+    // Reasons name no character: the report groups rows by reason.
+    if (isAsciiSpace(c) || isUnicodeSpace(c) || c === 0xfeff) return fail("email contains spaces");
     if (c < 0x21 || c > 0x7e) return fail("email contains non-ASCII characters (internationalized addresses are not accepted)");
     if (c === 64) {
       at = i;
       ats++;
     }
   }
+  const email = trimmed.toLowerCase();
   if (email.length > 254) return fail("email is longer than 254 characters");
   if (at < 0) return fail("email has no @");
   if (email.charCodeAt(0) === 34) return fail("email has a quoted local part (not accepted)");

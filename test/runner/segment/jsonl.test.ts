@@ -48,10 +48,12 @@ describe("JSON Lines", () => {
     expect(r.rows[0]!.values).toEqual({ email: "a@x.io", name: "A" });
   });
 
-  it("keeps a __proto__ key as an ordinary value", async () => {
+  it("keeps a __proto__ key as an ordinary value, polluting nothing", async () => {
     const r = await readAll(jsonl('{"email":"a@x.io","__proto__":{"polluted":1}}\n'), { format: "jsonl" });
-    expect(Object.getPrototypeOf(r.rows[0]!.values)).toBe(Object.prototype);
+    const values = r.rows[0]!.values;
+    expect("toString" in values || "constructor" in values || (values as object) instanceof Object).toBe(false); // nothing inherited
     expect(r.rows[0]!.values["__proto__"]).toBe('{"polluted":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("rejects a line over 1 MiB as a problem row without buffering it, and goes on", async () => {
@@ -80,5 +82,92 @@ describe("JSON Lines", () => {
     expect(b.message).toBe(
       `${FIXTURES}/binary.csv: line 2 contains a NUL byte: this looks like a binary file or UTF-16 text without a byte-order mark, not JSON Lines`,
     );
+  });
+
+  describe("hostile keys and values", () => {
+    const objectProps = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf", "isPrototypeOf", "__defineGetter__"];
+
+    it("a key named like an Object property that a record lacks reads as undefined, not as something inherited", async () => {
+      const lines = ['{"email":"a@x.io"}', `{"email":"b@x.io",${objectProps.map((k) => `"${k}":"${k}-value"`).join(",")}}`];
+      for (const columns of [undefined, ["email", ...objectProps]]) {
+        const r = await readAll(jsonl(`${lines.join("\n")}\n`), { format: "jsonl", ...(columns ? { columns } : {}) });
+        for (const key of objectProps) {
+          expect(r.rows[0]!.values[key], `${key} missing`).toBeUndefined();
+          expect(r.rows[1]!.values[key], `${key} present`).toBe(`${key}-value`);
+        }
+      }
+    });
+
+    it("a mapped column named like an Object property, missing from a row, gives a blank value instead of a crash", async () => {
+      const { parseExportConfig } = await import("../../../runner/config.js");
+      const { toMember } = await import("../../../runner/sync/member.js");
+      const config = parseExportConfig({
+        name: "t",
+        connection: { name: "c", hostname: "contoso.api-us1.com" },
+        listId: 12,
+        segment: { source: "file:x.jsonl", format: "jsonl" },
+        mappings: { email: "email", firstName: "constructor", lastName: "toString", fields: { TIER: "hasOwnProperty" } },
+      });
+      const r = await readAll(jsonl('{"email":"a@x.io"}\n{"email":"b@x.io","constructor":"Bea"}\n'), { format: "jsonl" });
+      const members = r.rows.map((row) => toMember(row, config));
+      expect(members.map((m) => m.ok && [m.member.email, m.member.firstName, m.member.lastName])).toEqual([
+        ["a@x.io", undefined, undefined],
+        ["b@x.io", "Bea", undefined],
+      ]);
+    });
+
+    it("refuses a record that names a key twice (JSON.parse would keep the last), naming the key", async () => {
+      const r = await readAll(
+        jsonl('{"email":"a@x.io","email":"b@x.io"}\n{"email":"c@x.io","x":{"email":1,"email":2}}\n{"\\u0065mail":"d@x.io","email":"e@x.io"}\n{"a\\"b":1,"a\\"b":2}\n'),
+        { format: "jsonl" },
+      );
+      expect(plain(r.rows)).toEqual([
+        { rowNumber: 1, values: {}, problem: 'line names the key "email" twice; keys must be unique in a record' },
+        { rowNumber: 2, values: { email: "c@x.io", x: '{"email":2}' } }, // nested objects are values, passed on as JSON text
+        { rowNumber: 3, values: {}, problem: 'line names the key "email" twice; keys must be unique in a record' },
+        { rowNumber: 4, values: {}, problem: 'line names the key "a\\"b" twice; keys must be unique in a record' },
+      ]);
+    });
+
+    it("names an invisible or very long duplicate key visibly and briefly", async () => {
+      const long = "k".repeat(100_000);
+      const r = await readAll(jsonl(`{"\uFEFFemail":1,"\uFEFFemail":2}\n{"${long}":1,"${long}":2}\n`), { format: "jsonl" });
+      expect(r.rows.map((row) => row.problem)).toEqual([
+        'line names the key "\\uFEFFemail" twice; keys must be unique in a record',
+        `line names the key "${"k".repeat(80)}"… (100000 characters) twice; keys must be unique in a record`,
+      ]);
+    });
+
+    it("turns a value nested too deeply to stringify into a problem row instead of a crash", async () => {
+      const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+      const r = await readAll(jsonl(`{"email":"a@x.io","x":${deep}}\n{"email":"b@x.io"}\n`), { format: "jsonl" });
+      expect(plain(r.rows)).toEqual([
+        { rowNumber: 1, values: {}, problem: 'line\'s value for the key "x" is nested too deeply' },
+        { rowNumber: 2, values: { email: "b@x.io" } },
+      ]);
+    });
+
+    it("shows the bit of a broken line that JSON.parse quotes with its control characters escaped", async () => {
+      const r = await readAll(jsonl('{"email":"a@x.io"}\n\u001b[2J\u001b]0;owned\u0007\n'), { format: "jsonl" });
+      expect(r.rows[1]!.problem).toMatch(/^line is not valid JSON \(.*\\u001B.*\)$/);
+      expect(r.rows[1]!.problem).not.toMatch(/[\u0000-\u001f]/);
+    });
+
+    it("knows every key of every record read: the union, in order of first appearance, past the first batch", async () => {
+      const { JsonlReader } = await import("../../../runner/segment/jsonl.js");
+      const lines = Array.from({ length: 2500 }, (_, i) => (i === 1999 ? `{"email":"u${i}@x.io","tier":"gold"}` : `{"email":"u${i}@x.io"}`));
+      const bytes = Buffer.from(`${lines.join("\n")}\n`);
+      async function* chunks() {
+        for (let at = 0; at < bytes.length; at += 4096) yield { bytes: bytes.subarray(at, at + 4096) };
+      }
+      const reader = new JsonlReader(chunks(), { name: "t", columns: ["email"] });
+      let rows = 0;
+      for (let batch; (batch = await reader.nextBatch(1000)); ) {
+        rows += batch.length;
+        if (rows === 1000) expect(reader.keys).toEqual(["email"]);
+      }
+      expect(rows).toBe(2500);
+      expect(reader.keys).toEqual(["email", "tier"]);
+    });
   });
 });

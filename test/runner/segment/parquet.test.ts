@@ -112,4 +112,21 @@ describe("Parquet", () => {
     const empty = await readError(fixture("empty.csv"), { format: "parquet" });
     expect(empty.message).toBe(`${FIXTURES}/empty.csv: the file is empty, not a Parquet file`);
   });
+
+  it("refuses a schema with two columns of the same name, as a CSV header naming a column twice (it used to read the first)", async () => {
+    const path = `${tmp.dir}/duplicate-columns.parquet`;
+    parquetWriteFile({
+      filename: path,
+      columnData: [
+        { name: "email", data: ["first@example.com"], type: "STRING" },
+        { name: "tier", data: ["gold"], type: "STRING" },
+        { name: "email", data: ["second@example.com"], type: "STRING" },
+      ],
+    });
+    for (const columns of [undefined, ["email"], ["tier"]]) {
+      const e = await readError({ kind: "file", path }, { format: "parquet", ...(columns ? { columns } : {}) });
+      expect(e).toBeInstanceOf(SegmentError);
+      expect(e.message).toBe(`${path}: the Parquet schema names column "email" twice (columns 1 and 3); column names must be unique`);
+    }
+  });
 });

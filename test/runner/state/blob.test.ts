@@ -157,6 +157,11 @@ describe("lease lock", () => {
     await new Promise((r) => setTimeout(r, 350)); // a few renewals
     await container.getBlobClient(`${p}/vip/lock`).getBlobLeaseClient().breakLease(0);
     await expect(lock.lost).rejects.toThrow(new RegExp(`^lost the lock on ${url}/${p}/vip/: cannot renew the lease on ${url}/${p}/vip/lock \\(HTTP 409 `));
+    // From then on this store writes nothing, even where no condition would stop it (artifacts).
+    for (const write of [() => store.appendJournal(Buffer.from("late")), () => store.writeSnapshot(Buffer.from("late")), () => store.writeArtifact("report.md", "late")]) {
+      await expect(write()).rejects.toThrow(/^lost the lock on .*; not writing the (journal|snapshot|report\.md) \(another run may be working on this export\)$/);
+    }
+    expect(await names(p)).toEqual([`${p}/vip/lock`]);
     await lock.release();
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLocation, type Location } from "../../../runner/config.js";
-import { LockedError, openStateStore, type StateStore } from "../../../runner/state/index.js";
+import { LockedError, LockLostError, openStateStore, type StateLock, type StateStore } from "../../../runner/state/index.js";
 import { startAzurite, type Azurite } from "../../helpers/azurite.js";
 
 let azurite: Azurite;
@@ -38,6 +38,7 @@ async function readArtifact(where: string): Promise<string> {
 describe.each(kinds)("%s state store", (kind, makeLocation) => {
   let location: Location;
   let store: StateStore;
+  let writerLock: StateLock | undefined;
   const fresh = () => openStateStore(location, "vip-newsletter");
   beforeAll(() => {
     n++;
@@ -53,6 +54,10 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
 
   it("starts empty", async () => {
     expect(await fresh().load()).toEqual({ snapshot: null, journal: [] });
+  });
+
+  it("writes only while it holds the lock (this run takes it)", async () => {
+    writerLock = await store.lock();
   });
 
   it("appends journal entries durably, in call order, byte for byte", async () => {
@@ -74,18 +79,22 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
   });
 
   it("continues from what another instance (a later run) left", async () => {
+    await writerLock!.release();
     const next = fresh();
+    const nextLock = await next.lock();
     const loaded = await next.load();
     expect(loaded.journal.length).toBe(2);
     await next.appendJournal(Buffer.from("run 2"));
     await next.writeSnapshot(Buffer.from("snapshot 3"));
     await next.appendJournal(Buffer.from("run 2 after"));
     expect(await fresh().load()).toEqual({ snapshot: Buffer.from("snapshot 3"), journal: [Buffer.from("run 2 after")] });
+    await nextLock.release();
+    writerLock = await store.lock();
   });
 
   it("refuses empty and oversized journal entries", async () => {
     await expect(store.appendJournal(Buffer.alloc(0))).rejects.toThrow("a journal entry must not be empty");
-    await expect(store.appendJournal(Buffer.alloc(5 * 1024 * 1024))).rejects.toThrow(/a journal entry may be at most 4194294 bytes; got 5242880/);
+    await expect(store.appendJournal(Buffer.alloc(5 * 1024 * 1024))).rejects.toThrow(/a journal entry may be at most 4194290 bytes; got 5242880/);
   });
 
   it("writes artifacts next to the state and returns where they landed", async () => {
@@ -107,6 +116,13 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
 
   it("refuses an export name that is not one", () => {
     expect(() => openStateStore(location, "../other")).toThrow('export name "../other" must be 1-48 lowercase letters, digits or "-"');
+  });
+
+  it("refuses every write once its lock is released", async () => {
+    await writerLock!.release();
+    await expect(store.appendJournal(Buffer.from("late"))).rejects.toThrow(/; not writing the journal \(another run may be working on this export\)$/);
+    await expect(store.writeSnapshot(Buffer.from("late"))).rejects.toThrow(/; not writing the snapshot /);
+    await expect(store.writeArtifact("report.md", "late")).rejects.toBeInstanceOf(LockLostError);
   });
 
   it("holds one lock per export: a second taker gets LockedError naming the holder, until release", async () => {

@@ -1,6 +1,7 @@
 // Helpers for the state-store suites: a second process that takes a lock (lock-child.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
+import { crc32 } from "../../../runner/state/journal.js";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const CHILD = resolve(import.meta.dirname, "lock-child.ts");
@@ -13,10 +14,10 @@ export interface LockChild {
   output(): string;
 }
 
-export function lockChild(location: string, exportName: string, opts: { hostname?: string; leaseSeconds?: number } = {}): LockChild {
+export function lockChild(location: string, exportName: string, opts: { hostname?: string; leaseSeconds?: number; heartbeatMs?: number } = {}): LockChild {
   const child = spawn(
     process.execPath,
-    ["--regexp-interpret-all", "--import", "tsx", CHILD, location, exportName, opts.hostname ?? "", opts.leaseSeconds ? String(opts.leaseSeconds) : ""],
+    ["--regexp-interpret-all", "--import", "tsx", CHILD, location, exportName, opts.hostname ?? "", opts.leaseSeconds ? String(opts.leaseSeconds) : "", opts.heartbeatMs ? String(opts.heartbeatMs) : ""],
     { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -49,4 +50,14 @@ export function lockChild(location: string, exportName: string, opts: { hostname
       });
     },
   };
+}
+
+/** A journal frame as versions before format 2 wrote it: magic AC 4A | length | CRC-32 of the payload | payload. */
+export function v1Frame(payload: Buffer): Buffer {
+  const head = Buffer.alloc(10);
+  head[0] = 0xac;
+  head[1] = 0x4a;
+  head.writeUInt32BE(payload.length, 2);
+  head.writeUInt32BE(crc32(payload), 6);
+  return Buffer.concat([head, payload]);
 }
