@@ -97,6 +97,8 @@ describe("Checkpointer", () => {
     const store = openStateStore(parseLocation("file:state", tempDir()), "cp");
     const scope = { hostname: "h.example.com", listId: 7 };
     const state = new SyncState(scope);
+    // The store writes only while it holds its lock; the checkpointer watches a lock whose loss the test controls.
+    const held = await store.lock();
     let lose!: (e: unknown) => void;
     const lock: StateLock = { release: async () => undefined, lost: new Promise<never>((_, reject) => (lose = reject)) };
     const cp = new Checkpointer(state, store, lock);
@@ -116,6 +118,7 @@ describe("Checkpointer", () => {
     await expect(cp.commit([["d@x.io", 14, 0]])).rejects.toBe(lost);
     expect(state.get("d@x.io")).toBeUndefined();
     expect((await store.load()).journal).toHaveLength(2);
+    await held.release();
   });
 });
 
