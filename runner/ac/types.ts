@@ -45,8 +45,10 @@ export interface AcClient {
   checkKey(): Promise<void>;
   /** GET /lists/{id}; null on 404. */
   getList(id: number): Promise<AcList | null>;
-  /** Every custom field (GET /fields, paged). */
+  /** Every custom field (GET /fields, paged by offset, which AC does not document: see findFields). */
   listFields(): Promise<AcField[]>;
+  /** The custom fields with these personalization tags (GET /fields?filters[perstag]=, one request each); missing ones are left out. */
+  findFields(perstags: readonly string[]): Promise<AcField[]>;
   /** POST /import/bulk_import: queued batch id, or the whole-batch rejection (HTTP 400 validation). */
   bulkImport(contacts: BulkContact[]): Promise<{ batchId: string } | { rejected: BulkRejection }>;
   /** GET /import/info?batchId= */

@@ -64,11 +64,11 @@ async function resolveFieldIds(client: AcClient, config: ExportConfig): Promise<
   const fieldIds = new Map<string, number>();
   const wanted = Object.keys(config.mappings.fields ?? {});
   if (!wanted.length) return fieldIds;
-  const fields = await client.listFields();
+  const fields = await client.findFields(wanted);
   const byTag = new Map(fields.map((f) => [f.perstag.toUpperCase(), f.id]));
   const missing = wanted.filter((t) => !byTag.has(t));
   if (missing.length) {
-    const known = fields.map((f) => f.perstag).slice(0, 20).join(", ") || "none";
+    const known = (await client.listFields()).map((f) => f.perstag).slice(0, 20).join(", ") || "none";
     throw new PreflightError(
       `mappings.fields: no custom field with personalization tag ${missing.map((t) => `"${t}"`).join(", ")} on ${config.connection.hostname}; existing tags: ${known}`,
       "FIELD_NOT_FOUND",

@@ -57,9 +57,11 @@ describe("AcClient against the sandbox", () => {
     await c.checkKey();
     expect(await c.getList(listId)).toEqual({ id: listId, name: "Newsletter" });
     expect(await c.getList(999_999)).toBeNull();
-    const got = await c.listFields();
-    expect(got).toHaveLength(130);
-    expect(got.find((f) => f.perstag === "FIELD_130")).toMatchObject({ title: "Field 130", type: "text" });
+    // AC documents no offset on /fields (the sandbox ignores it by default): 130 fields are found by tag, not paged.
+    const got = await c.findFields(["FIELD_1", "field_130", "NO_SUCH_FIELD"]);
+    expect(got.map((f) => f.perstag)).toEqual(["FIELD_1", "FIELD_130"]);
+    expect(got[1]).toMatchObject({ title: "Field 130", type: "text" });
+    expect(await c.listFields()).toHaveLength(100);
     expect(await c.findTag("VIP")).toEqual({ id: seeded.tags[1], tag: "vip" });
     expect(await c.findTag("vip gold")).toEqual({ id: seeded.tags[0], tag: "VIP Gold" });
     expect(await c.findTag("bronze")).toBeNull();
@@ -90,7 +92,7 @@ describe("AcClient against the sandbox", () => {
     expect(info.success).toHaveLength(12);
     const members = sb.inspect.members(listId, 1);
     expect(members.map((m) => m.email).sort()).toEqual([...batch.map((b) => b.email), "ann@example.com"].sort());
-    expect(members.find((m) => m.email === "bulk3@example.com")).toMatchObject({ firstName: "B3", tags: ["vip"], fields: { FIELD_2: "v3" } });
+    expect(members.find((m) => m.email === "bulk3@example.com")).toMatchObject({ firstName: "B3", tags: ["vip"], fields: { FIELD_130: "v3" } });
 
     const bad = batch.map((b, i) => (i === 7 ? { ...b, email: "not-an-email" } : b));
     const rejected = await c.bulkImport(bad);
