@@ -224,7 +224,7 @@ describe("rows bad one by one: rejected with row number and reason (exit 3), the
         expect(f.subscribed()).toEqual([...c.synced].sort());
         for (const m of sandbox.inspect.members(f.listId)) expect(m.tags, m.email).toEqual(["vip"]);
         const lines = readFileSync(join(f.dir, "state/test-export/rejected.csv"), "utf8").trim().split("\n");
-        expect(lines[0]).toBe("row,email,outcome,reason,batch");
+        expect(lines[0]).toBe("\uFEFFrow,email,outcome,reason,batch"); // UTF-8 with a BOM, for Excel
         expect(lines.slice(1).sort()).toEqual(c.rejected.map(([row, email, reason]) => rejectedLine(row, email, reason)).sort());
         expect(readReport(f).counts).toMatchObject({ added: c.synced.length, rejected: c.rejected.length, failed: 0 });
         expect(r.stdout).toContain(`rejected ${c.rejected.length}`);
