@@ -84,6 +84,32 @@ describe("changes.csv and the run's report folder", () => {
   });
 });
 
+describe("contacts ActiveCampaign refuses", () => {
+  it("are listed in changes.csv as refused with the reason and the import batch, never as added", async () => {
+    const f = fixture();
+    f.writeSegment(csvOf(f.people(12)));
+    sandbox.inspect.setFaults("contactfail:1");
+    let r;
+    try {
+      r = await f.run();
+    } finally {
+      sandbox.inspect.setFaults(null);
+    }
+    expect(r.code).toBe(3); // 12 refused of 12 rows read
+    const report = JSON.parse(read(f, "report.json"));
+    expect(report.failures).toHaveLength(1);
+    const batch = report.failures[0].batchId as string;
+    expect(read(f, "changes.csv")).toBe(
+      [
+        `${BOM}row,email,action,reason,batch`,
+        ...f.people(12).map((p, i) => `${i + 2},${p.email},refused,ActiveCampaign reported this contact as failed in the import (it gives no reason),${batch}`),
+        "",
+      ].join("\n"),
+    );
+    expect(report.problemRows).toMatchObject({ count: 12, rejected: 0, refused: 12, overLimit: true });
+  });
+});
+
 describe("exit codes that suit a scheduler", () => {
   it("a run whose only problem is a rejected row under limits.maxProblemRows exits 0, and 3 over it", async () => {
     const f = fixture();
