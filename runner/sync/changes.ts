@@ -3,6 +3,7 @@
 // numbers and fingerprints, no emails): the emails come from one more streaming pass over the segment, and what a
 // run did is judged from the state it committed (a contact counts as done only once ActiveCampaign confirmed it).
 import type { ExportConfig } from "../config.js";
+import { describeError } from "../errors.js";
 import type { SegmentRow } from "../segment/types.js";
 import { fingerprintRow } from "./member.js";
 import type { SyncOutcome } from "./outcome.js";
@@ -11,7 +12,9 @@ import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 import type { FailedRow, Prepared, SyncDeps, SyncMode } from "./types.js";
 
 export type ChangeAction =
-  | "added" | "updated" | "re-subscribed" | "unsubscribed" | "untagged" | "left" | "kept-unsubscribed" | "refused" | "not-confirmed";
+  | "added" | "updated" | "re-subscribed" | "unsubscribed" | "untagged" | "left" | "kept-unsubscribed" | "refused" | "not-confirmed"
+  /** The segment could not be read again to name the sent rows: the reason says why; the other lines still follow. */
+  | "incomplete";
 
 export interface Change {
   /** The segment row (README "Row numbers"); none for leavers, who are not in the segment any more. */
@@ -46,7 +49,11 @@ export async function* listChanges(src: ChangeSource, outcome: SyncOutcome, mode
   const failedEmails = new Set(failed.map((f) => f.email));
   const mark = (c: Change): Change => (notDone ? { ...c, reason: notDone + c.reason } : c);
 
-  for await (const c of segmentChanges(src, prepared, judge, skipRows, failedEmails)) yield mark(c);
+  try {
+    for await (const c of segmentChanges(src, prepared, judge, skipRows, failedEmails)) yield mark(c);
+  } catch (e) {
+    yield { email: "", action: "incomplete", reason: `the rows sent could not all be listed: ${describeError(e).message}` };
+  }
   for (const k of kept) yield mark({ row: k.row, email: k.email ?? "", action: "kept-unsubscribed", reason: k.reason || KEPT_UNSUBSCRIBED });
   for (const c of leaverChanges(src.config, prepared, judge, failedEmails)) yield mark(c);
   for (const f of failed) yield refused(f);
