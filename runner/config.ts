@@ -84,7 +84,7 @@ const listId = z.union([z.number(), z.string()]).transform((value, ctx) => {
   return n;
 });
 
-const percentOrCount = z.union([z.number(), z.string()]).check((ctx) => {
+const percentOrCount = (unit: string, of: string) => z.union([z.number(), z.string()]).check((ctx) => {
   const v = ctx.value;
   const ok =
     (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) ||
@@ -93,7 +93,7 @@ const percentOrCount = z.union([z.number(), z.string()]).check((ctx) => {
     ctx.issues.push({
       code: "custom",
       input: v,
-      message: `must be a whole number of contacts (e.g. 500) or a percentage of the list's synced members from "0%" to "100%" (e.g. "10%"); got ${show(v)}`,
+      message: `must be a whole number of ${unit} (e.g. 500) or a percentage of ${of} from "0%" to "100%" (e.g. "10%"); got ${show(v)}`,
     });
   }
 });
@@ -312,7 +312,9 @@ const limitsShape = {
       }
     })
     .default(1_000_000),
-  maxRemovalsPerRun: percentOrCount.default("10%"),
+  maxRemovalsPerRun: percentOrCount("contacts", "the list's synced members").default("10%"),
+  /** Rows rejected in the file or refused by ActiveCampaign that a run may have and still exit 0 (of rows read). */
+  maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
 const rateLimitShape = {
@@ -456,7 +458,11 @@ export function configWarnings(config: ExportConfig): string[] {
 
 /** The removal cap as a number of contacts, given how many members the state says the sync has on the list. */
 export function removalCap(config: ExportConfig, syncedMembers: number): number {
-  const cap = config.limits.maxRemovalsPerRun;
-  if (typeof cap === "number") return cap;
-  return Math.floor((syncedMembers * Number(cap.slice(0, -1))) / 100);
+  return limitCount(config.limits.maxRemovalsPerRun, syncedMembers);
+}
+
+/** A count-or-percentage limit (500 or "10%") as a number, given what the percentage is of. */
+export function limitCount(limit: number | string, base: number): number {
+  if (typeof limit === "number") return limit;
+  return Math.floor((base * Number(limit.slice(0, -1))) / 100);
 }

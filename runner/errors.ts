@@ -9,7 +9,7 @@ export const EXIT = {
   FAILED: 1,
   /** Bad config, bad arguments or bad input found before any write. */
   BAD_INPUT: 2,
-  /** Completed, but some rows were rejected or failed at ActiveCampaign (all listed in the report). */
+  /** Completed, but more rows were rejected or refused by ActiveCampaign than limits.maxProblemRows allows. */
   PARTIAL: 3,
   /** Another run of the same export holds the lock. */
   LOCKED: 4,

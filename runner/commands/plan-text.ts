@@ -25,7 +25,12 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
   for (const g of r.rejectsByReason.slice(0, 10)) {
     lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (rows ${g.rows.slice(0, 5).join(", ")}${g.count > 5 ? ", …" : ""})`);
   }
-  if (plan.leavers.length && r.onLeave !== "keep") lines.push("", `Removal cap for this run: ${n(plan.removalCap)} (limits.maxRemovalsPerRun).`);
-  lines.push("", `Nothing was written. To apply: ac-export run${configPath ? ` --config ${configPath}` : ""}`);
+  if (plan.leavers.length && r.onLeave !== "keep") {
+    const o = r.removalOverride;
+    const why = o && plan.configuredRemovalCap !== undefined ? `${o.source} ${o.allowRemovals}; limits.maxRemovalsPerRun gives ${n(plan.configuredRemovalCap)}` : "limits.maxRemovalsPerRun";
+    lines.push("", `Removal cap for this run: ${n(plan.removalCap)} (${why}).`);
+  }
+  if (plan.blocked) lines.push("", `Nothing was written. A run would stop before any write (${plan.blocked.code}):`);
+  else lines.push("", `Nothing was written. To apply: ac-export run${configPath ? ` --config ${configPath}` : ""}`);
   return `${lines.join("\n")}\n`;
 }

@@ -11,10 +11,12 @@ import { redacting } from "../cli/redacting.js";
 import type { ExportConfig } from "../config.js";
 import { runSync, type SyncRun } from "../sync/engine.js";
 import { createEventSink, type EventSink } from "../sync/events.js";
-import { outcomeError, outcomeOfError, outcomeStatus, type SyncOutcome } from "../sync/outcome.js";
-import { buildReport, reportHeader, type ReportHeader, type RunReport } from "../sync/report.js";
+import { outcomeError, outcomeOfError, outcomeStatus, problemRowsOf, type SyncOutcome } from "../sync/outcome.js";
+import { buildReport, reportHeader, type RemovalOverride, type ReportHeader, type RunReport } from "../sync/report.js";
 import type { SyncMode } from "../sync/types.js";
 import { formatPlan } from "./plan-text.js";
+import { reportJson } from "./report-json.js";
+import { removalOverride } from "./removal-override.js";
 import { formatRunSummary } from "./run-summary.js";
 import { writeArtifacts } from "./sync-artifacts.js";
 import { exitCodeOf } from "./sync-exit.js";
@@ -25,6 +27,7 @@ export const SYNC_OPTIONS = {
   "report-json": { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean" },
+  "allow-removals": { type: "string" },
 } as const;
 
 interface SyncOptions {
@@ -32,6 +35,7 @@ interface SyncOptions {
   "report-json"?: string;
   json?: boolean;
   quiet?: boolean;
+  "allow-removals"?: string;
 }
 
 type Out = Io["stdout"];
@@ -43,6 +47,7 @@ interface Progress {
   early?: unknown;
   config?: ExportConfig;
   wired?: WiredSync;
+  override?: RemovalOverride;
   run?: SyncRun;
   events?: EventSink;
 }
@@ -62,22 +67,29 @@ export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promi
     p = { outcome: outcomeOfError(e), early: e };
   }
   const events = p.events ?? createEventSink(err, p.config?.name, options.quiet || options.json);
-  const exitCode = exitCodeOf(p.outcome, mode);
+  const exitCode = exitCodeOf(p.outcome, mode, p.config);
   const status = outcomeStatus(p.outcome, mode);
   const error = outcomeError(p.outcome);
-  // The JSON log's last line: how the command ended, with the error's code (its message follows as plain text).
-  events.event("finished", { status, exitCode, ...(error ? { error: { code: error.code } } : {}) });
+  // The JSON log's last line: how the command ended, with the error's code (its message follows as plain text), and
+  // the problem-row counts alerts act on (a run under limits.maxProblemRows exits 0 but still has them).
+  const problems = p.config && p.outcome.prepared ? problemRowsOf(p.outcome, p.config) : undefined;
+  const counts = problems ? { rowsRead: problems.rowsRead, rejected: problems.rejected, refused: problems.refused } : {};
+  events.event("finished", { status, exitCode, ...counts, ...(error ? { error: { code: error.code } } : {}) });
   events.done();
   if (p.early !== undefined) err.write(formatCommandError(mode, p.early));
   if (p.outcome.kind === "failed" && io.env.AC_EXPORT_DEBUG) err.write(`${(p.outcome.cause as Error)?.stack ?? String(p.outcome.cause)}\n`);
 
-  const full = p.config && buildReport({ config: p.config, mode, outcome: p.outcome, exitCode, startedAt, ...(p.wired ? { stats: p.wired.client.stats() } : {}) });
+  const full =
+    p.config &&
+    buildReport({ config: p.config, mode, outcome: p.outcome, exitCode, startedAt, ...(p.wired ? { stats: p.wired.client.stats() } : {}), ...(p.override ? { override: p.override } : {}) });
   // Without a config (bad arguments or config) the report is only its header: mode, status, exit code, error.
   const report: RunReport | ReportHeader = full || reportHeader({ mode, outcome: p.outcome, exitCode, startedAt });
   await finishRun(p, full, mode, err);
-  if (options["report-json"]) await writeFile(resolve(io.cwd, options["report-json"]), `${JSON.stringify(report, null, 2)}\n`);
+  // plan --json lists every planned change; the run's report leaves them to changes.csv.
+  const json = options.json || options["report-json"] ? await reportJson(report, mode === "plan" && p.wired ? p : undefined) : undefined;
+  if (json && options["report-json"]) await writeFile(resolve(io.cwd, options["report-json"]), json);
 
-  if (options.json) out.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (json && options.json) out.write(json.toString("utf8"));
   else if (full) print(p, full, mode, options, out, err);
   return exitCode;
 }
@@ -94,8 +106,13 @@ async function start(mode: SyncMode, options: SyncOptions, io: Io, apiKey: strin
   } catch (e) {
     return { outcome: outcomeOfError(e), early: e, config, events };
   }
+  const override = removalOverride(options, io.env);
+  if (override) {
+    wired.deps.allowRemovals = override.allowRemovals;
+    events.event("warning", { message: `removal cap override for this run: ${override.source} ${override.allowRemovals}` });
+  }
   const run = await runSync(wired.deps, mode);
-  return { outcome: run.outcome, config, wired, run, events };
+  return { outcome: run.outcome, config, wired, run, events, ...(override ? { override } : {}) };
 }
 
 /** A run writes its artifacts while it still holds the lock (unless another run holds it), then lets go. */
@@ -103,7 +120,7 @@ async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncM
   const { wired, run } = p;
   try {
     const locked = p.outcome.kind !== "completed" && p.outcome.error.code === "LOCKED";
-    if (mode === "run" && wired && run && !locked && report) report.artifacts = await writeArtifacts(wired.store, report, p.outcome);
+    if (mode === "run" && wired && run && !locked && report) report.artifacts = await writeArtifacts(wired.store, report, p.outcome, wired.deps);
   } catch (e) {
     err.write(`warning: could not write the run report to ${wired?.store.location}: ${(e as Error).message}\n`);
   } finally {
@@ -112,9 +129,11 @@ async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncM
   }
 }
 
+/** The plan first (also when a limit blocks it: that is when its leavers matter), then the error. */
 function print(p: Progress, report: RunReport, mode: SyncMode, options: SyncOptions, out: Out, err: Out): void {
   const { outcome } = p;
-  if (outcome.kind !== "completed" && p.early === undefined) err.write(`ac-export ${mode}: ${outcome.error.message}\n`);
-  if (mode === "plan" && outcome.kind === "completed") out.write(formatPlan(report, outcome.prepared.plan, options.config));
+  const showPlan = mode === "plan" && (outcome.kind === "completed" || (outcome.kind === "blocked" && outcome.prepared));
+  if (showPlan) out.write(formatPlan(report, outcome.prepared!.plan, options.config));
   else if (mode === "run" && outcome.prepared) out.write(formatRunSummary(report));
+  if (outcome.kind !== "completed" && p.early === undefined) err.write(`ac-export ${mode}: ${outcome.error.message}\n`);
 }

@@ -1,4 +1,5 @@
 // How a sync ended, as a type: the command maps it to an exit code, the report takes its status from it.
+import { limitCount, type ExportConfig } from "../config.js";
 import { describeError, EXIT, type ErrorCode } from "../errors.js";
 import type { Applied, Prepared, SyncMode } from "./types.js";
 
@@ -36,6 +37,29 @@ export function outcomeError(o: SyncOutcome): OutcomeError | undefined {
 /** Rows that were not sent or not taken: rejected by the plan, or failed at ActiveCampaign. */
 export function problemRows(o: SyncOutcome): number {
   return (o.prepared?.plan.rejected.length ?? 0) + ((o.kind === "blocked" ? undefined : o.applied)?.failed.length ?? 0);
+}
+
+/** Problem rows against limits.maxProblemRows: over the limit, a completed run exits 3 (README "Exit codes"). */
+export interface ProblemRows {
+  /** Rejected in the file plus refused by ActiveCampaign. */
+  count: number;
+  rejected: number;
+  refused: number;
+  rowsRead: number;
+  /** limits.maxProblemRows as configured, and as a number of rows for this run. */
+  limit: number | string;
+  allowed: number;
+  overLimit: boolean;
+}
+
+export function problemRowsOf(o: SyncOutcome, config: ExportConfig): ProblemRows {
+  const rejected = o.prepared?.plan.rejected.length ?? 0;
+  const refused = (o.kind === "blocked" ? undefined : o.applied)?.failed.length ?? 0;
+  const rowsRead = o.prepared?.plan.rowsRead ?? 0;
+  const limit = config.limits.maxProblemRows;
+  const allowed = limitCount(limit, rowsRead);
+  const count = rejected + refused;
+  return { count, rejected, refused, rowsRead, limit, allowed, overLimit: count > allowed };
 }
 
 export type OutcomeStatus = "succeeded" | "completed-with-problems" | "failed" | "blocked";

@@ -3,7 +3,7 @@
 import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
 import { fingerprintRow } from "./member.js";
-import { RowFingerprints } from "./row-set.js";
+import { RowFingerprints, RowMarks } from "./row-set.js";
 import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
 export interface RejectedRow {
@@ -22,6 +22,8 @@ export interface SyncPlan {
   unchanged: number;
   /** Row number → fingerprint of every member to send (new or changed); pass 2 sends exactly these rows. */
   send: RowFingerprints;
+  /** The rows of `send` that are new members (the others are changed ones); for changes.csv. */
+  newRows: RowMarks;
   /** Members the sync unsubscribed earlier who are back in the segment: re-subscribed (contactLists, sourceid 4). */
   resubscribe: string[];
   /** Members who unsubscribed from the list themselves: never re-subscribed, nothing sent. */
@@ -34,8 +36,10 @@ export interface SyncPlan {
    */
   alreadyUnsubscribed: string[];
   rejected: RejectedRow[];
-  /** The removal cap for this run, as a number of contacts. */
+  /** The removal cap for this run, as a number of contacts (raised by an operator's override, if given). */
   removalCap: number;
+  /** The cap limits.maxRemovalsPerRun gives, when an override raised it for this run. */
+  configuredRemovalCap?: number;
   /** Set when the plan must not be applied: a limit would be exceeded (the run stops before any write). */
   blocked?: PlanBlock;
   samples: Record<"adds" | "updates" | "leavers" | "resubscribe", string[]>;
@@ -56,11 +60,13 @@ export async function planSync(
   /** Emails ActiveCampaign lists as unsubscribed from the list (LIST_STATUS.UNSUBSCRIBED). */
   unsubscribedInAc: Set<string>,
   onProgress?: (rowsRead: number) => void,
+  /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
+  allowRemovals?: number,
 ): Promise<SyncPlan> {
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new RowFingerprints(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -94,6 +100,7 @@ export async function planSync(
       if (!known) {
         plan.adds++;
         plan.send.set(row.rowNumber, fingerprint);
+        plan.newRows.add(row.rowNumber);
         sample("adds", email);
       } else if (known.fingerprint !== fingerprint) {
         plan.updates++;
@@ -116,17 +123,25 @@ export async function planSync(
     }
   }
   plan.removalCap = removalCap(config, state.activeCount());
+  if (allowRemovals !== undefined && allowRemovals > plan.removalCap) {
+    plan.configuredRemovalCap = plan.removalCap;
+    plan.removalCap = allowRemovals;
+  }
   if (plan.members > config.limits.maxProfiles) {
     plan.blocked = {
       code: "MAX_PROFILES",
       message: `the segment has ${plan.members} valid profiles, more than limits.maxProfiles (${config.limits.maxProfiles}); nothing was sent. Raise limits.maxProfiles (up to 10000000) if this is intended.`,
     };
   } else if (config.onLeave !== "keep" && plan.leavers.length > plan.removalCap) {
-    const cap = config.limits.maxRemovalsPerRun;
-    plan.blocked = {
-      code: "REMOVAL_CAP",
-      message: `${plan.leavers.length} members left the segment and onLeave is "${config.onLeave}", more than limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${state.activeCount()} synced members = ${plan.removalCap}` : ""}); nothing was sent. If the segment is right, raise limits.maxRemovalsPerRun (e.g. to ${plan.leavers.length} or "100%") for one run.`,
-    };
+    plan.blocked = { code: "REMOVAL_CAP", message: removalCapMessage(config, plan, state.activeCount(), allowRemovals) };
   }
   return plan;
+}
+
+function removalCapMessage(config: ExportConfig, plan: SyncPlan, synced: number, allowRemovals: number | undefined): string {
+  const cap = config.limits.maxRemovalsPerRun;
+  const n = plan.leavers.length;
+  const allows = `limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${synced} synced members = ${removalCap(config, synced)}` : ""})`;
+  const override = allowRemovals !== undefined ? ` and the override allows (${allowRemovals})` : "";
+  return `${n} members left the segment and onLeave is "${config.onLeave}", more than ${allows}${override}; nothing was sent. If the segment is right, allow them for one run (--allow-removals ${n} or AC_EXPORT_ALLOW_REMOVALS=${n}, see README "Allow one run past the removal cap") or raise limits.maxRemovalsPerRun.`;
 }

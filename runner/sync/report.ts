@@ -1,8 +1,10 @@
 // The run report: one JSON for machines, one Markdown page for the marketing-ops person, and rejected.csv with
-// every row that was not sent and why. Built from counts and lists only; it never sees the API key.
+// every row that was not sent and why (changes.csv, who changed, is changes.ts). Built from counts and lists only;
+// it never sees the API key.
 import type { AcClientStats } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
-import { outcomeError, outcomeStatus, type OutcomeError, type OutcomeStatus, type SyncOutcome } from "./outcome.js";
+import { CsvText } from "./chunked-text.js";
+import { outcomeError, outcomeStatus, problemRowsOf, type OutcomeError, type OutcomeStatus, type ProblemRows, type SyncOutcome } from "./outcome.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
 
@@ -58,14 +60,36 @@ export interface RunReport extends ReportHeader {
     failed: number;
   };
   planned?: { adds: number; updates: number; leavers: number; resubscribes: number };
+  /** Rejected plus refused rows against limits.maxProblemRows (over it, a run exits 3). */
+  problemRows: ProblemRows;
+  /** An operator's one-run override of the removal cap, when one was given. */
+  removalOverride?: RemovalOverride;
   rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
+  /** The run's folder under runs/ (its start time, e.g. 2026-12-01T14-00-00Z); a run's artifacts are kept there. */
+  runId?: string;
+  /** Where this run's artifacts landed (runs/<runId>/…), and their latest copies (fixed names). */
   artifacts?: Record<string, string>;
+  latestArtifacts?: Record<string, string>;
 }
 
-const reasonKey = (reason: string) => reason.replace(/\brow \d+/g, "row N");
+/** An operator's one-run removal-cap override (README "Allow one run past the removal cap"). */
+export interface RemovalOverride {
+  allowRemovals: number;
+  /** Where it came from: the --allow-removals flag or the AC_EXPORT_ALLOW_REMOVALS variable. */
+  source: "--allow-removals" | "AC_EXPORT_ALLOW_REMOVALS";
+  /** The Container Apps job execution that was given it (Azure's activity log names who started it). */
+  execution?: string;
+  /** limits.maxRemovalsPerRun as a count for this run, and whether the leavers needed the override. */
+  configuredCap?: number;
+  leavers?: number;
+  used?: boolean;
+}
+
+/** Reasons that name another row ("duplicate of row 45") group together under "duplicate of an earlier row". */
+const reasonKey = (reason: string) => reason.replace(/\bof row \d+/g, "of an earlier row");
 
 export function groupRejects(rows: RejectedRow[], sampleRows = 20): RunReport["rejectsByReason"] {
   const groups = new Map<string, { count: number; rows: number[] }>();
@@ -91,7 +115,7 @@ export function groupFailures(rows: FailedRow[]): RunReport["failures"] {
   return [...groups.values()];
 }
 
-export function buildReport(input: ReportInput & { config: ExportConfig; stats?: AcClientStats }): RunReport {
+export function buildReport(input: ReportInput & { config: ExportConfig; stats?: AcClientStats; override?: RemovalOverride }): RunReport {
   const { config, outcome } = input;
   const prepared = outcome.prepared;
   const plan = prepared?.plan;
@@ -125,6 +149,8 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       failed: failed.length,
     },
     ...(plan ? { planned: { adds: plan.adds, updates: plan.updates, leavers: plan.leavers.length, resubscribes: plan.resubscribe.length } } : {}),
+    problemRows: problemRowsOf(outcome, config),
+    ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
     rejectsByReason: groupRejects(rejected),
     failures: groupFailures(failed),
     ...(input.stats ? { requests: { ...input.stats, total } } : {}),
@@ -167,6 +193,15 @@ export function renderMarkdown(r: RunReport): string {
   }
   lines.push(`| kept unsubscribed (they unsubscribed themselves) | ${n(c.keptUnsubscribed)} |`);
   lines.push(`| rejected (not sent) | ${n(c.rejected)} |`, `| failed at ActiveCampaign | ${n(c.failed)} |`);
+  const pr = r.problemRows;
+  if (pr.count) {
+    lines.push("", `Problem rows (rejected + refused): ${n(pr.count)} of ${n(pr.rowsRead)} rows read; limits.maxProblemRows ${pr.limit} allows ${n(pr.allowed)}${pr.overLimit ? ", so the run exits 3" : ""}.`);
+  }
+  const o = r.removalOverride;
+  if (o) {
+    lines.push("", `**Removal cap override:** ${o.source} ${o.allowRemovals}${o.execution ? ` (job execution ${o.execution})` : ""}; ${o.used ? `used: ${n(o.leavers ?? 0)} leavers, over the configured cap of ${n(o.configuredCap ?? 0)}` : "not needed by this run"}.`);
+  }
+  if (r.mode === "run") lines.push("", "Every contact added, updated, re-subscribed, unsubscribed, untagged, kept unsubscribed or refused is listed in `changes.csv` with the reason.");
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
     for (const g of r.rejectsByReason) lines.push(`| ${g.reason} | ${n(g.count)} | ${g.rows.join(", ")}${g.count > g.rows.length ? ", …" : ""} |`);
@@ -189,16 +224,18 @@ export function renderMarkdown(r: RunReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-const csvCell = (v: string | number | undefined) => {
-  const s = v === undefined ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+function overrideOf(o: RemovalOverride, plan: SyncPlan | undefined, onLeave: ExportConfig["onLeave"]): RemovalOverride {
+  if (!plan) return o;
+  const configuredCap = plan.configuredRemovalCap ?? plan.removalCap;
+  const leavers = plan.leavers.length;
+  return { ...o, configuredCap, leavers, used: onLeave !== "keep" && leavers > configuredCap && leavers <= plan.removalCap };
+}
 
 /** Every row not sent: rejected before sending, kept unsubscribed, or failed at ActiveCampaign. */
-export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied | undefined): string {
-  const lines = ["row,email,outcome,reason,batch"];
-  for (const r of plan?.rejected ?? []) lines.push([r.row, r.email, "rejected", r.reason, ""].map(csvCell).join(","));
-  for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) lines.push([r.row, r.email, "kept-unsubscribed", r.reason, ""].map(csvCell).join(","));
-  for (const f of applied?.failed ?? []) lines.push([f.row, f.email, "failed", f.reason, f.batchId].map(csvCell).join(","));
-  return `${lines.join("\n")}\n`;
+export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied | undefined): Buffer {
+  const csv = new CsvText(["row", "email", "outcome", "reason", "batch"]);
+  for (const r of plan?.rejected ?? []) csv.row([r.row, r.email, "rejected", r.reason, ""]);
+  for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) csv.row([r.row, r.email, "kept-unsubscribed", r.reason, ""]);
+  for (const f of applied?.failed ?? []) csv.row([f.row, f.email, "failed", f.reason, f.batchId]);
+  return csv.toBuffer();
 }

@@ -30,3 +30,23 @@ export class RowFingerprints {
     for (let row = 0; row < this.values.length; row++) if (!Number.isNaN(this.values[row]!)) yield row;
   }
 }
+
+/** A set of row numbers, one byte a row (e.g. which planned rows are new members rather than changed ones). */
+export class RowMarks {
+  private marks = new Uint8Array(1024);
+
+  add(row: number): void {
+    if (row >= this.marks.length) {
+      let length = this.marks.length;
+      while (length <= row) length *= 2;
+      const grown = new Uint8Array(length);
+      grown.set(this.marks);
+      this.marks = grown;
+    }
+    this.marks[row] = 1;
+  }
+
+  has(row: number): boolean {
+    return row < this.marks.length && this.marks[row] === 1;
+  }
+}

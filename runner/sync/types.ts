@@ -22,6 +22,8 @@ export interface SyncDeps {
   smallDeltaMax?: number;
   /** A time-scaled sandbox (AC_TIME_SCALE): import polling waits are this many times shorter. */
   timeScale?: number;
+  /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
+  allowRemovals?: number;
 }
 
 export interface FailedRow {

@@ -16,7 +16,7 @@ export function validConfig(): Record<string, any> {
       tags: ["vip"],
     },
     onLeave: "keep",
-    limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%" },
+    limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%", maxProblemRows: "1%" },
     rateLimit: { requestsPerSecond: 5, bulkRequestsPerMinute: 100 },
     state: "file:.ac-export/state",
   };

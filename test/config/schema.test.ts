@@ -64,6 +64,7 @@ const invalid: Case[] = [
   ["maxProfiles fractional", withValue("limits.maxProfiles", 10.5), "limits.maxProfiles", /whole number/],
   ["removal cap bad percent", withValue("limits.maxRemovalsPerRun", "150%"), "limits.maxRemovalsPerRun", /"0%" to "100%".*got "150%"/],
   ["removal cap negative", withValue("limits.maxRemovalsPerRun", -1), "limits.maxRemovalsPerRun", /got -1/],
+  ["problem rows not a percentage", withValue("limits.maxProblemRows", "5"), "limits.maxProblemRows", /must be a whole number of rows \(e\.g\. 500\) or a percentage of the rows read from "0%" to "100%" \(e\.g\. "10%"\); got "5"/],
   ["rate limit zero", withValue("rateLimit.requestsPerSecond", 0), "rateLimit.requestsPerSecond", /positive number.*got 0/],
   ["bulk rate fractional", withValue("rateLimit.bulkRequestsPerMinute", 2.5), "rateLimit.bulkRequestsPerMinute", /whole number.*got 2\.5/],
   ["state unsupported", withValue("state", "redis://x"), "state", /not a supported location/],
@@ -146,7 +147,7 @@ describe("ExportConfig schema: valid configs", () => {
     expect(config.listId).toBe(7);
     expect(config.segment.format).toBe("parquet");
     expect(config.onLeave).toBe("keep");
-    expect(config.limits).toEqual({ maxProfiles: 1_000_000, maxRemovalsPerRun: "10%" });
+    expect(config.limits).toEqual({ maxProfiles: 1_000_000, maxRemovalsPerRun: "10%", maxProblemRows: "1%" });
     expect(config.rateLimit).toEqual(AC_LIMITS);
     expect(config.state).toBe("file:.ac-export/state");
     expect(config.excludeAutomations).toBe(false);

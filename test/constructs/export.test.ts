@@ -63,7 +63,7 @@ describe("ActiveCampaignExport: the job, its identity and its access", () => {
       mappings: { email: "PrimaryEmail", firstName: "FirstName", fields: { LOYALTY_TIER: "Tier" }, tags: ["vip"] },
       onLeave: "unsubscribe",
       excludeAutomations: false,
-      limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%" },
+      limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%", maxProblemRows: "1%" },
       rateLimit: { requestsPerSecond: 5, bulkRequestsPerMinute: 100 },
       state: `https://${setup.platform.storageAccountName}.blob.core.windows.net/export-vip-newsletter/state/`,
     });

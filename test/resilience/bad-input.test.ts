@@ -223,7 +223,9 @@ describe("rows bad one by one: rejected with row number and reason (exit 3), the
         expect(r.code, r.stderr).toBe(3);
         expect(f.subscribed()).toEqual([...c.synced].sort());
         for (const m of sandbox.inspect.members(f.listId)) expect(m.tags, m.email).toEqual(["vip"]);
-        const lines = readFileSync(join(f.dir, "state/test-export/rejected.csv"), "utf8").trim().split("\n");
+        const csv = readFileSync(join(f.dir, "state/test-export/rejected.csv"), "utf8");
+        expect(csv.startsWith("\uFEFF"), "UTF-8 with a BOM, for Excel").toBe(true);
+        const lines = csv.trim().split("\n"); // trim() also drops the BOM
         expect(lines[0]).toBe("row,email,outcome,reason,batch");
         expect(lines.slice(1).sort()).toEqual(c.rejected.map(([row, email, reason]) => rejectedLine(row, email, reason)).sort());
         expect(readReport(f).counts).toMatchObject({ added: c.synced.length, rejected: c.rejected.length, failed: 0 });

@@ -130,7 +130,7 @@ describe("the API key never leaks", () => {
       expect(problems).toEqual([]);
       // It looked at real things: reports, rejected rows, snapshots, journals of several runs.
       const names = dirs.flatMap((d) => filesUnder(d).map((x) => x.path.split("/").pop()));
-      for (const n of ["report.json", "report.md", "rejected.csv", "snapshot", "report-copy.json"]) expect(names, n).toContain(n);
+      for (const n of ["report.json", "report.md", "rejected.csv", "changes.csv", "snapshot", "report-copy.json"]) expect(names, n).toContain(n);
       expect(searched).toBeGreaterThan(10);
       expect(outputs.length).toBe(15);
     },

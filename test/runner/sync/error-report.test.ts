@@ -140,7 +140,7 @@ describe("error codes in the report and the log", () => {
     expect(r.code).toBe(3);
     expect(reportJson(f)).not.toHaveProperty("error");
     expect(reportJson(f)).toMatchObject({ status: "completed-with-problems", exitCode: 3 });
-    expect(r.log.at(-1)).toEqual({ time: expect.any(String), export: "test-export", event: "finished", status: "completed-with-problems", exitCode: 3 });
+    expect(r.log.at(-1)).toEqual({ time: expect.any(String), export: "test-export", event: "finished", status: "completed-with-problems", exitCode: 3, rowsRead: 5, rejected: 1, refused: 0 });
     expect(f.subscribed()).toEqual(f.emails(4));
   });
 });

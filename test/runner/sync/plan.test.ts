@@ -74,7 +74,22 @@ describe("planSync", () => {
     expect(plan.leavers).toHaveLength(50);
     expect(plan.removalCap).toBe(5);
     expect(plan.blocked?.code).toBe("REMOVAL_CAP");
-    expect(plan.blocked?.message).toMatch(/^50 members left the segment and onLeave is "unsubscribe", more than limits\.maxRemovalsPerRun allows \(10% of 50 synced members = 5\); nothing was sent\. If the segment is right, raise limits\.maxRemovalsPerRun/);
+    expect(plan.blocked?.message).toBe(
+      '50 members left the segment and onLeave is "unsubscribe", more than limits.maxRemovalsPerRun allows (10% of 50 synced members = 5); nothing was sent. If the segment is right, allow them for one run (--allow-removals 50 or AC_EXPORT_ALLOW_REMOVALS=50, see README "Allow one run past the removal cap") or raise limits.maxRemovalsPerRun.',
+    );
+  });
+
+  it("an operator's override raises this run's removal cap, and only to the count given", async () => {
+    const c = config({ onLeave: "unsubscribe" });
+    const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
+    for (let i = 0; i < 50; i++) state.set(`m${i}@x.io`, i);
+    const allowed = await planSync(c, segment([]), state, new Set(), undefined, 50);
+    expect([allowed.blocked, allowed.removalCap, allowed.configuredRemovalCap]).toEqual([undefined, 50, 5]);
+    const short = await planSync(c, segment([]), state, new Set(), undefined, 49);
+    expect(short.blocked?.message).toMatch(/^50 members left the segment and onLeave is "unsubscribe", more than limits\.maxRemovalsPerRun allows \(10% of 50 synced members = 5\) and the override allows \(49\); nothing was sent\./);
+    // An override below the configured cap changes nothing.
+    const lower = await planSync(config({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: 60 } }), segment([]), state, new Set(), undefined, 3);
+    expect([lower.blocked, lower.removalCap, lower.configuredRemovalCap]).toEqual([undefined, 60, undefined]);
   });
 
   it("blocks a segment over limits.maxProfiles with the count", async () => {

@@ -41,7 +41,7 @@ describe("ac-export run", () => {
     expect(report.rejectsByReason).toEqual(
       expect.arrayContaining([
         { reason: "email has no @", count: 1, rows: [42] },
-        { reason: "duplicate of row N (same email, ignoring case)", count: 1, rows: [43] },
+        { reason: "duplicate of an earlier row (same email, ignoring case)", count: 1, rows: [43] },
         { reason: "email is empty", count: 1, rows: [44] },
       ]),
     );
@@ -224,8 +224,11 @@ describe("ac-export run", () => {
     }
     const { readdirSync } = await import("node:fs");
     const dir = join(f.dir, "state/test-export");
-    for (const name of readdirSync(dir)) {
-      const body = readFileSync(join(dir, name));
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.map((e) => e.name)).toContain("changes.csv");
+    for (const file of files) {
+      const name = join(file.parentPath, file.name);
+      const body = readFileSync(name);
       const text = name.endsWith(".gz") || body[0] === 0x1f ? (await import("node:zlib")).gunzipSync(body).toString() : body.toString();
       expect(text, name).not.toContain(canary);
     }

@@ -86,7 +86,8 @@ describe("segment formats and locations", () => {
     expect(JSON.parse(r.stdout).segment.source).toContain("vip/2026-11-23.csv");
     const names: string[] = [];
     for await (const b of service.getContainerClient("state").listBlobsFlat({ prefix: "exports/test-export/" })) names.push(b.name);
-    expect(names).toEqual(expect.arrayContaining(["exports/test-export/report.json", "exports/test-export/report.md", "exports/test-export/rejected.csv"]));
+    expect(names).toEqual(expect.arrayContaining(["exports/test-export/report.json", "exports/test-export/report.md", "exports/test-export/rejected.csv", "exports/test-export/changes.csv"]));
+    expect(names.filter((n) => /^exports\/test-export\/runs\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\/changes\.csv$/.test(n))).toHaveLength(1);
     // Incremental from blob state: nothing to send the second time.
     const before = sandbox.inspect.requests().bulkContactsReceived;
     const again = await f.run("run", ["--json"]);
