@@ -1,5 +1,6 @@
 // Text artifacts that can hold a line per contact (changes.csv, rejected.csv, plan --json): built in ~64 KB UTF-8
 // chunks, so a run touching 1,000,000 contacts never holds one giant string (the store takes one Buffer).
+import { csvRow } from "../output/csv-cell.js";
 
 const CHUNK_CHARS = 64 * 1024;
 
@@ -24,12 +25,10 @@ export class ChunkedText {
   }
 }
 
-const csvCell = (v: string | number | undefined): string => {
-  const s = v === undefined ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-/** A CSV file as Excel reads it right: UTF-8 with a byte-order mark (é and ö intact), quoted where needed. */
+/**
+ * A CSV file as Excel reads it right: UTF-8 with a byte-order mark (é and ö intact), quoted where needed, and no cell
+ * a spreadsheet would run as a formula (runner/output/csv-cell.ts).
+ */
 export class CsvText {
   private readonly text = new ChunkedText();
 
@@ -39,7 +38,7 @@ export class CsvText {
   }
 
   row(cells: Array<string | number | undefined>): void {
-    this.text.write(`${cells.map(csvCell).join(",")}\n`);
+    this.text.write(`${csvRow(cells)}\n`);
   }
 
   toBuffer(): Buffer {

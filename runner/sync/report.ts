@@ -1,6 +1,7 @@
 // The run report: one JSON for machines, one Markdown page for the marketing-ops person, and rejected.csv with
 // every row that was not sent and why (changes.csv, who changed, is changes.ts). Built from counts and lists only;
 // it never sees the API key.
+import { escapeMarkdown } from "../output/markdown.js";
 import type { AcClientStats } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
 import { CsvText } from "./chunked-text.js";
@@ -46,7 +47,14 @@ export function reportHeader(input: ReportInput): ReportHeader {
 export interface RunReport extends ReportHeader {
   export: string;
   destination: { hostname: string; listId: number; listName?: string };
-  segment: { name?: string; source: string; rowsRead: number; members: number };
+  segment: {
+    name?: string;
+    source: string;
+    rowsRead: number;
+    members: number;
+    /** Folder and Customer Insights sources: the run folder read, and why that one (complete, newer ones skipped). */
+    run?: { folder: string; reason: string; columnsFrom?: string };
+  };
   onLeave: ExportConfig["onLeave"];
   counts: {
     added: number;
@@ -135,6 +143,7 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       source: prepared?.segmentResolved ?? config.segment.source,
       rowsRead: plan?.rowsRead ?? 0,
       members: plan?.members ?? 0,
+      ...(prepared?.segmentRun ? { run: prepared.segmentRun } : {}),
     },
     onLeave: config.onLeave,
     counts: {
@@ -167,18 +176,21 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
 }
 
 const n = (x: number) => x.toLocaleString("en-US");
+/** Text from outside (list names, sources, reasons, messages): shown as written, never as Markdown or HTML. */
+const md = (text: string) => escapeMarkdown(text);
 
 export function renderMarkdown(r: RunReport): string {
   const lines = [
-    `# ${r.mode === "plan" ? "Plan" : "Run report"}: ${r.export}`,
+    `# ${r.mode === "plan" ? "Plan" : "Run report"}: ${md(r.export)}`,
     "",
     `**${r.status}** (exit code ${r.exitCode}) · ${r.startedAt} · ${r.durationSeconds} s`,
     "",
-    `- Destination: list ${r.destination.listId}${r.destination.listName ? ` "${r.destination.listName}"` : ""} on ${r.destination.hostname}`,
-    `- Segment: ${r.segment.name ? `${r.segment.name} · ` : ""}${r.segment.source} · ${n(r.segment.rowsRead)} rows, ${n(r.segment.members)} distinct valid members`,
+    `- Destination: list ${r.destination.listId}${r.destination.listName ? ` "${md(r.destination.listName)}"` : ""} on ${md(r.destination.hostname)}`,
+    `- Segment: ${r.segment.name ? `${md(r.segment.name)} · ` : ""}${md(r.segment.source)} · ${n(r.segment.rowsRead)} rows, ${n(r.segment.members)} distinct valid members`,
+    ...(r.segment.run ? [`- Run read: ${md(r.segment.run.folder)}: ${md(r.segment.run.reason)}`] : []),
     `- Members who leave the segment: ${r.onLeave}`,
   ];
-  if (r.error) lines.push("", `> **Error (${r.error.code}):** ${r.error.message}`);
+  if (r.error) lines.push("", `> **Error (${r.error.code}):** ${md(r.error.message)}`);
   lines.push("", "| outcome | contacts |", "|---|---:|");
   const c = r.counts;
   const p = r.planned;
@@ -204,12 +216,12 @@ export function renderMarkdown(r: RunReport): string {
   if (r.mode === "run") lines.push("", "Every contact added, updated, re-subscribed, unsubscribed, untagged, kept unsubscribed or refused is listed in `changes.csv` with the reason.");
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
-    for (const g of r.rejectsByReason) lines.push(`| ${g.reason} | ${n(g.count)} | ${g.rows.join(", ")}${g.count > g.rows.length ? ", …" : ""} |`);
+    for (const g of r.rejectsByReason) lines.push(`| ${md(g.reason)} | ${n(g.count)} | ${g.rows.join(", ")}${g.count > g.rows.length ? ", …" : ""} |`);
     lines.push("", "Every rejected row is listed in `rejected.csv` with its row number and reason.");
   }
   if (r.failures.length) {
     lines.push("", "## Failed at ActiveCampaign", "", "| batch | reason | contacts | examples |", "|---|---|---:|---|");
-    for (const f of r.failures) lines.push(`| ${f.batchId ?? "-"} | ${f.reason} | ${n(f.count)} | ${f.emails.slice(0, 3).join(", ")} |`);
+    for (const f of r.failures) lines.push(`| ${md(f.batchId ?? "-")} | ${md(f.reason)} | ${n(f.count)} | ${f.emails.slice(0, 3).map(md).join(", ")} |`);
   }
   if (r.requests) {
     lines.push("", "## Requests", "", `${n(r.requests.total)} requests; waited ${Math.round(r.requests.throttledMs / 1000)} s on rate limits.`, "");
