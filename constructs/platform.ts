@@ -9,6 +9,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/inde
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account/index.js";
 import { AssetType, TerraformAsset, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { MARKER_KEY } from "../runner/config/contract.js";
 import { ExportChecks } from "./checks.js";
 import { RunnerImage, type RunnerDelivery } from "./runner-image.js";
 import { type BoundPlatformAlerts, bindPlatformAlerts, checkPlatformAlerts, type PlatformAlerts } from "./alerts.js";
@@ -310,6 +311,10 @@ export class ExportPlatform extends Construct {
       lifecycle: { preventDestroy: this.allowDestroyReason === undefined },
     });
     this.storageAccountId = this.storageAccount.id;
+    if (this.allowDestroyReason !== undefined) {
+      // The reason rides along in cdktf's "//" comment (Terraform ignores it), where `ac-export review` shows it.
+      for (const r of [this.keyVault, this.storageAccount]) r.addOverride(`//.${MARKER_KEY}`, { allowDestroy: this.allowDestroyReason });
+    }
 
     if (p.grantDeployerAccess ?? true) {
       this.deployerObjectId = client.objectId;
