@@ -25,7 +25,8 @@ export interface AlertThresholds {
   readonly timeoutShare?: number;
   /**
    * Alert when no run succeeded within this many hours (1-48). Scheduled exports only.
-   * @default - the schedule's longest gap between runs plus the replica timeout plus 1 hour, at most 48
+   * @default - the schedule's longest gap between runs plus the replica timeout plus 1 hour; no such alert when
+   * that is over 48 hours (Azure's longest log-alert window), e.g. for weekly exports
    */
   readonly noSuccessWithinHours?: number;
   /**
@@ -186,15 +187,18 @@ export function bindExportAlerts(scope: Construct, target: AlertTarget, own: Exp
       0,
     ),
   ];
-  if (target.enabled) {
-    const hours = s.noSuccessWithinHours ?? defaultNoSuccessHours(target.scheduleGapMinutes, timeout);
+  const hours = s.noSuccessWithinHours ?? defaultNoSuccessHours(target.scheduleGapMinutes, timeout);
+  if (target.enabled && hours !== undefined) {
     rules.push(rule("NoSuccess", `no successful run in ${hours} hours`, successfulRunsQuery(target.jobName, hours), windowOf(hours * 60), "PT1H", "LessThan", 1));
   }
   return { rules, actionGroupIds };
 }
 
-/** The schedule's longest gap plus the timeout plus an hour, in whole hours, at most 48 (Azure's longest window). */
-export function defaultNoSuccessHours(gapMinutes: number, timeoutSeconds: number): number {
-  if (!Number.isFinite(gapMinutes)) return 48;
-  return Math.min(48, Math.ceil((gapMinutes + timeoutSeconds / 60) / 60) + 1);
+/**
+ * The schedule's longest gap plus the timeout plus an hour, in whole hours; undefined when that is over 48 hours
+ * (Azure's longest log-alert window), e.g. for a weekly export: such an alert would fire between every two runs.
+ */
+export function defaultNoSuccessHours(gapMinutes: number, timeoutSeconds: number): number | undefined {
+  const hours = Math.ceil((gapMinutes + timeoutSeconds / 60) / 60) + 1;
+  return Number.isFinite(hours) && hours <= 48 ? hours : undefined;
 }

@@ -10,7 +10,7 @@ import { Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { failedRunQuery, rejectedShareQuery, slowRunQuery, successfulRunsQuery } from "../../constructs/alert-queries.js";
 import { defaultNoSuccessHours } from "../../constructs/alerts.js";
-import { ExportChecks } from "../../constructs/index.js";
+import { ExportChecks, Schedule } from "../../constructs/index.js";
 import { runCli } from "../helpers/cli.js";
 import { annotations, basicStack, ref, resourcesOf, synthJson } from "./helpers.js";
 
@@ -155,10 +155,15 @@ describe("alerts per export", () => {
     );
   });
 
-  it("defaults the no-success window to the schedule's longest gap plus the timeout plus an hour, at most 48 h", () => {
+  it("defaults the no-success window to the schedule's longest gap plus the timeout plus an hour; none over 48 h", () => {
     expect(defaultNoSuccessHours(1440, 7200)).toBe(27);
     expect(defaultNoSuccessHours(60, 3000)).toBe(3);
-    expect(defaultNoSuccessHours(10080, 7200)).toBe(48);
+    expect(defaultNoSuccessHours(10080, 7200)).toBeUndefined();
+    // A weekly export gets no no-success alert unless it asks for one.
+    const weekly = synthJson(basicStack({ export: { schedule: Schedule.weekly({ day: "MON", hour: 6 }) } }).stack);
+    expect(byKind(weekly).map((r) => r.name)).toEqual(["mkt-vip-newsletter-failed", "mkt-vip-newsletter-rejects", "mkt-vip-newsletter-slow"]);
+    const asked = synthJson(basicStack({ export: { schedule: Schedule.weekly({ day: "MON", hour: 6 }), alerts: { noSuccessWithinHours: 48 } } }).stack);
+    expect(byKind(asked).map((r) => r.name)).toContain("mkt-vip-newsletter-nosuccess");
   });
 });
 
