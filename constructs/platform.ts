@@ -214,26 +214,7 @@ export class ExportPlatform extends Construct {
     if (check.literal("keyVaultName", keyVaultName) && !KEY_VAULT_NAME.test(keyVaultName)) {
       check.add("keyVaultName", `must be 3-24 letters, digits or single "-", starting with a letter and ending with a letter or digit; got ${show(keyVaultName)}`);
     }
-    const range = (prop: string, v: number | undefined, min: number, max: number) => {
-      if (v !== undefined && !isToken(v) && (!Number.isInteger(v) || v < min || v > max)) check.add(prop, `must be a whole number from ${min} to ${max}; got ${show(v)}`);
-    };
-    range("logRetentionDays", p.logRetentionDays, 30, 730);
-    range("softDeleteRetentionDays", p.softDeleteRetentionDays, 7, 90);
-    range("blobRetentionDays", p.blobRetentionDays, 1, 365);
-    if (p.keyVaultSku !== undefined && !["standard", "premium"].includes(p.keyVaultSku)) check.add("keyVaultSku", `must be "standard" or "premium"; got ${show(p.keyVaultSku)}`);
-    if (p.storageReplication !== undefined && !["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"].includes(p.storageReplication)) {
-      check.add("storageReplication", `must be one of "LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"; got ${show(p.storageReplication)}`);
-    }
-    if (p.useExistingResourceGroup && p.resourceGroupName === undefined) check.add("resourceGroupName", "is required when useExistingResourceGroup is true");
-    if (p.allowDestroy !== undefined) {
-      const unknown = unknownProps(p.allowDestroy, ["reason"], "allowDestroy.");
-      for (const u of unknown) check.add(u.prop, u.message);
-      const reason = p.allowDestroy?.reason;
-      if (typeof reason !== "string" || reason.trim().length < 10) {
-        check.add("allowDestroy.reason", `must say why the storage account and Key Vault may be destroyed, in at least 10 characters; got ${show(reason)}`);
-      }
-    }
-    if (p.alerts !== undefined) for (const problem of checkPlatformAlerts(p.alerts)) check.add(problem.prop, problem.message);
+    checkSettings(check, p);
     check.throwIfAny();
 
     this.location = location;
@@ -345,4 +326,28 @@ export class ExportPlatform extends Construct {
 
     if (p.checks ?? true) ExportChecks.addTo(TerraformStack.of(this));
   }
+}
+
+/** The platform's settings besides its names: ranges, choices, allowDestroy and alerts. */
+function checkSettings(check: PropChecker, p: ExportPlatformProps): void {
+  const range = (prop: string, v: number | undefined, min: number, max: number) => {
+    if (v !== undefined && !isToken(v) && (!Number.isInteger(v) || v < min || v > max)) check.add(prop, `must be a whole number from ${min} to ${max}; got ${show(v)}`);
+  };
+  range("logRetentionDays", p.logRetentionDays, 30, 730);
+  range("softDeleteRetentionDays", p.softDeleteRetentionDays, 7, 90);
+  range("blobRetentionDays", p.blobRetentionDays, 1, 365);
+  if (p.keyVaultSku !== undefined && !["standard", "premium"].includes(p.keyVaultSku)) check.add("keyVaultSku", `must be "standard" or "premium"; got ${show(p.keyVaultSku)}`);
+  if (p.storageReplication !== undefined && !["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"].includes(p.storageReplication)) {
+    check.add("storageReplication", `must be one of "LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"; got ${show(p.storageReplication)}`);
+  }
+  if (p.useExistingResourceGroup && p.resourceGroupName === undefined) check.add("resourceGroupName", "is required when useExistingResourceGroup is true");
+  if (p.allowDestroy !== undefined) {
+    const unknown = unknownProps(p.allowDestroy, ["reason"], "allowDestroy.");
+    for (const u of unknown) check.add(u.prop, u.message);
+    const reason = p.allowDestroy?.reason;
+    if (typeof reason !== "string" || reason.trim().length < 10) {
+      check.add("allowDestroy.reason", `must say why the storage account and Key Vault may be destroyed, in at least 10 characters; got ${show(reason)}`);
+    }
+  }
+  if (p.alerts !== undefined) for (const problem of checkPlatformAlerts(p.alerts)) check.add(problem.prop, problem.message);
 }
