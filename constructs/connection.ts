@@ -2,6 +2,7 @@
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import { refuseSecretId } from "./prop-guards.js";
 import { safeParseExportConfig } from "../runner/config.js";
 import { ApiKey, type BoundApiKey } from "./api-key.js";
 import type { ExportPlatform } from "./platform.js";
@@ -86,6 +87,7 @@ export class ActiveCampaignConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: ActiveCampaignConnectionProps) {
     super(scope, id);
+    refuseSecretId("ActiveCampaignConnection", id);
     const check = new PropChecker(this, "ActiveCampaignConnection");
     const p = props ?? ({} as ActiveCampaignConnectionProps);
     if (!check.guard(p, CONNECTION_PROPS)) check.throwIfAny();

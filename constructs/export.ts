@@ -7,6 +7,7 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container/
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity/index.js";
 import { type ITerraformDependable, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import { refuseSecretId } from "./prop-guards.js";
 import { GRANTS, JOB_API_KEY_SECRET, JOB_ENV, JOB_TAGS } from "../runner/config/contract.js";
 import type { ExportConfig } from "../runner/config.js";
 import { bootstrapScript } from "./bootstrap.js";
@@ -79,6 +80,7 @@ export class ActiveCampaignExport extends Construct {
 
   constructor(scope: Construct, id: string, props: ActiveCampaignExportProps) {
     super(scope, id);
+    refuseSecretId("ActiveCampaignExport", id);
     let v: ValidatedExport;
     try {
       v = validateExportProps(this, id, props);

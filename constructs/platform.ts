@@ -13,7 +13,7 @@ import { MARKER_KEY } from "../runner/config/contract.js";
 import { ExportChecks } from "./checks.js";
 import { RunnerImage, type RunnerDelivery } from "./runner-image.js";
 import { type BoundPlatformAlerts, bindPlatformAlerts, checkPlatformAlerts, type PlatformAlerts } from "./alerts.js";
-import { unknownProps } from "./prop-guards.js";
+import { refuseSecretId, unknownProps } from "./prop-guards.js";
 import { type AllListed, isToken, KEY_VAULT_NAME, NAME_PREFIX, outputName, PropChecker, ROLES, sha256, show, STORAGE_ACCOUNT_NAME } from "./util.js";
 
 export type StorageReplication = "LRS" | "ZRS" | "GRS" | "RAGRS" | "GZRS" | "RAGZRS";
@@ -191,6 +191,7 @@ export class ExportPlatform extends Construct {
 
   constructor(scope: Construct, id: string, props: ExportPlatformProps) {
     super(scope, id);
+    refuseSecretId("ExportPlatform", id);
     const check = new PropChecker(this, "ExportPlatform");
     const p = props ?? ({} as ExportPlatformProps);
     if (!check.guard(p, PLATFORM_PROPS)) check.throwIfAny();

@@ -4,7 +4,7 @@
 import { Construct } from "constructs";
 import { unknownKeyMessage } from "../runner/config/messages.js";
 import { secretKind, secretRefusal } from "../runner/config/secret-like.js";
-import type { PropProblem } from "./util.js";
+import { InvalidPropsError, type PropProblem } from "./util.js";
 
 /** Props that are not in `allowed` (own enumerable keys of a props object). */
 export function unknownProps(props: unknown, allowed: readonly string[], prefix = ""): PropProblem[] {
@@ -46,4 +46,13 @@ export function secretProblems(value: unknown, path = "", seen = new WeakSet<obj
 /** Throws-free check of a factory argument: the problem for one string, or undefined. */
 export function secretProblem(prop: string, value: unknown): PropProblem | undefined {
   return secretProblems(value, prop)[0];
+}
+
+/**
+ * A construct id that looks like a credential: thrown without the construct's path, which holds the id (an export's
+ * or connection's name defaults to its id, so it would land in cdk.tf.json, the job name and the review).
+ */
+export function refuseSecretId(kind: string, id: string): void {
+  const problem = secretProblem("id", id);
+  if (problem) throw new InvalidPropsError(undefined, kind, [problem]);
 }

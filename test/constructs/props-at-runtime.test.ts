@@ -11,6 +11,7 @@ import {
   type ActiveCampaignExportProps,
   ApiKey,
   ExportChecks,
+  ExportPlatform,
   invalidConstructs,
   Principal,
   RunnerImage,
@@ -132,6 +133,28 @@ describe("secret-like values in any string prop", () => {
     expect(() => ExportChecks.suppress(platform, [{ id: "ACX-ST4", reason: CANARY }])).toThrow(
       `ExportChecks.suppress for "stack/exports" has invalid props:\n  suppressions[0].reason: ${REFUSAL}`,
     );
+  });
+});
+
+describe("a secret-like construct id (names default to it)", () => {
+  it("is refused without the construct's path, which holds it", () => {
+    const stack = newStack();
+    const connection = connectionIn(stack, platformIn(stack));
+    const other = newStack();
+    for (const build of [
+      () => new ActiveCampaignExport(stack, CANARY, exportProps(connection)),
+      () => connectionIn(other, platformIn(other), {}, CANARY),
+      () => new ExportPlatform(newStack(), CANARY, { location: "westeurope" }),
+    ]) {
+      let message = "";
+      try {
+        build();
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^(ActiveCampaignExport|ActiveCampaignConnection|ExportPlatform) has invalid props:\n {2}id: looks like an ActiveCampaign API key; /);
+      expect(message).not.toContain(CANARY);
+    }
   });
 });
 
