@@ -242,6 +242,7 @@ export class ActiveCampaignExport extends Construct {
    * automatically.
    */
   grantRun(principal: Principal, reason = "granted with grantRun"): void {
+    if (this.problems) return; // an invalid export built nothing to grant on; synth lists its problems
     this.grant(principal, reason);
   }
 
