@@ -1,7 +1,7 @@
 // What a platform team commits: its ActiveCampaign connections and export destinations, as code.
 // `npm run synth` (cdktf synth) turns it into cdktf.out/ offline; `cdktf deploy` ships it to Azure;
 // `npx ac-export review` prints what it does for a pull request.
-import { App, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   ActiveCampaignConnection,
@@ -13,6 +13,7 @@ import {
   RunnerImage,
   Schedule,
   SegmentSource,
+  synthesize,
 } from "./constructs/index.js";
 
 // The customer-data platform's storage account, where segment files land (owned by another team).
@@ -40,6 +41,8 @@ export class ExportsStack extends TerraformStack {
       namePrefix: "mkt",
       tags: { "cost-center": "marketing-4711", owner: "marketing-platform" },
       runner: options.runner,
+      // Failed runs, rejected rows above 5%, runs near their timeout and missing runs mail the platform team.
+      alerts: { emails: ["marketing-platform@contoso.com"] },
     });
 
     const marketingEu = new ActiveCampaignConnection(this, "marketing-eu", {
@@ -104,8 +107,7 @@ export class ExportsStack extends TerraformStack {
 
 // Synthesize when run as the app (cdktf.json's app command runs main.ts), not when a test imports ExportsStack.
 // Decided from process.argv, not import.meta, so a copy of this file also compiles as CommonJS (TS1470).
+// synthesize() lists every invalid export on one line each (no stack trace) and fails the synth.
 if (/(^|[\\/])main\.[cm]?[jt]s$/.test(process.argv[1] ?? "")) {
-  const app = new App();
-  new ExportsStack(app, "activecampaign-exports");
-  app.synth();
+  synthesize((app) => new ExportsStack(app, "activecampaign-exports"));
 }

@@ -21,6 +21,7 @@ import { MARKER_KEY, type StackMarker, type SuppressionMarker } from "../runner/
 import { API_KEY_PLACEHOLDER } from "./api-key.js";
 import { isActiveCampaignExport } from "./export-kind.js";
 import type { ActiveCampaignExport } from "./export.js";
+import { secretProblem } from "./prop-guards.js";
 import { InvalidPropsError, show } from "./util.js";
 
 export type ExportCheckLevel = "error" | "warning";
@@ -51,6 +52,7 @@ export const EXPORT_CHECK_RULES = {
   "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin"),
   "ACX-JOB2": rule("ACX-JOB2", "warning", "an export's schedule does not start runs more often than a run may take"),
   "ACX-PROV1": rule("ACX-PROV1", "error", "the azurerm provider signs in to storage with Entra ID (storageUseAzuread: true), as shared keys are off"),
+  "ACX-ALERT1": rule("ACX-ALERT1", "warning", "every export's alerts reach someone: ExportPlatform or export `alerts` with emails or a webhook"),
   "ACX-CHECK1": rule("ACX-CHECK1", "warning", "every check runs to the end on every construct (a check that fails is reported here instead of aborting synth)"),
 } as const;
 
@@ -113,6 +115,8 @@ export class ExportChecks implements IAspect {
       const known = EXPORT_CHECK_RULES[s?.id as ExportCheckRuleId];
       if (!known) throw fail(`suppressions[${i}].id`, `must be one of ${Object.keys(EXPORT_CHECK_RULES).join(", ")}; got ${show(s?.id)}`);
       if (!known.suppressible) throw fail(`suppressions[${i}].id`, `${s.id} cannot be suppressed (${known.summary})`);
+      const secret = secretProblem(`suppressions[${i}].reason`, s.reason);
+      if (secret) throw fail(secret.prop, secret.message);
       if (typeof s.reason !== "string" || s.reason.trim().length < 10) {
         throw fail(`suppressions[${i}].reason`, `must say why ${s.id} is acceptable here, in at least 10 characters; got ${show(s.reason)}`);
       }
@@ -271,6 +275,15 @@ export class ExportChecks implements IAspect {
       }
     });
     this.guarded(exp, "ACX-JOB1", () => this.checkTimeout(exp));
+    this.guarded(exp, "ACX-ALERT1", () => {
+      if (exp.alerts.actionGroupIds.length > 0) return;
+      const why = exp.alerts.rules.length === 0 ? "has no alerts" : "has alerts that notify nobody";
+      this.report(
+        exp,
+        "ACX-ALERT1",
+        `export ${exp.exportName} ${why}: a failed or stalled run goes unnoticed; set alerts: { emails: [...] } or { webhookUrl } on the ExportPlatform (or on the export)`,
+      );
+    });
     this.guarded(exp, "ACX-JOB2", () => {
       if (!exp.enabled) return;
       const gap = exp.schedule.minIntervalMinutes();

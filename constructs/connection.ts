@@ -2,11 +2,12 @@
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import { refuseSecretId } from "./prop-guards.js";
 import { safeParseExportConfig } from "../runner/config.js";
 import { ApiKey, type BoundApiKey } from "./api-key.js";
 import type { ExportPlatform } from "./platform.js";
 import type { Principal } from "./principal.js";
-import { isToken, outputName, PropChecker, ROLES, show } from "./util.js";
+import { type AllListed, isToken, outputName, PropChecker, ROLES, show } from "./util.js";
 
 export interface ActiveCampaignConnectionProps {
   /** The platform whose Key Vault holds the API key and whose environment runs the exports. */
@@ -51,6 +52,13 @@ export interface ActiveCampaignConnectionProps {
   readonly users?: Principal[];
 }
 
+/** The props ActiveCampaignConnection knows, checked at run time (an unknown prop is an error with a did-you-mean). */
+const CONNECTION_PROPS = ["platform", "hostname", "acceptDataPrivacy", "connectionName", "displayName", "apiKey", "admins", "users"] as const satisfies ReadonlyArray<
+  keyof ActiveCampaignConnectionProps
+>;
+const _allConnectionProps: AllListed<ActiveCampaignConnectionProps, (typeof CONNECTION_PROPS)[number]> = true;
+void _allConnectionProps;
+
 /** An export as the connection sees it (avoids an import cycle with export.ts). */
 export interface ConnectionExport {
   readonly exportName: string;
@@ -79,8 +87,10 @@ export class ActiveCampaignConnection extends Construct {
 
   constructor(scope: Construct, id: string, props: ActiveCampaignConnectionProps) {
     super(scope, id);
+    refuseSecretId("ActiveCampaignConnection", id);
     const check = new PropChecker(this, "ActiveCampaignConnection");
     const p = props ?? ({} as ActiveCampaignConnectionProps);
+    if (!check.guard(p, CONNECTION_PROPS)) check.throwIfAny();
     const connectionName = p.connectionName ?? id;
     if (!p.platform || typeof p.platform !== "object" || !("keyVaultId" in p.platform)) check.add("platform", `must be an ExportPlatform; got ${show(p.platform)}`);
     if (p.acceptDataPrivacy !== true) {

@@ -7,7 +7,8 @@ import { type ExportConfig, type ExportConfigInput, type LeavePolicy, safeParseE
 import type { ActiveCampaignConnection } from "./connection.js";
 import { Schedule } from "./schedule.js";
 import type { BoundSegment, SegmentSource } from "./segment-source.js";
-import { fitName, isToken, JOB_NAME, PropChecker, show } from "./util.js";
+import { checkExportAlerts, type ExportAlerts } from "./alerts.js";
+import { type AllListed, fitName, isToken, JOB_NAME, PropChecker, show } from "./util.js";
 
 /** 1M profiles need ≥ 40 minutes at ActiveCampaign's 100 bulk imports/min × 250 contacts; 2 h leaves a 3× margin. */
 export const DEFAULT_REPLICA_TIMEOUT_SECONDS = 7200;
@@ -111,7 +112,38 @@ export interface ActiveCampaignExportProps {
    * @default - the platform's tags
    */
   readonly tags?: Record<string, string>;
+  /**
+   * This export's alerts: overrides of the platform's `alerts` (thresholds, or its own emails/webhook), or
+   * `{ enabled: false }` for none.
+   * @default - the platform's alerts
+   */
+  readonly alerts?: ExportAlerts;
 }
+
+/** The props ActiveCampaignExport knows, checked at run time (an unknown prop is an error with a did-you-mean). */
+const EXPORT_PROPS = [
+  "connection",
+  "segment",
+  "listId",
+  "mappings",
+  "schedule",
+  "enabled",
+  "exportName",
+  "onLeave",
+  "excludeAutomations",
+  "maxProfiles",
+  "maxRemovalsPerRun",
+  "requestsPerSecond",
+  "bulkRequestsPerMinute",
+  "replicaTimeoutSeconds",
+  "retryLimit",
+  "cpu",
+  "memory",
+  "tags",
+  "alerts",
+] as const satisfies ReadonlyArray<keyof ActiveCampaignExportProps>;
+const _allExportProps: AllListed<ActiveCampaignExportProps, (typeof EXPORT_PROPS)[number]> = true;
+void _allExportProps;
 
 /**
  * The one table between props (paths as a user writes them) and ExportConfig paths. It builds the config from the
@@ -199,6 +231,7 @@ const exportNamesByStack = new WeakMap<TerraformStack, Map<string, string>>();
 export function validateExportProps(scope: Construct, id: string, props: ActiveCampaignExportProps): ValidatedExport {
   const check = new PropChecker(scope, "ActiveCampaignExport");
   const p = props ?? ({} as ActiveCampaignExportProps);
+  if (!check.guard(p, EXPORT_PROPS)) check.throwIfAny();
   if (!p.connection || typeof p.connection !== "object" || !("registerExport" in p.connection)) {
     check.add("connection", `must be an ActiveCampaignConnection; got ${show(p.connection)}`);
     check.throwIfAny();
@@ -217,6 +250,7 @@ export function validateExportProps(scope: Construct, id: string, props: ActiveC
   const stateLocation = `${platform.blobEndpoint}/${containerName}/state/`;
   const config = checkConfig(scope, check, configInput(p, exportName, segment, stateLocation));
   const job = checkJobProps(check, p);
+  if (p.alerts !== undefined) for (const problem of checkExportAlerts(p.alerts)) check.add(problem.prop, problem.message);
   const jobName = fitName(`${platform.namePrefix}-`, String(exportName), 32);
   if (!JOB_NAME.test(jobName)) check.add("exportName", `gives the job name ${show(jobName)}, which Azure does not accept`);
 

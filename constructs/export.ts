@@ -7,6 +7,7 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container/
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity/index.js";
 import { type ITerraformDependable, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
+import { refuseSecretId } from "./prop-guards.js";
 import { GRANTS, JOB_API_KEY_SECRET, JOB_ENV, JOB_TAGS } from "../runner/config/contract.js";
 import type { ExportConfig } from "../runner/config.js";
 import { bootstrapScript } from "./bootstrap.js";
@@ -16,7 +17,8 @@ import { type ActiveCampaignExportProps, validateExportProps, type ValidatedExpo
 import { markedRoleAssignment } from "./marked-role.js";
 import type { Principal } from "./principal.js";
 import type { Schedule } from "./schedule.js";
-import { mergeTags, outputName, ROLES, terraformLiteral } from "./util.js";
+import { bindExportAlerts, type BoundExportAlerts } from "./alerts.js";
+import { InvalidPropsError, mergeTags, outputName, ROLES, terraformLiteral } from "./util.js";
 
 export { type ActiveCampaignExportProps, DEFAULT_REPLICA_TIMEOUT_SECONDS, type ExportMappings } from "./export-props.js";
 
@@ -44,32 +46,50 @@ export class ActiveCampaignExport extends Construct {
     return isActiveCampaignExport(x);
   }
 
-  readonly exportName: string;
-  readonly connection: ActiveCampaignConnection;
+  // Assigned unless the props are invalid: then the constructor records the problems (see `problems`) and builds
+  // nothing, so one synth reports every invalid export instead of stopping at the first.
+  readonly exportName!: string;
+  readonly connection!: ActiveCampaignConnection;
   /** The validated, normalized config the job runs with (what `AC_EXPORT_CONFIG` holds). */
-  readonly config: ExportConfig;
-  readonly schedule: Schedule;
-  readonly enabled: boolean;
-  readonly replicaTimeoutSeconds: number;
-  readonly job: ContainerAppJob;
-  readonly jobName: string;
-  readonly identity: UserAssignedIdentity;
+  readonly config!: ExportConfig;
+  readonly schedule!: Schedule;
+  readonly enabled!: boolean;
+  readonly replicaTimeoutSeconds!: number;
+  readonly job!: ContainerAppJob;
+  readonly jobName!: string;
+  readonly identity!: UserAssignedIdentity;
   /** Principal ID of the export's identity (for extra grants, e.g. AcrPull with RunnerImage.fromImage). */
-  readonly identityPrincipalId: string;
+  readonly identityPrincipalId!: string;
   /** The blob container holding this export's state, run reports and runner bundle. */
-  readonly stateContainer: StorageContainer;
+  readonly stateContainer!: StorageContainer;
   /** The config's `state`: `https://<account>.blob.core.windows.net/export-<name>/state/`. */
-  readonly stateLocation: string;
+  readonly stateLocation!: string;
   /** Where run reports land (report.md, report.json, rejected.csv): the runner keeps them in `<state><name>/`. */
-  readonly reportsLocation: string;
+  readonly reportsLocation!: string;
   /** `az containerapp job start …`: runs the export now. */
-  readonly runCommand: string;
-  private readonly access: Construct;
+  readonly runCommand!: string;
+  /** The export's alert rules and the action groups they notify (none: ExportChecks ACX-ALERT1). */
+  readonly alerts!: BoundExportAlerts;
+  /**
+   * Set when the props were invalid: nothing was built, and `cdktf synth` fails listing this export's problems on
+   * one line (with every other invalid export's), through a construct validation.
+   */
+  readonly problems?: InvalidPropsError;
+  private readonly access!: Construct;
   private readonly granted = new Set<string>();
 
   constructor(scope: Construct, id: string, props: ActiveCampaignExportProps) {
     super(scope, id);
-    const v = validateExportProps(this, id, props);
+    refuseSecretId("ActiveCampaignExport", id);
+    let v: ValidatedExport;
+    try {
+      v = validateExportProps(this, id, props);
+    } catch (e) {
+      if (!(e instanceof InvalidPropsError)) throw e;
+      this.problems = e;
+      this.node.addValidation({ validate: () => [e.oneLine] });
+      return;
+    }
     const { exportName, connection, jobName, stateLocation } = v;
     const platform = connection.platform;
     this.exportName = exportName;
@@ -109,6 +129,7 @@ export class ActiveCampaignExport extends Construct {
       new TerraformOutput(this, key, { value, description }).overrideLogicalId(outputName(exportName, key));
     out("job_name", jobName, `Container Apps job of export ${exportName}`);
     out("run_command", this.runCommand, `Runs export ${exportName} now (needs Container Apps Jobs Operator on the job)`);
+    this.alerts = bindExportAlerts(this, { platform, exportName, jobName, enabled: v.enabled, replicaTimeoutSeconds: v.replicaTimeoutSeconds, scheduleGapMinutes: v.schedule.maxIntervalMinutes() }, props.alerts);
     out("reports", this.reportsLocation, `Where the run reports of export ${exportName} land (report.md, report.json, rejected.csv), next to its state`);
     brandActiveCampaignExport(this);
   }
@@ -188,7 +209,7 @@ export class ActiveCampaignExport extends Construct {
       identity: { type: "UserAssigned", identityIds: [this.identity.id] },
       secret: [{ name: JOB_API_KEY_SECRET, keyVaultSecretId: connection.secretUri, identity: this.identity.id }],
       ...(v.enabled ? { scheduleTriggerConfig: { cronExpression: v.schedule.expression, ...trigger } } : { manualTriggerConfig: trigger }),
-      ...(runner.kind === "image" && runner.registryServer ? { registry: [{ server: runner.registryServer, identity: this.identity.id }] } : {}),
+      ...(runner.registryServer ? { registry: [{ server: runner.registryServer, identity: this.identity.id }] } : {}),
       template: {
         container: [
           {
@@ -221,6 +242,7 @@ export class ActiveCampaignExport extends Construct {
    * automatically.
    */
   grantRun(principal: Principal, reason = "granted with grantRun"): void {
+    if (this.problems) return; // an invalid export built nothing to grant on; synth lists its problems
     this.grant(principal, reason);
   }
 

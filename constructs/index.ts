@@ -31,3 +31,6 @@ export {
   type ExportCheckSuppression,
 } from "./checks.js";
 export { InvalidPropsError, ROLES, type PropProblem } from "./util.js";
+export { synthesize, invalidConstructs, type SynthesizeOptions } from "./synth.js";
+export { type AlertRoutes, type AlertThresholds, type ExportAlerts, type PlatformAlerts } from "./alerts.js";
+export { normalizeLocation } from "./platform.js";

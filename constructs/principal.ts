@@ -1,4 +1,5 @@
 // Who may use a connection or run an export: a Microsoft Entra user, group or service principal by object ID.
+import { secretProblem } from "./prop-guards.js";
 import { InvalidPropsError, isToken, show } from "./util.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,6 +36,10 @@ export class Principal {
     readonly displayName: string | undefined,
     factory: string,
   ) {
+    for (const [prop, value] of [["objectId", objectId], ["displayName", displayName]] as const) {
+      const secret = secretProblem(prop, value);
+      if (secret) throw InvalidPropsError.factory(factory, secret.prop, secret.message);
+    }
     if (isToken(objectId)) {
       if (!displayName) {
         throw InvalidPropsError.factory(

@@ -5,8 +5,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidPropsError, isToken, sha256, show } from "./util.js";
 
-/** The stock image the bundle runs on: Node's current LTS line, public, no registry credentials needed. */
-export const DEFAULT_NODE_IMAGE = "docker.io/library/node:24-slim";
+/**
+ * The stock image the bundle runs on: Node's current LTS line, public, no registry credentials needed. Pinned by
+ * digest (a tag can move under you), the same as the repo's Dockerfile (test/constructs/runner-image.test.ts keeps
+ * them equal). Refresh both with `docker buildx imagetools inspect node:24-slim`.
+ */
+export const DEFAULT_NODE_IMAGE = "docker.io/library/node:24-slim@sha256:a9f5f7c91a432850b2a8a7797adf5eadb6c733ceed61167806cee7ea7fbc29df";
 
 export interface BundleOptions {
   /**
@@ -16,9 +20,15 @@ export interface BundleOptions {
   readonly bundlePath?: string;
   /**
    * The Node.js image that runs the bundle. Any image with `node` ≥ 20 on the PATH works.
-   * @default "docker.io/library/node:24-slim"
+   * @default DEFAULT_NODE_IMAGE - docker.io/library/node:24-slim pinned by digest
    */
   readonly nodeImage?: string;
+  /**
+   * Registry server to pull `nodeImage` from with the export's managed identity (e.g. a private mirror,
+   * "contoso.azurecr.io"). Grant each export identity AcrPull on the registry yourself (`export.identityPrincipalId`).
+   * @default - anonymous pull (public image)
+   */
+  readonly registryServer?: string;
 }
 
 export interface FromImageOptions {
@@ -37,7 +47,7 @@ export interface FromImageOptions {
 
 /** Resolved delivery, as the export uses it. */
 export type RunnerDelivery =
-  | { kind: "bundle"; bundlePath: string; sha256: string; nodeImage: string }
+  | { kind: "bundle"; bundlePath: string; sha256: string; nodeImage: string; registryServer?: string }
   | { kind: "image"; image: string; registryServer?: string; command?: string[] };
 
 /**
@@ -89,7 +99,9 @@ class BundleRunner extends RunnerImage {
     }
     const nodeImage = this.options.nodeImage ?? DEFAULT_NODE_IMAGE;
     checkImage("RunnerImage.bundle", "nodeImage", nodeImage);
-    this.resolved = { kind: "bundle", bundlePath, sha256: sha256(readFileSync(bundlePath)), nodeImage };
+    const { registryServer } = this.options;
+    checkRegistry("RunnerImage.bundle", registryServer);
+    this.resolved = { kind: "bundle", bundlePath, sha256: sha256(readFileSync(bundlePath)), nodeImage, ...(registryServer !== undefined ? { registryServer } : {}) };
     return this.resolved;
   }
 }
@@ -104,9 +116,7 @@ class PrebuiltRunner extends RunnerImage {
   resolve(): RunnerDelivery {
     checkImage("RunnerImage.fromImage", "image", this.image);
     const { registryServer, command } = this.options;
-    if (registryServer !== undefined && !isToken(registryServer) && !/^[a-z0-9.-]+(:\d+)?$/i.test(registryServer)) {
-      throw InvalidPropsError.factory("RunnerImage.fromImage", "registryServer", `must be a registry host such as "contoso.azurecr.io"; got ${show(registryServer)}`);
-    }
+    checkRegistry("RunnerImage.fromImage", registryServer);
     return { kind: "image", image: this.image, registryServer, command };
   }
 }
@@ -115,5 +125,11 @@ function checkImage(factory: string, prop: string, image: string): void {
   if (isToken(image)) return;
   if (typeof image !== "string" || !/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(image) || image.includes("://")) {
     throw InvalidPropsError.factory(factory, prop, `must be an image reference such as "docker.io/library/node:24-slim" or "contoso.azurecr.io/ac-export:1.2.0"; got ${show(image)}`);
+  }
+}
+
+function checkRegistry(factory: string, registryServer: string | undefined): void {
+  if (registryServer !== undefined && !isToken(registryServer) && !/^[a-z0-9.-]+(:\d+)?$/i.test(registryServer)) {
+    throw InvalidPropsError.factory(factory, "registryServer", `must be a registry host such as "contoso.azurecr.io"; got ${show(registryServer)}`);
   }
 }

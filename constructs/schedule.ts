@@ -1,5 +1,6 @@
 // When an export runs: a 5-field cron expression in UTC, which is what a Container Apps job's schedule trigger takes.
 import { CRON_DAYS, parseCron, type ParsedCron } from "../runner/config/cron.js";
+import { secretProblem } from "./prop-guards.js";
 import { InvalidPropsError, isToken, show } from "./util.js";
 
 /**
@@ -18,6 +19,8 @@ export class Schedule {
     if (isToken(expression)) {
       throw InvalidPropsError.factory("Schedule.cron", "expression", "must be a literal cron expression known at synth time; got a Terraform token");
     }
+    const secret = secretProblem("expression", expression);
+    if (secret) throw InvalidPropsError.factory("Schedule.cron", secret.prop, secret.message);
     const parsed = parseCron(expression);
     if (!parsed.ok) throw InvalidPropsError.factory("Schedule.cron", "expression", parsed.problem);
     return new Schedule(parsed.cron);
@@ -60,11 +63,20 @@ export class Schedule {
    * ExportChecks compares it with the job's replica timeout: overlapping runs would wait on the export's lock.
    */
   minIntervalMinutes(): number {
+    return this.gapsMinutes().reduce((a, b) => Math.min(a, b), Infinity);
+  }
+
+  /** The longest gap between two runs, in minutes (same sample): how long "no run yet" is normal. */
+  maxIntervalMinutes(): number {
+    return this.gapsMinutes().reduce((a, b) => Math.max(a, b), 0);
+  }
+
+  private gapsMinutes(): number[] {
     const { minutes, hours, any } = this.cron;
     const [doms, months, dows] = [new Set(this.cron.daysOfMonth), new Set(this.cron.months), new Set(this.cron.daysOfWeek)];
     const [anyDom, anyDow] = [any.dayOfMonth, any.dayOfWeek];
     let previous: number | undefined;
-    let best = Infinity;
+    const gaps: number[] = [];
     // 2023-01-01 was a Sunday; 28 days from there.
     for (let day = 0; day < 28 * 3; day++) {
       const date = new Date(Date.UTC(2023, 0, 1 + day));
@@ -76,12 +88,12 @@ export class Schedule {
       for (const h of hours) {
         for (const m of minutes) {
           const t = day * 1440 + h * 60 + m;
-          if (previous !== undefined) best = Math.min(best, t - previous);
+          if (previous !== undefined) gaps.push(t - previous);
           previous = t;
         }
       }
     }
-    return best;
+    return gaps.length ? gaps : [Infinity];
   }
 }
 

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import { secretProblems, unknownProps } from "./prop-guards.js";
 
 /** Built-in Azure roles the constructs assign (the contract with the review: runner/config/contract.ts). */
 export { ROLES } from "../runner/config/contract.js";
@@ -30,6 +31,11 @@ export class InvalidPropsError extends Error {
     const where = constructPath === undefined ? constructKind : factory ? `${constructKind} for "${constructPath}"` : `${constructKind} "${constructPath}"`;
     super(`${where} has invalid props:\n${problems.map((p) => `  ${p.prop}: ${p.message}`).join("\n")}`);
     this.name = "InvalidPropsError";
+  }
+
+  /** All problems on one line ("prop: message; prop: message"), as synth prints one line per invalid construct. */
+  get oneLine(): string {
+    return `${this.constructKind} has invalid props: ${this.problems.map((p) => `${p.prop}: ${p.message}`).join("; ")}`;
   }
 
   /** A factory's invalid argument or option, e.g. `Schedule.cron` with `expression`; `boundIn` is the construct path when known. */
@@ -62,6 +68,15 @@ export class PropChecker {
     if (!isToken(value)) return true;
     this.add(prop, "must be a literal value known at synth time (it is part of the export config that is validated and reviewed before deploy); got a Terraform token");
     return false;
+  }
+  /**
+   * Unknown props (with a did-you-mean) and secret-like values in any string prop. Run first: when it finds
+   * anything the caller stops, since later messages quote values.
+   */
+  guard(props: unknown, allowed: readonly string[]): boolean {
+    const found = [...unknownProps(props, allowed), ...secretProblems(props)];
+    for (const p of found) this.add(p.prop, p.message);
+    return found.length === 0;
   }
   throwIfAny(): void {
     if (this.problems.length) throw new InvalidPropsError(this.scope.node.path, this.kind, this.problems);
@@ -111,3 +126,6 @@ export function mergeTags(...maps: Array<Record<string, string> | undefined>): R
 export function terraformLiteral(text: string): string {
   return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
+
+/** `true` only when `Listed` covers every key of `Props`: a props table that misses a prop fails to compile. */
+export type AllListed<Props, Listed> = [Exclude<keyof Props, Listed>] extends [never] ? true : { missing: Exclude<keyof Props, Listed> };

@@ -3,6 +3,7 @@ import { describeLocation, parseLocation } from "../config.js";
 import { JOB_ENV, ROLES, type SuppressionMarker } from "../config/contract.js";
 import { describeCron, listWords, localTimes } from "./cron.js";
 import type { ReviewExport, ReviewPrincipal, ReviewStack } from "./model.js";
+import type { ReviewStateful } from "./stateful.js";
 
 export interface MarkdownOptions {
   /** The folder that was read, for the header. */
@@ -133,8 +134,36 @@ function exportSection(e: ReviewExport, options: MarkdownOptions): string[] {
     "",
     `**Runner:** ${text(e.runner)}.`,
     "",
+    ...alertLines(e),
   );
   return lines;
+}
+
+function alertLines(e: ReviewExport): string[] {
+  if (e.alerts.length === 0) return ["**Alerts:** none: a failed or stalled run goes unnoticed.", ""];
+  return [
+    "**Alerts** (Azure Monitor, over the platform's Log Analytics workspace):",
+    "",
+    ...e.alerts.map((a) => `- ${code(a.name)}: ${text(a.what)}; notifies ${a.notifies.length ? listWords(a.notifies.map((n) => text(n))) : "**nobody** (no action group)"}`),
+    "",
+  ];
+}
+
+/** Every storage account, Key Vault and container by name: a renamed one is replaced, with its state or keys. */
+function statefulSection(stateful: ReviewStateful[]): string[] {
+  if (stateful.length === 0) return [];
+  const guard = (s: ReviewStateful) =>
+    s.preventDestroy === undefined ? "with its account" : s.preventDestroy ? "prevent_destroy" : `**may be destroyed**${s.allowDestroyReason ? `: ${text(s.allowDestroyReason)}` : ""}`;
+  return [
+    "## Stateful resources",
+    "",
+    "Renaming one replaces it: its state, reports or keys are lost. Check that these names did not change.",
+    "",
+    "| kind | name | construct | protected |",
+    "|---|---|---|---|",
+    ...stateful.map((s) => `| ${s.kind} | ${code(s.account ? `${s.account}/${s.name}` : s.name)} | ${code(s.path)} | ${guard(s)} |`),
+    "",
+  ];
 }
 
 /** Every ExportChecks suppression with its reason: a reviewer agrees to each one, so none may hide. */
@@ -188,6 +217,7 @@ export function renderMarkdown(stacks: ReviewStack[], options: MarkdownOptions):
   );
   for (const stack of stacks) {
     if (stacks.length > 1) lines.push(`# Stack ${text(stack.name)}`, "");
+    lines.push(...statefulSection(stack.stateful));
     lines.push(...suppressionSection(stack.suppressions));
     for (const e of stack.exports) lines.push(...exportSection(e, options));
   }

@@ -15,6 +15,7 @@ import {
   stackMarkerSchema,
   type SuppressionMarker,
 } from "../config/contract.js";
+import { alertsByExport, type ReviewAlert, type ReviewStateful, statefulOf } from "./stateful.js";
 
 type Json = Record<string, unknown>;
 
@@ -60,6 +61,8 @@ export interface ReviewExport {
   apiKey: { secret: string; how: string };
   runner: string;
   runCommand: string;
+  /** Azure Monitor alerts on the export, with whom they notify. */
+  alerts: ReviewAlert[];
 }
 
 export interface ReviewStack {
@@ -68,6 +71,8 @@ export interface ReviewStack {
   exports: ReviewExport[];
   /** ExportChecks suppressions declared in the stack, with their reasons and what they silenced. */
   suppressions: SuppressionMarker[];
+  /** Storage accounts, Key Vaults and containers by name: a rename replaces them. */
+  stateful: ReviewStateful[];
 }
 
 /** There is nothing to review at the folder given (no stacks, or a stack that is not JSON): a bad argument. */
@@ -104,7 +109,7 @@ export async function readStacks(dir: string): Promise<ReviewStack[]> {
     } catch (e) {
       throw new ReviewInputError(`${file} is not valid JSON: ${(e as Error).message}`);
     }
-    stacks.push({ name, file, exports: exportsOf(name, json), suppressions: readMarker(stackMarkerSchema, json)?.suppressions ?? [] });
+    stacks.push({ name, file, exports: exportsOf(name, json), suppressions: readMarker(stackMarkerSchema, json)?.suppressions ?? [], stateful: statefulOf(json) });
   }
   return stacks;
 }
@@ -212,6 +217,7 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
   const jobs = resources.azurerm_container_app_job ?? {};
   const assignments = Object.values(resources.azurerm_role_assignment ?? {});
   const out: ReviewExport[] = [];
+  const alerts = alertsByExport(json);
   for (const [logicalId, job] of Object.entries(jobs)) {
     const container = asArray((job.template as Json | undefined)?.container)[0] ?? {};
     const env = new Map(asArray(container.env).map((e) => [str(e.name), e]));
@@ -289,6 +295,7 @@ export function exportsOf(stack: string, json: Json): ReviewExport[] {
       apiKey,
       runner,
       runCommand: `az containerapp job start --name ${str(job.name)} --resource-group ${resourceGroup}`,
+      alerts: alerts.get(name) ?? [],
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -117,7 +117,8 @@ describe("ExportChecks", () => {
 
   it("skips an export whose construction failed half-way instead of crashing synth with a TypeError", () => {
     const { stack, connection, exp } = basicStack();
-    expect(() => new ActiveCampaignExport(stack, "broken", exportProps(connection, { listId: 0 }))).toThrow(InvalidPropsError);
+    const invalid = new ActiveCampaignExport(stack, "broken", exportProps(connection, { listId: 0 }));
+    expect(invalid.problems).toBeInstanceOf(InvalidPropsError);
     const broken = stack.node.findChild("broken");
     expect(ActiveCampaignExport.isActiveCampaignExport(broken)).toBe(false);
     expect(ActiveCampaignExport.isActiveCampaignExport(exp)).toBe(true);

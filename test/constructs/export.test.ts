@@ -11,12 +11,13 @@ import { parseExportConfig } from "../../runner/config.js";
 import {
   ActiveCampaignExport,
   Principal,
+  DEFAULT_NODE_IMAGE,
   RunnerImage,
   Schedule,
   SegmentSource,
 } from "../../constructs/index.js";
 import { bootstrapScript } from "../../constructs/bootstrap.js";
-import { ADMINS, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
+import { ADMINS, strictExport, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
 
 const FAKE_SHA = createHash("sha256").update(readFileSync(FAKE_BUNDLE)).digest("hex");
 
@@ -88,7 +89,7 @@ describe("ActiveCampaignExport: the job, its identity and its access", () => {
         container: [
           expect.objectContaining({
             name: "ac-export",
-            image: "docker.io/library/node:24-slim",
+            image: DEFAULT_NODE_IMAGE,
             cpu: 1,
             memory: "2Gi",
             command: ["node", "-e", bootstrapScript()],
@@ -260,7 +261,7 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
   const build = (props: Parameters<typeof exportProps>[1]) => () => {
     const stack = newStack();
     const connection = connectionIn(stack, platformIn(stack));
-    new ActiveCampaignExport(stack, "vip-newsletter", exportProps(connection, props));
+    strictExport(stack, "vip-newsletter", exportProps(connection, props));
   };
 
   it("rejects a bad list ID", () => {
@@ -323,7 +324,7 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
     const stack = newStack();
     const connection = connectionIn(stack, platformIn(stack));
     const v = new TerraformVariable(stack, "list", { type: "number" });
-    expect(() => new ActiveCampaignExport(stack, "x1", exportProps(connection, { listId: v.numberValue }))).toThrow(
+    expect(() => strictExport(stack, "x1", exportProps(connection, { listId: v.numberValue }))).toThrow(
       "  listId: must be a literal value known at synth time (it is part of the export config that is validated and reviewed before deploy); got a Terraform token",
     );
   });
@@ -343,7 +344,7 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
     const stack = newStack();
     const connection = connectionIn(stack, platformIn(stack));
     new ActiveCampaignExport(stack, "a", exportProps(connection, { exportName: "vip" }));
-    expect(() => new ActiveCampaignExport(stack, "b", exportProps(connection, { exportName: "vip" }))).toThrow(
+    expect(() => strictExport(stack, "b", exportProps(connection, { exportName: "vip" }))).toThrow(
       'ActiveCampaignExport "stack/b" has invalid props:\n  exportName: "vip" is already used by the export at "stack/a"; export names must be unique in a stack',
     );
   });

@@ -30,7 +30,14 @@ export function newStack(options: { provider?: boolean } = {}): TerraformStack {
 }
 
 export function platformIn(stack: TerraformStack, props: Partial<ExportPlatformProps> = {}): ExportPlatform {
-  return new ExportPlatform(stack, "exports", { location: "westeurope", namePrefix: "mkt", runner: RunnerImage.bundle({ bundlePath: FAKE_BUNDLE }), ...props });
+  // With an alert route, as a real platform has (none: ExportChecks ACX-ALERT1).
+  return new ExportPlatform(stack, "exports", {
+    location: "westeurope",
+    namePrefix: "mkt",
+    runner: RunnerImage.bundle({ bundlePath: FAKE_BUNDLE }),
+    alerts: { emails: ["ops@contoso.com"] },
+    ...props,
+  });
 }
 
 export function connectionIn(stack: TerraformStack, platform: ExportPlatform, props: Partial<ActiveCampaignConnectionProps> = {}, id = "marketing-eu") {
@@ -94,4 +101,14 @@ export function annotations(stack: TerraformStack): Note[] {
       .filter((m) => typeof m.type === "string" && m.type.startsWith("@cdktf/"))
       .map((m) => ({ level: m.type.replace("@cdktf/", "") as Note["level"], path: c.node.path, message: String(m.data) })),
   );
+}
+
+/**
+ * An export built the old way for tests of its messages: throws the InvalidPropsError an invalid export records
+ * (constructors collect it, so one synth lists every invalid export; see constructs/synth.ts).
+ */
+export function strictExport(...args: ConstructorParameters<typeof ActiveCampaignExport>): ActiveCampaignExport {
+  const exp = new ActiveCampaignExport(...args);
+  if (exp.problems) throw exp.problems;
+  return exp;
 }

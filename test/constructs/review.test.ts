@@ -113,7 +113,7 @@ describe("ac-export review of the example stack", () => {
     );
     expect(s).toMatch(/\*\*API key:\*\* Key Vault secret "ac-api-key-marketing-eu" in vault "mkt-acx-[0-9a-f]{6}", set out of band by an administrator \(Terraform never sees it\)/);
     expect(s).toContain("- **Data privacy:** accepted in code for this connection (`acceptDataPrivacy: true`)");
-    expect(s).toMatch(/\*\*Runner:\*\* the bundled runner \(ac-export-[0-9a-f]{12}\.mjs, SHA-256 [0-9a-f]{12}…\) fetched with the job's identity, on docker\.io\/library\/node:24-slim\./);
+    expect(s).toMatch(/\*\*Runner:\*\* the bundled runner \(ac-export-[0-9a-f]{12}\.mjs, SHA-256 [0-9a-f]{12}…\) fetched with the job's identity, on docker\.io\/library\/node:24-slim@sha256:[0-9a-f]{64}\./);
   });
 });
 
