@@ -3,19 +3,11 @@
 // Log_s) or ContainerAppConsoleLogs (newer schema: ContainerAppName, Log). The runner writes one JSON object per line
 // on stderr when not a TTY (runner/sync/events.ts) and ends with
 //   {"event":"finished","status":"succeeded"|"completed-with-problems"|"failed"|"blocked","exitCode":…,"error":{"code":…}}
-// (runner/commands/sync-command.ts). The reject-share alert reads "rows" and "problemRows" from that line.
+// (runner/commands/sync-command.ts; its fields are RUN_LOG in runner/config/contract.ts). The reject-share alert
+// reads the rows read and the rejected and refused rows from that line.
 // Executions that never reach it (image pull, out of memory, timeout) show in ContainerAppSystemLogs(_CL).
+import { RUN_LOG } from "../runner/config/contract.js";
 
-/** The finished line's contract, as the alerts read it. */
-export const RUN_LOG = {
-  finishedEvent: "finished",
-  /** Statuses of a run that ended without failing (rows may still have been rejected). */
-  okStatuses: ["succeeded", "completed-with-problems"],
-  failedStatuses: ["failed", "blocked"],
-  /** Rows read, and rows rejected in the file or refused by ActiveCampaign, on the finished line. */
-  rows: "rows",
-  problemRows: "problemRows",
-} as const;
 
 const kql = (s: string) => JSON.stringify(s);
 
@@ -61,7 +53,7 @@ export function failedRunQuery(jobName: string): string {
 export function rejectedShareQuery(jobName: string, share: number): string {
   return [
     finishedLines(jobName),
-    `| extend Rows = toreal(e.${RUN_LOG.rows}), ProblemRows = toreal(e.${RUN_LOG.problemRows})`,
+    `| extend Rows = toreal(e.${RUN_LOG.rowsRead}), ProblemRows = toreal(e.${RUN_LOG.rejected}) + toreal(e.${RUN_LOG.refused})`,
     `| where Rows > 0 and ProblemRows / Rows > ${share}`,
     "| project TimeGenerated, Replica, Rows, ProblemRows, Share = round(ProblemRows / Rows, 4)",
   ].join("\n");

@@ -1,6 +1,7 @@
 // `ac-export run` and `ac-export plan`: the command line around the sync engine. It parses the arguments, loads the
 // config, wires the engine (sync-wiring.ts), runs it (runner/sync/engine.ts), turns the outcome into an exit code and
 // a report, writes the artifacts, and prints. Everything printed passes through a redactor holding the key.
+import { RUN_LOG } from "../config/contract.js";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseCommandArgs } from "../cli/args.js";
@@ -73,8 +74,8 @@ export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promi
   // The JSON log's last line: how the command ended, with the error's code (its message follows as plain text), and
   // the problem-row counts alerts act on (a run under limits.maxProblemRows exits 0 but still has them).
   const problems = p.config && p.outcome.prepared ? problemRowsOf(p.outcome, p.config) : undefined;
-  const counts = problems ? { rowsRead: problems.rowsRead, rejected: problems.rejected, refused: problems.refused } : {};
-  events.event("finished", { status, exitCode, ...counts, ...(error ? { error: { code: error.code } } : {}) });
+  const counts = problems ? { [RUN_LOG.rowsRead]: problems.rowsRead, [RUN_LOG.rejected]: problems.rejected, [RUN_LOG.refused]: problems.refused } : {};
+  events.event(RUN_LOG.finishedEvent, { status, exitCode, ...counts, ...(error ? { error: { code: error.code } } : {}) });
   events.done();
   if (p.early !== undefined) err.write(formatCommandError(mode, p.early));
   if (p.outcome.kind === "failed" && io.env.AC_EXPORT_DEBUG) err.write(`${(p.outcome.cause as Error)?.stack ?? String(p.outcome.cause)}\n`);

@@ -95,3 +95,15 @@ export function readMarker<T>(schema: z.ZodType<T>, element: unknown): T | undef
   const parsed = schema.safeParse(comment?.[MARKER_KEY]);
   return parsed.success ? parsed.data : undefined;
 }
+
+/** The last line of the job's JSON log (runner/commands/sync-command.ts), as the alerts read it (constructs/alert-queries.ts). */
+export const RUN_LOG = {
+  finishedEvent: "finished",
+  /** Statuses of a run that ended without failing (rows may still have been rejected). */
+  okStatuses: ["succeeded", "completed-with-problems"],
+  failedStatuses: ["failed", "blocked"],
+  /** Rows read; rows rejected in the file; contacts refused by ActiveCampaign. */
+  rowsRead: "rowsRead",
+  rejected: "rejected",
+  refused: "refused",
+} as const;
