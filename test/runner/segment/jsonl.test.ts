@@ -147,10 +147,10 @@ describe("JSON Lines", () => {
       ]);
     });
 
-    it("shows the bit of a broken line that JSON.parse quotes with its control characters escaped", async () => {
+    it("never shows the text of a broken line (the customer's data), so no control character reaches a terminal", async () => {
       const r = await readAll(jsonl('{"email":"a@x.io"}\n\u001b[2J\u001b]0;owned\u0007\n'), { format: "jsonl" });
-      expect(r.rows[1]!.problem).toMatch(/^line is not valid JSON \(.*\\u001B.*\)$/);
-      expect(r.rows[1]!.problem).not.toMatch(/[\u0000-\u001f]/);
+      expect(r.rows[1]!.problem).toMatch(/^line is not valid JSON \(Unexpected token/);
+      expect(r.rows[1]!.problem).not.toMatch(/[\u0000-\u001f]|owned|2J/);
     });
 
     it("knows every key of every record read: the union, in order of first appearance, past the first batch", async () => {
