@@ -36,3 +36,17 @@ export function secretKind(value: string): string | undefined {
 export function secretRefusal(field: string, kind: string): string {
   return `${field}: looks like ${kind}; secrets are never accepted here (the value is not shown). Keys belong in Key Vault: see ApiKey`;
 }
+
+/**
+ * `text` with every part that looks like a secret replaced by "***": runs of 32+ hex digits, SAS signatures, account
+ * keys and labelled tokens. For messages that quote what a user typed (a mixed-up environment variable, an unknown
+ * option), where the secret is not necessarily AC_API_KEY itself.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(new RegExp(`[0-9A-Fa-f]{${MIN_HEX_RUN},}`, "g"), "***")
+    .replace(/((?:^|[?&;\s])sig=)[^&;\s"']*/gi, "$1***")
+    .replace(/(accountkey=|sharedaccesssignature=)[^;\s"']*/gi, "$1***")
+    .replace(/(api-token\s*:\s*)[^\s"']+/gi, "$1***")
+    .replace(/(^|[^A-Za-z0-9+/])[A-Za-z0-9+/]{86}==/g, "$1***");
+}
