@@ -356,7 +356,8 @@ export function safeParseExportConfig(
   const shape = shapeProblems(input);
   if (shape.length > 0) return { ok: false, problems: shape };
   const secretKeys = findSecretKeys(input);
-  const secretValues = findSecretValues(input);
+  // A value under a credential-named key is already refused with its key.
+  const secretValues = findSecretValues(input).filter((s) => !secretKeys.some((k) => startsWith(s.path, k)));
   const secretProblems: ConfigProblem[] = [
     ...secretKeys.map((path) => ({
       path: joinPath(path),

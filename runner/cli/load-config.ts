@@ -92,7 +92,7 @@ function parseJson(text: string, origin: string): unknown {
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
     const message = (e as Error).message;
-    const what = message.replace(/, ".*$/s, "").replace(/ in JSON at position.*$/s, "").slice(0, 80);
+    const what = message.split(/, (?:\.\.\.)?"/)[0]!.replace(/ in JSON at position.*$/s, "").slice(0, 80);
     const where = /at position (\d+)(?: \(line (\d+) column (\d+)\))?/.exec(message);
     const at = where ? ` at position ${where[1]}${where[2] ? ` (line ${where[2]} column ${where[3]})` : ""}` : "";
     throw new ConfigError([{ path: "(root)", message: `${origin} is not valid JSON: ${quote(what).slice(1, -1)}${at}` }]);
