@@ -5,7 +5,11 @@ import { setMaxListeners } from "node:events";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command, Io } from "./cli/command.js";
+import { formatCommandError } from "./cli/command-error.js";
 import { EXIT } from "./cli/exit-codes.js";
+import { redacting } from "./cli/redacting.js";
+import { maskSecrets } from "./config/secret-like.js";
+import { show } from "./config/show.js";
 import { AcExportError, describeError } from "./errors.js";
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -37,7 +41,10 @@ async function mainHelp(): Promise<string> {
   ].join("\n");
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  // Whatever a command writes, the key is never in it (commands that print more add their own redactors on top).
+  const apiKey = rawIo.env.AC_API_KEY?.trim();
+  const io: Io = { ...rawIo, stdout: redacting(rawIo.stdout, apiKey), stderr: redacting(rawIo.stderr, apiKey) };
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(await mainHelp());
@@ -49,7 +56,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.stderr.write(`ac-export: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(", ")}\n`);
+    io.stderr.write(maskSecrets(`ac-export: unknown command ${show(name)}; commands: ${Object.keys(COMMANDS).join(", ")}\n`));
     return EXIT.BAD_INPUT;
   }
   const { command } = await load();
@@ -61,9 +68,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return await command.run(rest, io);
   } catch (e) {
     // An error of the error model has a code and its exit code; anything else is a bug (INTERNAL), shown with its stack.
-    const { code, message, exitCode } = describeError(e);
+    const { code, exitCode } = describeError(e);
     if (code === "INTERNAL") throw e;
-    io.stderr.write(`ac-export ${name}: ${message}\n`);
+    io.stderr.write(formatCommandError(name, e));
     return exitCode;
   }
 }
@@ -103,7 +110,10 @@ if (isEntryPoint()) {
     },
     (e: unknown) => {
       settled = true;
-      process.stderr.write(`ac-export: ${(e as Error)?.stack ?? String(e)}\n`);
+      // A bug's stack may quote anything the runner held: redacted like every other byte written.
+      const key = process.env.AC_API_KEY?.trim();
+      const text = maskSecrets(`ac-export: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.stderr.write(key && key.length >= 4 ? text.split(key).join("***") : text);
       process.exitCode = EXIT.FAILED;
     },
   );

@@ -6,7 +6,10 @@ import { BULK_MULTI_PER_MINUTE, REQUESTS_PER_SECOND } from "./config/ac-limits.j
 import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
 import { configErrorMap, unknownKeyMessage } from "./config/messages.js";
-import { show } from "./config/show.js";
+import { shapeProblems } from "./config/input-limits.js";
+import { secretRefusal } from "./config/secret-like.js";
+import { findSecretValues } from "./config/secret-values.js";
+import { show, showKey } from "./config/show.js";
 
 export { parseLocation, formatFromName, describeLocation, type Location } from "./config/location.js";
 export { redactUserInfo } from "./config/hostname.js";
@@ -16,6 +19,9 @@ export const AC_LIMITS = { requestsPerSecond: REQUESTS_PER_SECOND, bulkRequestsP
 export const DEFAULT_STATE = "file:.ac-export/state";
 export const MAX_CUSTOM_FIELDS = 100;
 export const MAX_TAGS = 20;
+/** The slowest rates accepted: one request per 10 s, one bulk import per minute. */
+export const MIN_REQUESTS_PER_SECOND = 0.1;
+export const MIN_BULK_PER_MINUTE = 1;
 export const SEGMENT_FORMATS = ["csv", "jsonl", "parquet", "customer-insights", "delta"] as const;
 /** How a quote inside a quoted CSV field is escaped: doubled ("", RFC 4180) or with a backslash (\", ADF/Spark). */
 export const CSV_ESCAPES = ["double", "backslash"] as const;
@@ -98,13 +104,14 @@ const percentOrCount = (unit: string, of: string) => z.union([z.number(), z.stri
   }
 });
 
-const positive = (what: string, integer: boolean) =>
+/** A rate: at least `min`, so a typo such as 0.000001/s is refused instead of waited on silently for days. */
+const rate = (what: string, integer: boolean, min: number) =>
   z.number().check((ctx) => {
-    if (!(ctx.value > 0) || (integer && !Number.isInteger(ctx.value)) || !Number.isFinite(ctx.value)) {
+    if (!Number.isFinite(ctx.value) || !(ctx.value >= min) || (integer && !Number.isInteger(ctx.value))) {
       ctx.issues.push({
         code: "custom",
         input: ctx.value,
-        message: `must be a positive ${integer ? "whole number" : "number"} (${what}); got ${show(ctx.value)}`,
+        message: `must be a ${integer ? "whole number" : "number"} of at least ${min} (${what}); got ${show(ctx.value)}`,
       });
     }
   });
@@ -318,8 +325,8 @@ const limitsShape = {
 };
 
 const rateLimitShape = {
-  requestsPerSecond: positive("requests per second to ActiveCampaign", false).default(AC_LIMITS.requestsPerSecond),
-  bulkRequestsPerMinute: positive("bulk import requests per minute", true).default(AC_LIMITS.bulkRequestsPerMinute),
+  requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
+  bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
 };
 
 const configShape = {
@@ -381,7 +388,8 @@ export function formatProblems(problems: ConfigProblem[]): string {
   return problems.map((p) => `${p.path}: ${p.message}`).join("\n");
 }
 
-const joinPath = (path: ReadonlyArray<PropertyKey>): string => (path.length ? path.map(String).join(".") : "(root)");
+/** A key path as messages print it: plain keys bare, odd ones (invisible characters, long, secret-like) escaped. */
+const joinPath = (path: ReadonlyArray<PropertyKey>): string => (path.length ? path.map((k) => showKey(String(k))).join(".") : "(root)");
 
 /** Every property, at any depth, whose name looks like a credential. Custom-field tags are data, not keys. */
 function findSecretKeys(value: unknown, path: string[] = []): string[][] {
@@ -397,8 +405,8 @@ function findSecretKeys(value: unknown, path: string[] = []): string[][] {
 }
 
 /** Problems from zod's issues, whose messages the error map (runner/config/messages.ts) already phrased. */
-function toProblems(error: z.ZodError): ConfigProblem[] {
-  return error.issues.flatMap((issue): ConfigProblem[] => {
+function toProblems(issues: z.ZodError["issues"]): ConfigProblem[] {
+  return issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code !== "unrecognized_keys") return [{ path: joinPath(issue.path), message: issue.message }];
     // One problem per key, each named by its own path.
     const allowed = CONFIG_KEYS[issue.path.join(".")] ?? [];
@@ -416,25 +424,49 @@ export function parseExportConfig(input: unknown): ExportConfig {
 export function safeParseExportConfig(
   input: unknown,
 ): { ok: true; config: ExportConfig; warnings: string[] } | { ok: false; problems: ConfigProblem[] } {
-  const secretProblems: ConfigProblem[] = findSecretKeys(input).map((path) => ({
-    path: path.join("."),
-    message:
-      "looks like a credential and is refused: API keys never go in the config (it is committed and deployed as plain text); the runner reads the key from the AC_API_KEY environment variable",
-  }));
-  // Remove credential-like keys before parsing so they are reported once, not again as unknown keys.
-  const cleaned = secretProblems.length ? stripPaths(input, findSecretKeys(input)) : input;
+  // Too deep, too wide, too long or a forbidden key: nothing further is safe to walk, so stop here.
+  const shape = shapeProblems(input);
+  if (shape.length > 0) return { ok: false, problems: shape };
+  const secretKeys = findSecretKeys(input);
+  // A value under a credential-named key is already refused with its key.
+  const secretValues = findSecretValues(input).filter((s) => !secretKeys.some((k) => startsWith(s.path, k)));
+  const secretProblems: ConfigProblem[] = [
+    ...secretKeys.map((path) => ({
+      path: joinPath(path),
+      message:
+        "looks like a credential and is refused: API keys never go in the config (it is committed and deployed as plain text); the runner reads the key from the AC_API_KEY environment variable",
+    })),
+    ...secretValues.map(({ path, kind, isKey }) => ({
+      path: joinPath(path),
+      message: `${isKey ? "is a key that " : ""}${secretRefusal("", kind).replace(/^: /, "")}; in the runner, the key comes from AC_API_KEY only`,
+    })),
+  ];
+  // Credential-like keys are removed and secret-like values blanked before parsing, so each is reported once (not
+  // again as an unknown key or a bad value) and no schema message can quote it.
+  const refused = secretValues.map((s) => s.path);
+  const cleaned = secretProblems.length ? withoutSecrets(input, secretKeys, secretValues) : input;
   const result = exportConfigSchema.safeParse(cleaned, { error: configErrorMap });
-  const problems = [...secretProblems, ...(result.success ? [] : toProblems(result.error))];
+  const issues = result.success ? [] : result.error.issues.filter((i) => !refused.some((r) => startsWith(i.path, r)));
+  const problems = [...secretProblems, ...toProblems(issues)];
   if (problems.length > 0 || !result.success) return { ok: false, problems };
   return { ok: true, config: result.data, warnings: configWarnings(result.data) };
 }
 
-function stripPaths(value: unknown, paths: string[][]): unknown {
+const startsWith = (path: ReadonlyArray<PropertyKey>, prefix: readonly string[]) =>
+  prefix.every((key, i) => i < path.length && String(path[i]) === key);
+
+/** A copy without the credential-named keys, and with secret-like values (or keys) blanked. */
+function withoutSecrets(value: unknown, keyPaths: string[][], secrets: ReturnType<typeof findSecretValues>): unknown {
+  if (secrets.some((s) => s.path.length === 0)) return "(refused)";
   const copy = structuredClone(value) as Record<string, unknown>;
-  for (const path of paths) {
-    let node: any = copy;
-    for (const key of path.slice(0, -1)) node = node?.[key];
+  const parentOf = (path: string[]): any => path.slice(0, -1).reduce<any>((node, key) => node?.[key], copy);
+  for (const path of [...keyPaths, ...secrets.filter((s) => s.isKey).map((s) => s.path)]) {
+    const node = parentOf(path);
     if (node && typeof node === "object") delete node[path[path.length - 1]!];
+  }
+  for (const { path } of secrets.filter((s) => !s.isKey)) {
+    const node = parentOf(path);
+    if (node && typeof node === "object") node[path[path.length - 1]!] = "(refused)";
   }
   return copy;
 }

@@ -2,6 +2,7 @@
 import { AcExportError } from "../errors.js";
 import { redactUserInfo } from "../config/hostname.js";
 import { isLoopbackHost } from "../config/loopback.js";
+import { show } from "../config/show.js";
 
 export { isLoopbackHost };
 
@@ -22,7 +23,7 @@ const API_PATH = "/api/3";
 export function resolveBaseUrl(hostname: string, env: NodeJS.ProcessEnv): string {
   const override = env.AC_API_URL?.trim();
   if (!override) return `https://${hostname}${API_PATH}`;
-  const shown = JSON.stringify(redactUserInfo(override).replace(/[?#].*$/, "?***"));
+  const shown = show(redactUserInfo(override).replace(/[?#].*$/, "?***"));
   const fail = (why: string): never => {
     throw new BaseUrlError(`AC_API_URL ${shown} ${why}`);
   };

@@ -33,8 +33,11 @@ const DEFAULTS = {
   maxThrottleRetries: 30,
   maxRetryAfterMs: 600_000,
   connections: 8,
-  /** Far above any answer the client asks for (a page is 100 items), far below what would strain the job. */
-  maxBodyBytes: 32 * 1024 * 1024,
+  /**
+   * Far above any answer the client asks for (a page of 100 contacts is well under 1 MB; bulk import answers are a
+   * few hundred bytes), far below what would strain the job: a proxy streaming garbage fails the call at 8 MiB.
+   */
+  maxBodyBytes: 8 * 1024 * 1024,
 } as const;
 
 export interface AcClientOptions {
@@ -69,7 +72,7 @@ export interface AcClientOptions {
   safetyMarginMs?: number;
   /** Keep-alive connections to the origin. @default 8 */
   connections?: number;
-  /** Longest response body read, bytes; a longer one fails the call at once (not retried). @default 32 MiB */
+  /** Longest response body read, bytes; a longer one fails the call at once (not retried). @default 8 MiB */
   maxBodyBytes?: number;
 }
 

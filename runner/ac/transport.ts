@@ -57,6 +57,9 @@ function timeoutError(): Error {
   return Object.assign(new Error("timeout"), { code: "ETIMEDOUT" });
 }
 
+const sizeText = (bytes: number): string =>
+  bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+
 /** undici's code when a body passes maxResponseSize. */
 const BODY_TOO_LARGE = "UND_ERR_RES_EXCEEDED_MAX_SIZE";
 
@@ -106,7 +109,10 @@ export function createTransport(options: TransportOptions): Transport {
       if (signal?.aborted) throw signal.reason;
       if (timedOut) throw timeoutError();
       if ((e as { code?: unknown })?.code === BODY_TOO_LARGE) {
-        throw Object.assign(new Error(`response body over ${options.maxBodyBytes} bytes`), { code: BODY_TOO_LARGE });
+        // Not retried: the same request would get the same answer. undici stopped reading at the limit.
+        throw Object.assign(new Error(`answer body over ${sizeText(options.maxBodyBytes)}, more than any ActiveCampaign answer (pages are well under 1 MB); not read further`), {
+          code: BODY_TOO_LARGE,
+        });
       }
       throw e;
     } finally {

@@ -1,5 +1,6 @@
 // Checks an ActiveCampaign REST endpoint hostname as the Settings → Developer page shows it.
 // Returns a problem sentence, or null when the hostname is fine. Never echoes URL credentials.
+import { show } from "./show.js";
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
@@ -21,7 +22,7 @@ function suggestHostname(value: string): string | null {
 }
 
 export function checkHostname(raw: string): string | null {
-  const shown = JSON.stringify(redactUserInfo(raw));
+  const shown = show(redactUserInfo(raw));
   const suggestion = suggestHostname(raw.trim());
   const useInstead = suggestion && suggestion !== raw ? `; use "${suggestion}" instead` : "";
   if (raw.length === 0) return "must not be empty; expected the REST endpoint hostname, e.g. \"contoso.api-us1.com\"";
@@ -39,7 +40,7 @@ export function checkHostname(raw: string): string | null {
   if (nonAscii >= 0) {
     const ch = [...raw][nonAscii]!;
     const code = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-    return `must be plain ASCII; got ${shown} with the non-ASCII character "${ch}" (${code}) at position ${nonAscii + 1}`;
+    return `must be plain ASCII; got ${shown} with the non-ASCII character ${show(ch)} (${code}) at position ${nonAscii + 1}`;
   }
   const host = raw.toLowerCase();
   if (IPV4.test(host)) return `must be a DNS hostname, not an IP address; got ${shown}`;
@@ -49,7 +50,7 @@ export function checkHostname(raw: string): string | null {
   if (labels.length < 2) return `must be a fully qualified hostname such as "contoso.api-us1.com"; got ${shown}`;
   const bad = labels.find((l) => !LABEL.test(l));
   if (bad !== undefined) {
-    return `has an invalid label ${JSON.stringify(bad)} in ${shown}; labels are 1-63 letters, digits or "-", not starting or ending with "-"`;
+    return `has an invalid label ${show(bad)} in ${shown}; labels are 1-63 letters, digits or "-", not starting or ending with "-"`;
   }
   if (!/^[a-z]{2,63}$/.test(labels[labels.length - 1]!)) {
     return `must end in a top-level domain of letters; got ${shown}`;

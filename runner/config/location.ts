@@ -3,6 +3,7 @@
 import { isLoopbackHost } from "./loopback.js";
 import { AcExportError } from "../errors.js";
 import { isAbsolute, resolve } from "node:path";
+import { show } from "./show.js";
 
 export type Location =
   | { kind: "file"; path: string }
@@ -30,16 +31,43 @@ export class LocationError extends AcExportError {
   }
 }
 
+/** A blob path decoded, or a LocationError for a malformed percent escape (decodeURIComponent throws URIError). */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new LocationError('has a malformed percent escape in the blob path (a "%" must start an escape such as "%20")');
+  }
+}
+
+/**
+ * Refuses "." and ".." segments in the path part of a blob location, as written or percent-encoded ("%2e%2e"), and
+ * backslashes: URL parsing resolves them, so "…/segments/../other" would read a container other than the one
+ * validated, granted and reviewed.
+ */
+function checkSegments(pathPart: string): void {
+  if (pathPart.includes("\\")) throw new LocationError('must not contain "\\" in a blob location; use "/"');
+  for (const segment of pathPart.split("/")) {
+    const decoded = decodePath(segment);
+    if (decoded === "." || decoded === "..") {
+      throw new LocationError(`must not contain a "${decoded}" path segment (as written or percent-encoded); name the blob or prefix directly`);
+    }
+  }
+}
+
+/** The path part of a URL as written, before URL parsing resolves "..": everything after the authority. */
+const rawPathOf = (value: string): string => value.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/\\?#]*/, "").replace(/[?#].*$/s, "");
+
 function blob(account: string, container: string, path: string, endpoint: string): Location {
   if (!ACCOUNT.test(account)) {
-    throw new LocationError(`storage account ${JSON.stringify(account)} must be 3-24 lowercase letters or digits`);
+    throw new LocationError(`storage account ${show(account)} must be 3-24 lowercase letters or digits`);
   }
   if (!CONTAINER.test(container)) {
     throw new LocationError(
-      `container ${JSON.stringify(container)} must be 3-63 lowercase letters, digits or single "-", starting and ending with a letter or digit`,
+      `container ${show(container)} must be 3-63 lowercase letters, digits or single "-", starting and ending with a letter or digit`,
     );
   }
-  return { kind: "azure-blob", account, container, path: decodeURIComponent(path), endpoint };
+  return { kind: "azure-blob", account, container, path: decodePath(path), endpoint };
 }
 
 /**
@@ -52,6 +80,7 @@ export function parseLocation(value: string, baseDir?: string): Location {
     if (path.length === 0) throw new LocationError('"file:" needs a path after it, e.g. "file:segments/vip.csv"');
     return { kind: "file", path: baseDir && !isAbsolute(path) ? resolve(baseDir, path) : path };
   }
+  if (!value.startsWith("file:")) checkSegments(rawPathOf(value));
   if (value.startsWith("azure-blob://")) {
     const [account = "", container = "", ...rest] = value.slice("azure-blob://".length).split("/");
     return blob(account, container, rest.join("/"), `https://${account}.blob.core.windows.net`);

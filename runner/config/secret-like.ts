@@ -36,3 +36,6 @@ export function secretKind(value: string): string | undefined {
 export function secretRefusal(field: string, kind: string): string {
   return `${field}: looks like ${kind}; secrets are never accepted here (the value is not shown). Keys belong in Key Vault: see ApiKey`;
 }
+
+/** Masking (rather than refusing) what looks like a secret in text: one implementation, in mask-secrets.ts. */
+export { maskSecrets } from "./mask-secrets.js";

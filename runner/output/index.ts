@@ -4,4 +4,4 @@ export { csvCell, csvRow, isFormulaLike } from "./csv-cell.js";
 export { escapeMarkdown, markdownCode } from "./markdown.js";
 export { forTerminal } from "./terminal.js";
 export { excerpt, isInvisible, quoteValue, showInvisible } from "./visible.js";
-export { MASK, maskSecrets } from "./secrets.js";
+export { MASK, maskSecrets } from "../config/mask-secrets.js";

@@ -292,7 +292,7 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
         'ActiveCampaignExport "stack/vip-newsletter" has invalid props:',
         '  segment.displayName: must be at least 1 character; got ""',
         "  maxProfiles: must be a whole number from 1 to 10000000; got 0",
-        "  bulkRequestsPerMinute: must be a positive whole number (bulk import requests per minute); got 2.5",
+        "  bulkRequestsPerMinute: must be a whole number of at least 1 (bulk import requests per minute); got 2.5",
       ].join("\n"),
     );
   });

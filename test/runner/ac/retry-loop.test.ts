@@ -54,7 +54,9 @@ it("a body over maxBodyBytes fails the call at once, naming the limit, and is no
     await c.checkKey();
     const err = (await c.contactTags(1).catch((e: unknown) => e)) as AcRequestError;
     expect(err).toBeInstanceOf(AcRequestError);
-    expect(err.message).toBe("ActiveCampaign GET /contacts/{id}/contactTags failed: UND_ERR_RES_EXCEEDED_MAX_SIZE response body over 1000 bytes");
+    expect(err.message).toBe(
+      "ActiveCampaign GET /contacts/{id}/contactTags failed: UND_ERR_RES_EXCEEDED_MAX_SIZE answer body over 1000 bytes, more than any ActiveCampaign answer (pages are well under 1 MB); not read further",
+    );
     expect(c.stats().requestsByEndpoint).toEqual({ "GET /users/me": 1, "GET /contacts/{id}/contactTags": 1 });
     expect(c.stats().retriesByReason).toEqual({});
   } finally {
