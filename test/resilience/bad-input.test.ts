@@ -24,8 +24,10 @@ afterAll(async () => {
 /** Requests that change something in ActiveCampaign (anything but GET), summed. */
 const writes = () => Object.entries(sandbox.inspect.requests().byEndpoint).reduce((s, [ep, n]) => (ep.startsWith("GET ") ? s : s + n), 0);
 
+/** A CSV cell as the reports write it: quoted where needed, and a formula-like cell (= + - @) neutralized (OWASP). */
 const csvCell = (v: string | number) => {
   const s = String(v);
+  if (/^[=+\-@\t\r]/.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 /** The line rejected.csv holds for a row rejected before sending. */
