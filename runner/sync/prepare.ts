@@ -1,9 +1,9 @@
 // Step 1 of a sync, prepare: check everything that can be checked before a write (key, list, custom fields,
 // columns, who unsubscribed) and compute the plan (plan.ts). Writes nothing, so `ac-export plan` is only this step.
 import { AcExportError } from "../errors.js";
-import { LIST_STATUS } from "../config/list-status.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
+import { readInactiveMembers } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
@@ -28,10 +28,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   const list = await client.getList(config.listId);
   if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
   const fieldIds = await resolveFieldIds(client, config);
-  const unsubscribed = new Set<string>();
-  if (client.listContactEmails) {
-    for await (const email of client.listContactEmails(config.listId, LIST_STATUS.UNSUBSCRIBED)) unsubscribed.add(email.toLowerCase());
-  }
+  const inactive = await readInactiveMembers(client, config.listId);
 
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
   try {
@@ -41,7 +38,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, unsubscribed, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }));
+    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }));
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     if (plan.rowsRead > 0 && missingCols.length) throw new PreflightError(noColumn, "COLUMN_NOT_FOUND");
     return {

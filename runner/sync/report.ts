@@ -54,11 +54,17 @@ export interface RunReport extends ReportHeader {
     leavers: number;
     left: number;
     keptUnsubscribed: number;
+    /** Members ActiveCampaign refused on an earlier run whose data did not change: not sent again. */
+    refusedEarlier: number;
+    /** Contacts new to this export that a completed import neither listed as created nor as failed (see bulk-pipeline.ts). */
+    notConfirmed: number;
     rejected: number;
     failed: number;
   };
   planned?: { adds: number; updates: number; leavers: number; resubscribes: number };
   rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
+  /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
+  keptByReason: Array<{ reason: string; count: number; rows: number[] }>;
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
@@ -73,7 +79,7 @@ export function groupRejects(rows: RejectedRow[], sampleRows = 20): RunReport["r
     const key = reasonKey(r.reason);
     const g = groups.get(key) ?? { count: 0, rows: [] };
     g.count++;
-    if (g.rows.length < sampleRows) g.rows.push(r.row);
+    if (g.rows.length < sampleRows && r.row !== undefined) g.rows.push(r.row);
     groups.set(key, g);
   }
   return [...groups].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count);
@@ -121,11 +127,14 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       leavers: plan?.leavers.length ?? 0,
       left: applied?.left ?? 0,
       keptUnsubscribed: kept.length,
+      refusedEarlier: plan?.refusedEarlier.length ?? 0,
+      notConfirmed: applied?.notConfirmed ?? 0,
       rejected: rejected.length,
       failed: failed.length,
     },
     ...(plan ? { planned: { adds: plan.adds, updates: plan.updates, leavers: plan.leavers.length, resubscribes: plan.resubscribe.length } } : {}),
     rejectsByReason: groupRejects(rejected),
+    keptByReason: groupRejects(kept),
     failures: groupFailures(failed),
     ...(input.stats ? { requests: { ...input.stats, total } } : {}),
     ...(applied
@@ -165,7 +174,10 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(`| re-subscribed (the sync had unsubscribed them) | ${n(c.resubscribed)} |`);
     lines.push(`| left the segment (${r.onLeave}) | ${n(c.leavers)}${r.onLeave !== "keep" ? ` (${n(c.left)} done)` : ""} |`);
   }
-  lines.push(`| kept unsubscribed (they unsubscribed themselves) | ${n(c.keptUnsubscribed)} |`);
+  lines.push(`| kept as they are: unsubscribed, unconfirmed or bounced | ${n(c.keptUnsubscribed)} |`);
+  for (const g of r.keptByReason) lines.push(`| — ${g.reason} | ${n(g.count)} |`);
+  if (c.refusedEarlier) lines.push(`| refused by ActiveCampaign earlier, data unchanged (not sent) | ${n(c.refusedEarlier)} |`);
+  if (c.notConfirmed) lines.push(`| sent, but not confirmed by ActiveCampaign (possibly skipped) | ${n(c.notConfirmed)} |`);
   lines.push(`| rejected (not sent) | ${n(c.rejected)} |`, `| failed at ActiveCampaign | ${n(c.failed)} |`);
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
@@ -199,6 +211,7 @@ export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied |
   const lines = ["row,email,outcome,reason,batch"];
   for (const r of plan?.rejected ?? []) lines.push([r.row, r.email, "rejected", r.reason, ""].map(csvCell).join(","));
   for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) lines.push([r.row, r.email, "kept-unsubscribed", r.reason, ""].map(csvCell).join(","));
+  for (const r of plan?.refusedEarlier ?? []) lines.push([r.row, r.email, "refused-earlier", r.reason, ""].map(csvCell).join(","));
   for (const f of applied?.failed ?? []) lines.push([f.row, f.email, "failed", f.reason, f.batchId].map(csvCell).join(","));
   return `${lines.join("\n")}\n`;
 }
