@@ -27,6 +27,8 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   await client.checkKey();
   const list = await client.getList(config.listId);
   if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
+  if (list === "forbidden") throw new PreflightError(noPermission(config, "ActiveCampaign answered 403 \"You do not have permission to view lists.\""));
+  await proveContactsVisible(client, config, state);
   const fieldIds = await resolveFieldIds(client, config);
   const inactive = await readInactiveMembers(client, config.listId);
 
@@ -54,6 +56,26 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   } finally {
     await segment.close();
   }
+}
+
+/**
+ * A key whose user group cannot see the list reads none of its contacts, so the unsubscribed set would be empty and
+ * the plan would re-subscribe people (REAL-ACCOUNT.md F5). When the state says the sync keeps members on the list,
+ * the key must see at least one contact of it.
+ */
+async function proveContactsVisible(client: AcClient, config: ExportConfig, state: SyncState): Promise<void> {
+  const ours = state.activeCount();
+  if (ours === 0 || !client.countListContacts) return;
+  if ((await client.countListContacts(config.listId)) > 0) return;
+  throw new PreflightError(noPermission(config, `this API key reads no contacts on the list, while this export keeps ${ours} members on it`));
+}
+
+function noPermission(config: ExportConfig, what: string): string {
+  return (
+    `listId: this API key's user cannot see list ${config.listId} or its contacts on ${config.connection.hostname} (${what}); ` +
+    `nothing was written. In ActiveCampaign, Settings → Users → Groups → the key's user group → Permissions → Lists: ` +
+    `give the group list ${config.listId}, or use the key of a user whose group has it.`
+  );
 }
 
 /** Personalization tag → custom field id, for every mapped field; a tag AC does not have stops the run. */
