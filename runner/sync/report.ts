@@ -61,7 +61,20 @@ export interface RunReport extends ReportHeader {
     rejected: number;
     failed: number;
   };
-  planned?: { adds: number; updates: number; leavers: number; resubscribes: number };
+  planned?: {
+    adds: number;
+    updates: number;
+    leavers: number;
+    resubscribes: number;
+    /**
+     * Whether ActiveCampaign's list-subscribe and tag-added automations fire for the contacts sent (REAL-ACCOUNT.md
+     * F8): "suppressed" with excludeAutomations (every path goes through bulk import with the flag), else "fire".
+     */
+    automations: "fire" | "suppressed";
+    /** Members left as they are (unsubscribed, unconfirmed, bounced) and refused earlier: what AC keeps or refuses. */
+    keptAsTheyAre: number;
+    refusedEarlier: number;
+  };
   rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
   /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
   keptByReason: Array<{ reason: string; count: number; rows: number[] }>;
@@ -132,7 +145,19 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       rejected: rejected.length,
       failed: failed.length,
     },
-    ...(plan ? { planned: { adds: plan.adds, updates: plan.updates, leavers: plan.leavers.length, resubscribes: plan.resubscribe.length } } : {}),
+    ...(plan
+      ? {
+          planned: {
+            adds: plan.adds,
+            updates: plan.updates,
+            leavers: plan.leavers.length,
+            resubscribes: plan.resubscribe.length,
+            automations: config.excludeAutomations ? ("suppressed" as const) : ("fire" as const),
+            keptAsTheyAre: plan.consentKept.length,
+            refusedEarlier: plan.refusedEarlier.length,
+          },
+        }
+      : {}),
     rejectsByReason: groupRejects(rejected),
     keptByReason: groupRejects(kept),
     failures: groupFailures(failed),
@@ -169,6 +194,7 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(`| would add | ${n(p.adds)} |`, `| would update | ${n(p.updates)} |`, `| unchanged | ${n(c.unchanged)} |`);
     lines.push(`| would re-subscribe (the sync had unsubscribed them) | ${n(p.resubscribes)} |`);
     lines.push(`| left the segment (${r.onLeave}) | ${n(p.leavers)} |`);
+    lines.push("", `ActiveCampaign automations for the contacts sent: ${p.automations === "fire" ? "**will fire** (excludeAutomations is false)" : "suppressed (excludeAutomations)"}.`, "", "| outcome | contacts |", "|---|---:|");
   } else {
     lines.push(`| added | ${n(c.added)} |`, `| updated | ${n(c.updated)} |`, `| unchanged (not sent) | ${n(c.unchanged)} |`);
     lines.push(`| re-subscribed (the sync had unsubscribed them) | ${n(c.resubscribed)} |`);

@@ -97,6 +97,8 @@ describe("unconfirmed (0) and bounced (3) members are never activated", () => {
       f.writeSegment(csvOf(everyone));
       const plan = await f.run("plan");
       expect(plan.stdout).toMatch(/keep unsubscribed\s+2/);
+      const planned = JSON.parse((await f.run("plan", ["--json"])).stdout).planned;
+      expect(planned).toMatchObject({ adds: n - 2, keptAsTheyAre: 2, automations: "fire" });
       const r = await f.run("run", ["--json"]);
       expect(r.code).toBe(0);
       const report = json(r.stdout);
@@ -178,6 +180,7 @@ describe("excludeAutomations: true holds on every path", () => {
     const suppressed = () => Object.values(sandbox.inspect.automations()).reduce((n, c) => n + c.suppressed, 0);
     const before = { fired: fired(), suppressed: suppressed(), syncs: endpoint("POST /contact/sync"), lists: endpoint("POST /contactLists") };
     f.writeSegment(csvOf(f.people(30)));
+    expect(JSON.parse((await f.run("plan", ["--json"])).stdout).planned).toMatchObject({ adds: 30, automations: "suppressed" });
     expect((await f.run()).code).toBe(0);
     f.writeSegment(csvOf(f.people(33)));
     expect((await f.run()).code).toBe(0); // 3 new: a small delta, sent through bulk import
