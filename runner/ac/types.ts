@@ -43,8 +43,13 @@ export interface SyncContactInput {
 export interface AcClient {
   /** GET /users/me: checks the key. A 403 here is ApiKeyRejectedError, never retried. */
   checkKey(): Promise<void>;
-  /** GET /lists/{id}; null on 404. */
-  getList(id: number): Promise<AcList | null>;
+  /**
+   * GET /lists/{id}; null on 404, "forbidden" when the key's user group may not see the list (403 "You do not have
+   * permission to view lists.", REAL-ACCOUNT.md F5).
+   */
+  getList(id: number): Promise<AcList | null | "forbidden">;
+  /** How many of the list's contacts this key sees, optionally with one list status (meta.total of a 1-contact page). */
+  countListContacts?(listId: number, status?: number): Promise<number>;
   /** Every custom field (GET /fields, paged by offset, which AC does not document: see findFields). */
   listFields(): Promise<AcField[]>;
   /** The custom fields with these personalization tags (GET /fields?filters[perstag]=, one request each); missing ones are left out. */

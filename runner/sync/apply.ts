@@ -12,7 +12,7 @@ import { sendChanged } from "./send-changed.js";
 import type { Applied, Prepared, SendMeta, SyncDeps } from "./types.js";
 
 export async function applySync(deps: SyncDeps, prepared: Prepared, lock: StateLock): Promise<Applied> {
-  const applied: Applied = { added: 0, updated: 0, resubscribed: 0, left: 0, failed: [], consentKept: [], batchesSent: 0, contactsSent: 0 };
+  const applied: Applied = { added: 0, updated: 0, resubscribed: 0, left: 0, failed: [], consentKept: [], notConfirmed: 0, batchesSent: 0, contactsSent: 0 };
   const checkpoint = new Checkpointer(prepared.state, deps.store, lock);
   const pipeline = createPipeline(deps, prepared, applied, checkpoint);
   const ctx: ApplyContext = { deps, prepared, applied, checkpoint, pipeline };
@@ -38,12 +38,16 @@ function createPipeline(deps: SyncDeps, prepared: Prepared, applied: Applied, ch
     initialPollDelayMs: INITIAL_POLL_DELAY_MS / (deps.timeScale ?? 1),
     onEvent: (e) => events.event(String(e.event), e),
     onFailed: (items, reason, batchId) => recordFailed(applied, items, reason, batchId),
-    onConfirmed: async (items) => {
+    onConfirmed: async (items, _batchId, created) => {
+      let fresh = 0;
       for (const i of items) {
         if (i.contact.unsubscribe) applied.left++;
         else if (state.get(i.contact.email) !== undefined) applied.updated++;
-        else applied.added++;
+        else (applied.added++, fresh++);
       }
+      // AC lists only the contacts a batch created, and may skip some silently (exclusion list, bounce, plan limit:
+      // REAL-ACCOUNT.md F3). Fewer created than new to this export is what cannot be confirmed; the report counts it.
+      applied.notConfirmed += Math.max(0, fresh - created);
       await checkpoint.commit(items.map((i) => [i.contact.email, i.meta.fingerprint, i.meta.flags]));
       events.progress({
         phase: "sending",

@@ -18,7 +18,8 @@ export interface BulkPipelineOptions<T> {
   confirmTimeoutMs?: number;
   /** First poll delay before anything was observed; afterwards it follows observed processing times. */
   initialPollDelayMs?: number;
-  onConfirmed(items: BatchItem<T>[], batchId: string): Promise<void>;
+  /** `created`: how many contacts AC lists in `success` (ids of contacts the batch created; FACTS.md §5.4). */
+  onConfirmed(items: BatchItem<T>[], batchId: string, created: number): Promise<void>;
   onFailed(items: BatchItem<T>[], reason: string, batchId?: string): void;
   onEvent?(event: Record<string, unknown>): void;
   signal?: AbortSignal;
@@ -90,7 +91,7 @@ export class BulkPipeline<T> {
       const bad = items.filter((i) => failed.has(i.contact.email));
       const good = bad.length ? items.filter((i) => !failed.has(i.contact.email)) : items;
       if (bad.length) this.opts.onFailed(bad, "ActiveCampaign reported this contact as failed in the import (it gives no reason)", batchId);
-      await this.opts.onConfirmed(good, batchId);
+      await this.opts.onConfirmed(good, batchId, info.success.length);
       this.batchesConfirmed++;
       this.contactsConfirmed += good.length;
       this.opts.onEvent?.({ event: "batch-confirmed", batchId, contacts: good.length, failed: bad.length });

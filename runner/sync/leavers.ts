@@ -1,6 +1,7 @@
 // Apply step "leavers": members the state has who are no longer in the segment, per the export's onLeave policy
 // (keep: forget them; unsubscribe: list status 2, remembered as unsubscribed by the sync; untag: remove the
 // export's tags). Leavers who unsubscribed themselves are only forgotten (see plan.ts).
+import { PAGE_LIMIT } from "../config/ac-limits.js";
 import { LIST_STATUS } from "../config/list-status.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
@@ -24,13 +25,26 @@ export async function applyLeavers(ctx: ApplyContext): Promise<void> {
   else await untagLeavers(ctx);
 }
 
-/** Many leavers through bulk import (unsubscribe[] per contact), a few through contactLists. */
+/**
+ * Leavers are looked up before anything is sent, and only contacts that exist are unsubscribed: a bulk contact that
+ * only unsubscribes is an upsert by email, and would bring back a contact deleted or erased in ActiveCampaign
+ * (REAL-ACCOUNT.md F9). Many leavers: the existing ones through bulk import (`unsubscribe`), found either one
+ * `GET /contacts?email=` each or, when cheaper, by reading the list's active members (100 a page). A few: by id
+ * through contactLists, which cannot create anyone. Leavers not found are forgotten by the state.
+ */
 async function unsubscribeLeavers(ctx: ApplyContext): Promise<void> {
-  const { client, config } = ctx.deps;
+  const { client, config, events } = ctx.deps;
   const { plan, state } = ctx.prepared;
   if (plan.leavers.length > (ctx.deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
+    const existing = await existingLeavers(ctx);
+    const gone = plan.leavers.filter((e) => !existing.has(e));
+    if (gone.length) {
+      events.event("warning", { message: `${gone.length} members who left the segment are no longer active on the list in ActiveCampaign (deleted, removed or no longer visible): nothing sent for them` });
+      await ctx.checkpoint.commit([], gone);
+    }
     const sender = new BatchSender<SendMeta>(ctx.pipeline);
     for (const email of plan.leavers) {
+      if (!existing.has(email)) continue;
       const fingerprint = state.get(email)!.fingerprint;
       await sender.add({ email, unsubscribe: [{ listid: config.listId }] }, { fingerprint, flags: UNSUBSCRIBED_BY_SYNC });
     }
@@ -39,10 +53,34 @@ async function unsubscribeLeavers(ctx: ApplyContext): Promise<void> {
   }
   await forEachLimited(plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
     const contact = await client.findContactByEmail(email);
-    if (contact) await client.setListStatus(contact.id, config.listId, LIST_STATUS.UNSUBSCRIBED);
+    if (!contact) {
+      await ctx.checkpoint.commit([], [email]);
+      return;
+    }
+    await client.setListStatus(contact.id, config.listId, LIST_STATUS.UNSUBSCRIBED);
     ctx.applied.left++;
     await ctx.checkpoint.commit([[email, state.get(email)!.fingerprint, UNSUBSCRIBED_BY_SYNC]]);
   });
+}
+
+/** The leavers that exist in ActiveCampaign as active members of the list, found the cheaper way. */
+async function existingLeavers(ctx: ApplyContext): Promise<Set<string>> {
+  const { client, config } = ctx.deps;
+  const leavers = ctx.prepared.plan.leavers;
+  const found = new Set<string>();
+  const active = client.countListContacts && client.listContactEmails ? await client.countListContacts(config.listId, LIST_STATUS.ACTIVE) : Infinity;
+  if (Math.ceil(active / PAGE_LIMIT) < leavers.length) {
+    const wanted = new Set(leavers);
+    for await (const email of client.listContactEmails!(config.listId, LIST_STATUS.ACTIVE)) {
+      const e = email.toLowerCase();
+      if (wanted.has(e)) found.add(e);
+    }
+    return found;
+  }
+  await forEachLimited(leavers, PER_CONTACT_CONCURRENCY, async (email) => {
+    if (await client.findContactByEmail(email)) found.add(email);
+  });
+  return found;
 }
 
 /** Removes the export's tags from each leaver (the API has no bulk way to remove tags); the state forgets them. */

@@ -4,10 +4,12 @@ import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
 import { fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
-import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
+import { keptReason, type InactiveStatuses } from "./consent.js";
+import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
 export interface RejectedRow {
-  row: number;
+  /** Undefined for a member found outside the segment's rows (a returning member re-checked at its write). */
+  row?: number;
   email?: string;
   reason: string;
 }
@@ -26,8 +28,13 @@ export interface SyncPlan {
   newRows: RowMarks;
   /** Members the sync unsubscribed earlier who are back in the segment: re-subscribed (contactLists, sourceid 4). */
   resubscribe: string[];
-  /** Members who unsubscribed from the list themselves: never re-subscribed, nothing sent. */
+  /**
+   * Members whose list status in ActiveCampaign is unsubscribed (2, not by the sync), unconfirmed (0) or bounced (3):
+   * never made active, nothing sent (see consent.ts for why nothing, not even their data).
+   */
   consentKept: RejectedRow[];
+  /** Members ActiveCampaign refused on an earlier run (state flag REFUSED_BY_AC) whose data did not change: not re-sent. */
+  refusedEarlier: RejectedRow[];
   /** Members the state has that are no longer in the segment (handled by onLeave). */
   leavers: string[];
   /**
@@ -57,8 +64,8 @@ export async function planSync(
   config: ExportConfig,
   segment: OpenedSegment,
   state: SyncState,
-  /** Emails ActiveCampaign lists as unsubscribed from the list (LIST_STATUS.UNSUBSCRIBED). */
-  unsubscribedInAc: Set<string>,
+  /** Email → list status, for the list's members ActiveCampaign lists as unconfirmed (0), unsubscribed (2) or bounced (3). */
+  inactiveInAc: InactiveStatuses,
   onProgress?: (rowsRead: number) => void,
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number,
@@ -66,7 +73,7 @@ export async function planSync(
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -89,8 +96,10 @@ export async function planSync(
       firstRow.set(email, row.rowNumber);
       const known = state.get(email);
       const unsubscribedBySync = known !== undefined && (known.flags & UNSUBSCRIBED_BY_SYNC) !== 0;
-      if (unsubscribedInAc.has(email) && !unsubscribedBySync) {
-        plan.consentKept.push({ row: row.rowNumber, email, reason: "unsubscribed from the list by themselves; not re-subscribed" });
+      const inactive = inactiveInAc.get(email);
+      // Only a status 2 the sync wrote itself may be undone; 0 and 3 are never the sync's doing.
+      if (inactive !== undefined && !(inactive === 2 && unsubscribedBySync)) {
+        plan.consentKept.push({ row: row.rowNumber, email, reason: keptReason(inactive) });
         continue;
       }
       if (unsubscribedBySync) {
@@ -102,6 +111,8 @@ export async function planSync(
         plan.send.set(row.rowNumber, fingerprint);
         plan.newRows.add(row.rowNumber);
         sample("adds", email);
+      } else if (known.fingerprint === fingerprint && (known.flags & REFUSED_BY_AC) !== 0) {
+        plan.refusedEarlier.push({ row: row.rowNumber, email, reason: "refused by ActiveCampaign on an earlier run; not sent again until its data changes" });
       } else if (known.fingerprint !== fingerprint) {
         plan.updates++;
         plan.send.set(row.rowNumber, fingerprint);
@@ -114,7 +125,8 @@ export async function planSync(
   for (const [email, { flags }] of state.entries()) {
     // Members the sync already unsubscribed stay recorded (so they can be re-subscribed), not left again.
     if (!firstRow.has(email) && (flags & UNSUBSCRIBED_BY_SYNC) === 0) {
-      if (unsubscribedInAc.has(email)) {
+      // Not on the list as active (refused by AC, or unsubscribed, unconfirmed, bounced): nothing to remove.
+      if (inactiveInAc.has(email) || (flags & REFUSED_BY_AC) !== 0) {
         plan.alreadyUnsubscribed.push(email);
         continue;
       }

@@ -1,9 +1,9 @@
 // Step 1 of a sync, prepare: check everything that can be checked before a write (key, list, custom fields,
 // columns, who unsubscribed) and compute the plan (plan.ts). Writes nothing, so `ac-export plan` is only this step.
 import { AcExportError } from "../errors.js";
-import { LIST_STATUS } from "../config/list-status.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
+import { readInactiveMembers } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
@@ -27,11 +27,10 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   await client.checkKey();
   const list = await client.getList(config.listId);
   if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
+  if (list === "forbidden") throw new PreflightError(noPermission(config, "ActiveCampaign answered 403 \"You do not have permission to view lists.\""));
+  await proveContactsVisible(client, config, state);
   const fieldIds = await resolveFieldIds(client, config);
-  const unsubscribed = new Set<string>();
-  if (client.listContactEmails) {
-    for await (const email of client.listContactEmails(config.listId, LIST_STATUS.UNSUBSCRIBED)) unsubscribed.add(email.toLowerCase());
-  }
+  const inactive = await readInactiveMembers(client, config.listId);
 
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
   try {
@@ -41,7 +40,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, unsubscribed, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
+    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     if (plan.rowsRead > 0 && missingCols.length) throw new PreflightError(noColumn, "COLUMN_NOT_FOUND");
     return {
@@ -57,6 +56,26 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   } finally {
     await segment.close();
   }
+}
+
+/**
+ * A key whose user group cannot see the list reads none of its contacts, so the unsubscribed set would be empty and
+ * the plan would re-subscribe people (REAL-ACCOUNT.md F5). When the state says the sync keeps members on the list,
+ * the key must see at least one contact of it.
+ */
+async function proveContactsVisible(client: AcClient, config: ExportConfig, state: SyncState): Promise<void> {
+  const ours = state.activeCount();
+  if (ours === 0 || !client.countListContacts) return;
+  if ((await client.countListContacts(config.listId)) > 0) return;
+  throw new PreflightError(noPermission(config, `this API key reads no contacts on the list, while this export keeps ${ours} members on it`));
+}
+
+function noPermission(config: ExportConfig, what: string): string {
+  return (
+    `listId: this API key's user cannot see list ${config.listId} or its contacts on ${config.connection.hostname} (${what}); ` +
+    `nothing was written. In ActiveCampaign, Settings → Users → Groups → the key's user group → Permissions → Lists: ` +
+    `give the group list ${config.listId}, or use the key of a user whose group has it.`
+  );
 }
 
 /** Personalization tag → custom field id, for every mapped field; a tag AC does not have stops the run. */

@@ -64,15 +64,34 @@ export interface RunReport extends ReportHeader {
     leavers: number;
     left: number;
     keptUnsubscribed: number;
+    /** Members ActiveCampaign refused on an earlier run whose data did not change: not sent again. */
+    refusedEarlier: number;
+    /** Contacts new to this export that a completed import neither listed as created nor as failed (see bulk-pipeline.ts). */
+    notConfirmed: number;
     rejected: number;
     failed: number;
   };
-  planned?: { adds: number; updates: number; leavers: number; resubscribes: number };
+  planned?: {
+    adds: number;
+    updates: number;
+    leavers: number;
+    resubscribes: number;
+    /**
+     * Whether ActiveCampaign's list-subscribe and tag-added automations fire for the contacts sent (REAL-ACCOUNT.md
+     * F8): "suppressed" with excludeAutomations (every path goes through bulk import with the flag), else "fire".
+     */
+    automations: "fire" | "suppressed";
+    /** Members left as they are (unsubscribed, unconfirmed, bounced) and refused earlier: what AC keeps or refuses. */
+    keptAsTheyAre: number;
+    refusedEarlier: number;
+  };
   /** Rejected plus refused rows against limits.maxProblemRows (over it, a run exits 3). */
   problemRows: ProblemRows;
   /** An operator's one-run override of the removal cap, when one was given. */
   removalOverride?: RemovalOverride;
   rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
+  /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
+  keptByReason: Array<{ reason: string; count: number; rows: number[] }>;
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
@@ -105,7 +124,7 @@ export function groupRejects(rows: RejectedRow[], sampleRows = 20): RunReport["r
     const key = reasonKey(r.reason);
     const g = groups.get(key) ?? { count: 0, rows: [] };
     g.count++;
-    if (g.rows.length < sampleRows) g.rows.push(r.row);
+    if (g.rows.length < sampleRows && r.row !== undefined) g.rows.push(r.row);
     groups.set(key, g);
   }
   return [...groups].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count);
@@ -154,13 +173,28 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       leavers: plan?.leavers.length ?? 0,
       left: applied?.left ?? 0,
       keptUnsubscribed: kept.length,
+      refusedEarlier: plan?.refusedEarlier.length ?? 0,
+      notConfirmed: applied?.notConfirmed ?? 0,
       rejected: rejected.length,
       failed: failed.length,
     },
-    ...(plan ? { planned: { adds: plan.adds, updates: plan.updates, leavers: plan.leavers.length, resubscribes: plan.resubscribe.length } } : {}),
+    ...(plan
+      ? {
+          planned: {
+            adds: plan.adds,
+            updates: plan.updates,
+            leavers: plan.leavers.length,
+            resubscribes: plan.resubscribe.length,
+            automations: config.excludeAutomations ? ("suppressed" as const) : ("fire" as const),
+            keptAsTheyAre: plan.consentKept.length,
+            refusedEarlier: plan.refusedEarlier.length,
+          },
+        }
+      : {}),
     problemRows: problemRowsOf(outcome, config),
     ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
     rejectsByReason: groupRejects(rejected),
+    keptByReason: groupRejects(kept),
     failures: groupFailures(failed),
     ...(input.stats ? { requests: { ...input.stats, total } } : {}),
     ...(applied
@@ -198,12 +232,16 @@ export function renderMarkdown(r: RunReport): string {
     lines.push(`| would add | ${n(p.adds)} |`, `| would update | ${n(p.updates)} |`, `| unchanged | ${n(c.unchanged)} |`);
     lines.push(`| would re-subscribe (the sync had unsubscribed them) | ${n(p.resubscribes)} |`);
     lines.push(`| left the segment (${r.onLeave}) | ${n(p.leavers)} |`);
+    lines.push("", `ActiveCampaign automations for the contacts sent: ${p.automations === "fire" ? "**will fire** (excludeAutomations is false)" : "suppressed (excludeAutomations)"}.`, "", "| outcome | contacts |", "|---|---:|");
   } else {
     lines.push(`| added | ${n(c.added)} |`, `| updated | ${n(c.updated)} |`, `| unchanged (not sent) | ${n(c.unchanged)} |`);
     lines.push(`| re-subscribed (the sync had unsubscribed them) | ${n(c.resubscribed)} |`);
     lines.push(`| left the segment (${r.onLeave}) | ${n(c.leavers)}${r.onLeave !== "keep" ? ` (${n(c.left)} done)` : ""} |`);
   }
-  lines.push(`| kept unsubscribed (they unsubscribed themselves) | ${n(c.keptUnsubscribed)} |`);
+  lines.push(`| kept as they are: unsubscribed, unconfirmed or bounced | ${n(c.keptUnsubscribed)} |`);
+  for (const g of r.keptByReason) lines.push(`| — ${g.reason} | ${n(g.count)} |`);
+  if (c.refusedEarlier) lines.push(`| refused by ActiveCampaign earlier, data unchanged (not sent) | ${n(c.refusedEarlier)} |`);
+  if (c.notConfirmed) lines.push(`| sent, but not confirmed by ActiveCampaign (possibly skipped) | ${n(c.notConfirmed)} |`);
   lines.push(`| rejected (not sent) | ${n(c.rejected)} |`, `| failed at ActiveCampaign | ${n(c.failed)} |`);
   const pr = r.problemRows;
   if (pr.count) {
@@ -248,6 +286,7 @@ export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied |
   const csv = new CsvText(["row", "email", "outcome", "reason", "batch"]);
   for (const r of plan?.rejected ?? []) csv.row([r.row, r.email, "rejected", r.reason, ""]);
   for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) csv.row([r.row, r.email, "kept-unsubscribed", r.reason, ""]);
+  for (const r of plan?.refusedEarlier ?? []) csv.row([r.row, r.email, "refused-earlier", r.reason, ""]);
   for (const f of applied?.failed ?? []) csv.row([f.row, f.email, "failed", f.reason, f.batchId]);
   return csv.toBuffer();
 }

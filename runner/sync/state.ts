@@ -5,6 +5,11 @@ import { gunzipSync, gzipSync } from "node:zlib";
 
 /** The sync unsubscribed this member from the list because they left the segment. */
 export const UNSUBSCRIBED_BY_SYNC = 1;
+/**
+ * ActiveCampaign refused this member (exclusion list, bounce, refused address) for the data with this fingerprint:
+ * not sent again until the data changes (REAL-ACCOUNT.md F3).
+ */
+export const REFUSED_BY_AC = 2;
 
 export interface StateScope {
   hostname: string;

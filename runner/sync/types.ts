@@ -56,6 +56,11 @@ export interface Applied {
   failed: FailedRow[];
   /** Members who unsubscribed themselves, found while applying (ActiveCampaign kept them unsubscribed). */
   consentKept: RejectedRow[];
+  /**
+   * Contacts new to this export in completed imports that ActiveCampaign listed neither as created (`success`) nor
+   * as failed: it may have skipped them silently (REAL-ACCOUNT.md F3), or they existed in the account already.
+   */
+  notConfirmed: number;
   batchesSent: number;
   contactsSent: number;
 }

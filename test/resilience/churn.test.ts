@@ -13,7 +13,8 @@ const RUNS = size(3, 10);
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ timeScale: ExportFixture.timeScale, seed: 3 });
+  // The documented contactLists behaviour: status 1 re-subscribes whatever sourceid (REAL-ACCOUNT.md F1).
+  sandbox = await startSandbox({ timeScale: ExportFixture.timeScale, seed: 3, contactListsResubscribe: "any" });
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -104,6 +105,10 @@ describe("churn soak", () => {
               expect(report.counts.resubscribed, `run ${run}: re-subscribed (only those the sync had unsubscribed)`).toBe(back.filter((i) => i !== consenter).length);
             }
           }
+          // Consent, from the account's own record: the only memberships made active again are those the sync (the
+          // API) had unsubscribed; never one a contact ended, never an unconfirmed or bounced one.
+          const ours = sandbox.inspect.reactivations().filter((a) => a.email.endsWith(`@${f.domain}`));
+          expect(ours.filter((a) => a.from !== 2 || a.unsubscribedBy !== "api")).toEqual([]);
         } finally {
           f.cleanup();
         }

@@ -7,14 +7,17 @@ import * as S from "../schemas.js";
 import type { AcClient, AcContactList, AcList } from "../types.js";
 import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
 
-type ListEndpoints = Pick<AcClient, "getList" | "listContactEmails" | "contactLists" | "setListStatus">;
+type ListEndpoints = Pick<AcClient, "getList" | "countListContacts" | "listContactEmails" | "contactLists" | "setListStatus">;
+
+/** The 403 body of a key whose user group does not have the list (FACTS.md §4). */
+const NO_PERMISSION = /do not have permission/i;
 
 export function listEndpoints({ send }: EndpointContext): ListEndpoints {
   const contactLists = contactChildren<"contactLists", AcContactList>(send, "contactLists", S.contactListsResponse);
 
   return {
     getList(listId) {
-      return send<AcList | null>({
+      return send<AcList | null | "forbidden">({
         method: "GET",
         template: "/lists/{id}",
         path: `/lists/${wholeId(listId, "list id")}`,
@@ -22,10 +25,23 @@ export function listEndpoints({ send }: EndpointContext): ListEndpoints {
           const { list } = S.listResponse.parse(json);
           return { id: list.id, name: list.name };
         },
-        onError: (res) =>
-          res.status === 404 || (res.status === 403 && NOT_FOUND_MESSAGE.test(S.errorMessageOf(res.json) ?? ""))
-            ? { value: null }
-            : undefined,
+        onError: (res) => {
+          const message = S.errorMessageOf(res.json) ?? "";
+          if (res.status === 404 || (res.status === 403 && NOT_FOUND_MESSAGE.test(message))) return { value: null };
+          return res.status === 403 && NO_PERMISSION.test(message) ? { value: "forbidden" as const } : undefined;
+        },
+      });
+    },
+
+    countListContacts(listId, status) {
+      return send<number>({
+        method: "GET",
+        template: "/contacts",
+        path: `/contacts?listid=${wholeId(listId, "list id")}${status === undefined ? "" : `&status=${status}`}&limit=1`,
+        ok: (json) => {
+          const r = S.contactsResponse.parse(json);
+          return r.meta?.total ?? r.contacts.length;
+        },
       });
     },
 

@@ -38,7 +38,7 @@ async function prepare(): Promise<Prepared> {
   const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
   state.set("a@x.io", 1); // changed: a is updated
   state.set("gone@x.io", 2); // a leaver
-  const plan = await planSync(config, segment(), state, new Set());
+  const plan = await planSync(config, segment(), state, new Map());
   return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), segmentResolved: "mem" };
 }
 

@@ -47,7 +47,7 @@ describe("planSync", () => {
         { Email: "NEW@x.io", First: "Dup" },
       )),
       state,
-      new Set(),
+      new Map(),
     );
     expect(plan).toMatchObject({ rowsRead: 5, members: 3, adds: 1, updates: 1, unchanged: 1, leavers: ["gone@x.io"] });
     expect([...plan.send.keys()]).toEqual([2, 4]);
@@ -61,8 +61,8 @@ describe("planSync", () => {
   it("never re-subscribes someone who unsubscribed themselves, but does re-subscribe whom the sync unsubscribed", async () => {
     const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
     state.set("ours@x.io", 5, UNSUBSCRIBED_BY_SYNC);
-    const plan = await planSync(config(), segment(rowsOf({ Email: "theirs@x.io" }, { Email: "ours@x.io" })), state, new Set(["theirs@x.io", "ours@x.io"]));
-    expect(plan.consentKept).toEqual([{ row: 2, email: "theirs@x.io", reason: "unsubscribed from the list by themselves; not re-subscribed" }]);
+    const plan = await planSync(config(), segment(rowsOf({ Email: "theirs@x.io" }, { Email: "ours@x.io" })), state, new Map([["theirs@x.io", 2], ["ours@x.io", 2]] as const));
+    expect(plan.consentKept).toEqual([{ row: 2, email: "theirs@x.io", reason: "kept unsubscribed (they unsubscribed from the list themselves)" }]);
     expect(plan.resubscribe).toEqual(["ours@x.io"]);
   });
 
@@ -70,7 +70,7 @@ describe("planSync", () => {
     const c = config({ onLeave: "unsubscribe" });
     const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
     for (let i = 0; i < 50; i++) state.set(`m${i}@x.io`, i);
-    const plan = await planSync(c, segment([]), state, new Set());
+    const plan = await planSync(c, segment([]), state, new Map());
     expect(plan.leavers).toHaveLength(50);
     expect(plan.removalCap).toBe(5);
     expect(plan.blocked?.code).toBe("REMOVAL_CAP");
@@ -83,17 +83,17 @@ describe("planSync", () => {
     const c = config({ onLeave: "unsubscribe" });
     const state = new SyncState({ hostname: "contoso.api-us1.com", listId: 12 });
     for (let i = 0; i < 50; i++) state.set(`m${i}@x.io`, i);
-    const allowed = await planSync(c, segment([]), state, new Set(), undefined, 50);
+    const allowed = await planSync(c, segment([]), state, new Map(), undefined, 50);
     expect([allowed.blocked, allowed.removalCap, allowed.configuredRemovalCap]).toEqual([undefined, 50, 5]);
-    const short = await planSync(c, segment([]), state, new Set(), undefined, 49);
+    const short = await planSync(c, segment([]), state, new Map(), undefined, 49);
     expect(short.blocked?.message).toMatch(/^50 members left the segment and onLeave is "unsubscribe", more than limits\.maxRemovalsPerRun allows \(10% of 50 synced members = 5\) and the override allows \(49\); nothing was sent\./);
     // An override below the configured cap changes nothing.
-    const lower = await planSync(config({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: 60 } }), segment([]), state, new Set(), undefined, 3);
+    const lower = await planSync(config({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: 60 } }), segment([]), state, new Map(), undefined, 3);
     expect([lower.blocked, lower.removalCap, lower.configuredRemovalCap]).toEqual([undefined, 60, undefined]);
   });
 
   it("blocks a segment over limits.maxProfiles with the count", async () => {
-    const plan = await planSync(config({ limits: { maxProfiles: 2 } }), segment(rowsOf({ Email: "a@x.io" }, { Email: "b@x.io" }, { Email: "c@x.io" })), new SyncState({ hostname: "h.io", listId: 1 }), new Set());
+    const plan = await planSync(config({ limits: { maxProfiles: 2 } }), segment(rowsOf({ Email: "a@x.io" }, { Email: "b@x.io" }, { Email: "c@x.io" })), new SyncState({ hostname: "h.io", listId: 1 }), new Map());
     expect(plan.blocked?.code).toBe("MAX_PROFILES");
     expect(plan.blocked?.message).toMatch(/^the segment has 3 valid profiles, more than limits\.maxProfiles \(2\)/);
   });
@@ -113,7 +113,7 @@ describe("planSync consent for leavers", () => {
     state.set("self@x.io", 5);
     state.set("plain@x.io", 6);
     const c = config({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
-    const plan = await planSync(c, segment([]), state, new Set(["self@x.io"]));
+    const plan = await planSync(c, segment([]), state, new Map([["self@x.io", 2]] as const));
     expect(plan.leavers).toEqual(["plain@x.io"]);
     expect(plan.alreadyUnsubscribed).toEqual(["self@x.io"]);
   });

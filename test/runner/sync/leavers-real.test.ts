@@ -1,0 +1,122 @@
+// Leavers and restricted keys against the sandbox's real-account readings (REAL-ACCOUNT.md F5, F9): a contact deleted
+// in ActiveCampaign never comes back through a leave action, under either reading of an unsubscribe-only bulk
+// contact; a key whose user group cannot see the list stops the run before any write. Also measures the requests a
+// leaver costs under each onLeave policy (printed; bounds asserted).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
+import { csvOf, ExportFixture } from "../../helpers/export-fixture.js";
+
+for (const bulkUnsubscribeCreates of [true, false]) {
+  describe(`a contact deleted in ActiveCampaign that leaves the segment (bulkUnsubscribeCreates: ${bulkUnsubscribeCreates})`, () => {
+    let sandbox: Sandbox;
+    const fixtures: ExportFixture[] = [];
+    beforeAll(async () => {
+      sandbox = await startSandbox({ timeScale: 50, seed: 5, bulkUnsubscribeCreates });
+    });
+    afterAll(async () => {
+      for (const f of fixtures) f.cleanup();
+      await sandbox.close();
+    });
+
+    for (const [path, leaving] of [["bulk", 15], ["small-delta", 3]] as const) {
+      it(`does not reappear (${path} path)`, async () => {
+        const f = new ExportFixture(sandbox, { onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
+        fixtures.push(f);
+        f.writeSegment(csvOf(f.people(30)));
+        expect((await f.run()).code).toBe(0);
+        const deleted = `person${30 - leaving}@${f.domain}`;
+        expect(sandbox.inspect.deleteContact(deleted)).toBe(true);
+        f.writeSegment(csvOf(f.people(30 - leaving)));
+        const r = await f.run("run", ["--json"]);
+        expect(r.code).toBe(0);
+        expect(sandbox.inspect.contact(deleted)).toBeUndefined();
+        expect(JSON.parse(r.stdout).counts).toMatchObject({ leavers: leaving, left: leaving - 1 });
+        expect(f.subscribed()).toEqual(f.emails(30 - leaving));
+        const unsubscribed = sandbox.inspect.members(f.listId, 2).map((m) => m.email).sort();
+        expect(unsubscribed).toEqual(f.emails(leaving, 30 - leaving).filter((e) => e !== deleted));
+        // The state forgot it: a later run does not try again, and it stays gone.
+        const again = await f.run("run", ["--json"]);
+        expect(JSON.parse(again.stdout).counts).toMatchObject({ leavers: 0 });
+        expect(sandbox.inspect.contact(deleted)).toBeUndefined();
+      });
+    }
+  });
+}
+
+describe("a key whose user group cannot see the list", () => {
+  let sandbox: Sandbox;
+  let f: ExportFixture;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ timeScale: 50, seed: 6 });
+    f = new ExportFixture(sandbox);
+  });
+  afterAll(async () => {
+    f.cleanup();
+    await sandbox.close();
+  });
+
+  it("stops with exit 2 before any write, naming the user-group permission", async () => {
+    const other = sandbox.inspect.createList("someone else's").id;
+    const { apiKey } = sandbox.inspect.addRestrictedKey([other]);
+    f.writeSegment(csvOf(f.people(5)));
+    const before = sandbox.inspect.requests().byEndpoint;
+    const r = await f.run("run", ["--json"], { AC_API_KEY: apiKey });
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.error.code).toBe("PREFLIGHT_FAILED");
+    expect(report.error.message).toContain(`this API key's user cannot see list ${f.listId}`);
+    expect(report.error.message).toContain("Settings → Users → Groups → the key's user group → Permissions → Lists");
+    const after = sandbox.inspect.requests().byEndpoint;
+    for (const ep of Object.keys(after)) if (!ep.startsWith("GET")) expect(after[ep] ?? 0, ep).toBe(before[ep] ?? 0);
+    expect(f.subscribed()).toEqual([]);
+    // The same export with the main key works.
+    expect((await f.run()).code).toBe(0);
+    expect(f.subscribed()).toEqual(f.emails(5));
+  });
+});
+
+describe("requests per leaver, by policy", () => {
+  let sandbox: Sandbox;
+  const fixtures: ExportFixture[] = [];
+  beforeAll(async () => {
+    sandbox = await startSandbox({ timeScale: 50, seed: 7 });
+  });
+  afterAll(async () => {
+    for (const f of fixtures) f.cleanup();
+    await sandbox.close();
+  });
+  const total = () => sandbox.inspect.requests().total;
+
+  /** Requests of a run with `leaving` leavers, minus those of the same run with none (the preflight's). */
+  async function perLeaver(onLeave: "keep" | "unsubscribe" | "untag", members: number, leaving: number, others = 0): Promise<number> {
+    const f = new ExportFixture(sandbox, { onLeave, limits: { maxRemovalsPerRun: "100%" } });
+    fixtures.push(f);
+    if (others) sandbox.inspect.seed({ contacts: Array.from({ length: others }, (_, i) => ({ email: `other${i}@${f.domain}`, lists: { [f.listId]: 1 } })) });
+    f.writeSegment(csvOf(f.people(members)));
+    expect((await f.run()).code).toBe(0);
+    let t = total();
+    expect((await f.run()).code).toBe(0);
+    const baseline = total() - t;
+    f.writeSegment(csvOf(f.people(members - leaving)));
+    t = total();
+    expect((await f.run()).code).toBe(0);
+    const cost = (total() - t - baseline) / leaving;
+    console.log(`onLeave ${onLeave}: ${leaving} leavers of ${members} (+${others} other members on the list): ${cost.toFixed(2)} requests per leaver`);
+    return cost;
+  }
+
+  // Several full runs each: longer than the default timeout on a busy machine.
+  const LONG = 120_000;
+  it("keep costs nothing; untag about 3 calls per leaver", async () => {
+    expect(await perLeaver("keep", 40, 20)).toBe(0);
+    expect(await perLeaver("untag", 40, 20)).toBeLessThanOrEqual(3.1); // find, read tags, remove the tag (+ one tag lookup)
+  }, LONG);
+
+  it("unsubscribe: 2 per leaver for 10 or fewer, about 1 when each is looked up, far less when the list is read", async () => {
+    expect(await perLeaver("unsubscribe", 20, 5)).toBeLessThanOrEqual(2);
+    // Few leavers on a big list: one lookup each, then bulk.
+    expect(await perLeaver("unsubscribe", 60, 20, 3000)).toBeLessThanOrEqual(1.5);
+    // Many leavers: the list's active members are read (100 a page), then bulk.
+    expect(await perLeaver("unsubscribe", 300, 200)).toBeLessThanOrEqual(0.2);
+  }, LONG);
+});
