@@ -1,8 +1,8 @@
 // The README's "Segment sources" examples are valid configs, and the file: ones read exactly what the README says
 // from test/fixtures/segments/layouts/ (made by generate.ts there).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseExportConfig, parseLocation } from "../../runner/config.js";
 import { openSegment, segmentReadOptions, type SegmentRow } from "../../runner/segment/index.js";
 import { withValue } from "./fixtures.js";
@@ -23,6 +23,23 @@ async function rowsOf(segment: Record<string, unknown>): Promise<{ rows: Segment
   await opened.close();
   return { rows, columns: opened.columns };
 }
+
+/**
+ * A git checkout writes files in name order with fresh times, so `_SUCCESS` can look older than the parts it marks.
+ * Give the fixtures the times their writers give them: parts first, markers and manifests after.
+ */
+function settleFixtureTimes(dir: string, partsAt = Date.now() / 1000 - 7200): void {
+  for (const name of readdirSync(dir)) {
+    const path = resolve(dir, name);
+    if (statSync(path).isDirectory()) settleFixtureTimes(path, partsAt);
+    else {
+      const marker = name === "_SUCCESS" || name.startsWith("_committed_") || name === "model.json";
+      utimesSync(path, marker ? partsAt + 60 : partsAt, marker ? partsAt + 60 : partsAt);
+    }
+  }
+}
+
+beforeAll(() => settleFixtureTimes(LAYOUTS));
 
 describe("README segment source examples", () => {
   it("has one example per source and every one is a valid config", () => {

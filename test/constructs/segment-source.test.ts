@@ -2,10 +2,10 @@
 // into the export config as the runner reads it, and the export's identity reads exactly the container named.
 import { TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { ActiveCampaignExport, SegmentSource } from "../../constructs/index.js";
+import { SegmentSource } from "../../constructs/index.js";
 import { InvalidPropsError } from "../../constructs/util.js";
 import { parseExportConfig } from "../../runner/config.js";
-import { basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, newStack, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
+import { basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, newStack, platformIn, ref, resourcesOf, strictExport, synthJson } from "./helpers.js";
 
 function synthesized(segment: SegmentSource) {
   const setup = basicStack({ export: { segment } });
@@ -24,7 +24,7 @@ const failures = (segment: SegmentSource): string[] => {
   const stack = newStack();
   const connection = connectionIn(stack, platformIn(stack));
   try {
-    new ActiveCampaignExport(stack, "x", exportProps(connection, { segment }));
+    strictExport(stack, "x", exportProps(connection, { segment }));
   } catch (e) {
     expect(e).toBeInstanceOf(InvalidPropsError);
     return (e as InvalidPropsError).problems.map((p) => `${p.prop}: ${p.message}`);
