@@ -89,3 +89,21 @@ export class ExportFixture {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** Fixtures on one test file's sandbox (started later, in beforeAll), and the cleanup of every fixture made. */
+export function fixturesOn(sandbox: () => Sandbox): {
+  fixture: (overrides?: ConstructorParameters<typeof ExportFixture>[1]) => ExportFixture;
+  cleanup: () => void;
+} {
+  const made: ExportFixture[] = [];
+  return {
+    fixture: (overrides = {}) => {
+      const f = new ExportFixture(sandbox(), overrides);
+      made.push(f);
+      return f;
+    },
+    cleanup: () => {
+      for (const f of made) f.cleanup();
+    },
+  };
+}

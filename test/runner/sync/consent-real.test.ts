@@ -4,15 +4,10 @@
 // test asserts the list member by member through sandbox inspection, and that no inactive membership was activated.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
-import { csvOf, ExportFixture, type Person } from "../../helpers/export-fixture.js";
+import { csvOf, ExportFixture, fixturesOn, type Person } from "../../helpers/export-fixture.js";
 
 let sandbox: Sandbox;
-const fixtures: ExportFixture[] = [];
-const fixture = (overrides: ConstructorParameters<typeof ExportFixture>[1] = {}) => {
-  const f = new ExportFixture(sandbox, overrides);
-  fixtures.push(f);
-  return f;
-};
+const { fixture, cleanup } = fixturesOn(() => sandbox);
 const endpoint = (name: string) => sandbox.inspect.requests().byEndpoint[name] ?? 0;
 /** Every inactive membership (0, 2, 3) some write made active, for this fixture's contacts. */
 const reactivated = (f: ExportFixture) => sandbox.inspect.reactivations().filter((a) => a.email.endsWith(`@${f.domain}`));
@@ -33,7 +28,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const f of fixtures) f.cleanup();
+  cleanup();
   await sandbox.close();
 });
 

@@ -9,21 +9,16 @@ import { main } from "../../../runner/cli.js";
 import { parseLocation } from "../../../runner/config.js";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
 import { openStateStore } from "../../../runner/state/index.js";
-import { csvOf, ExportFixture } from "../../helpers/export-fixture.js";
+import { csvOf, ExportFixture, fixturesOn } from "../../helpers/export-fixture.js";
 
 let sandbox: Sandbox;
-const fixtures: ExportFixture[] = [];
-const fixture = (overrides: ConstructorParameters<typeof ExportFixture>[1] = {}) => {
-  const f = new ExportFixture(sandbox, overrides);
-  fixtures.push(f);
-  return f;
-};
+const { fixture, cleanup } = fixturesOn(() => sandbox);
 
 beforeAll(async () => {
   sandbox = await startSandbox({ timeScale: 50, requestsPerSecond: 5, seed: 1 });
 });
 afterAll(async () => {
-  for (const f of fixtures) f.cleanup();
+  cleanup();
   await sandbox.close();
 });
 

@@ -5,15 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
-import { csvOf, ExportFixture } from "../../helpers/export-fixture.js";
+import { csvOf, ExportFixture, fixturesOn } from "../../helpers/export-fixture.js";
 
 let sandbox: Sandbox;
-const fixtures: ExportFixture[] = [];
-const fixture = (overrides: ConstructorParameters<typeof ExportFixture>[1] = {}) => {
-  const f = new ExportFixture(sandbox, overrides);
-  fixtures.push(f);
-  return f;
-};
+const { fixture, cleanup } = fixturesOn(() => sandbox);
 const BOM = "\uFEFF";
 const stateDir = (f: ExportFixture) => join(f.dir, "state/test-export");
 const read = (f: ExportFixture, name: string) => readFileSync(join(stateDir(f), name), "utf8");
@@ -23,7 +18,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ timeScale: 50, requestsPerSecond: 5, seed: 2 });
 });
 afterAll(async () => {
-  for (const f of fixtures) f.cleanup();
+  cleanup();
   await sandbox.close();
 });
 
