@@ -77,6 +77,12 @@ export interface ActiveCampaignExportProps {
    */
   readonly maxRemovalsPerRun?: number | string;
   /**
+   * Most problem rows (rejected in the file plus refused by ActiveCampaign) a run may have and still exit 0: a count,
+   * or a percentage of the rows read such as "1%". More exits 3, which fails the job; 0 fails it on any problem row.
+   * @default "1%"
+   */
+  readonly maxProblemRows?: number | string;
+  /**
    * This export's share of the account's 5 requests/s (lower it when exports of one account run at the same time).
    * @default 5
    */
@@ -133,6 +139,7 @@ const EXPORT_PROPS = [
   "excludeAutomations",
   "maxProfiles",
   "maxRemovalsPerRun",
+  "maxProblemRows",
   "requestsPerSecond",
   "bulkRequestsPerMinute",
   "replicaTimeoutSeconds",
@@ -163,6 +170,7 @@ const PROP_CONFIG_PATHS = [
   ["excludeAutomations", "excludeAutomations"],
   ["maxProfiles", "limits.maxProfiles"],
   ["maxRemovalsPerRun", "limits.maxRemovalsPerRun"],
+  ["maxProblemRows", "limits.maxProblemRows"],
   ["requestsPerSecond", "rateLimit.requestsPerSecond"],
   ["bulkRequestsPerMinute", "rateLimit.bulkRequestsPerMinute"],
 ] as const satisfies ReadonlyArray<readonly [string, string]>;

@@ -47,6 +47,9 @@ const ROUTES: Route[] = (
   ] as const
 ).map(([method, template, handler]) => ({ method, template, segments: template.split("/").slice(1), handler }));
 
+/** Every /api/3 route the sandbox serves, as "METHOD /api/3/template" (listed by GET /__sandbox). */
+export const API_ENDPOINTS: readonly string[] = ROUTES.map((r) => `${r.method} /api/3${r.template}`);
+
 export interface RouteMatch {
   /** "METHOD /template", the key of inspect.requests().byEndpoint */
   endpoint: string;

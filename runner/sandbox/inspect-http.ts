@@ -5,6 +5,34 @@ import type { HookInput } from "./inspect-account.js";
 import { InspectorError, type SandboxInspector, type SeedData } from "./inspect.js";
 import { readBody, sendJson } from "./server.js";
 import type { ListStatus, UnsubscribedBy } from "./store.js";
+import { API_ENDPOINTS } from "./api.js";
+
+/** The inspection routes, listed by GET /__sandbox and by the 404 of an unknown one. */
+export const INSPECTOR_ENDPOINTS: readonly string[] = [
+  "GET /__sandbox",
+  "POST /__sandbox/lists {name}",
+  "POST /__sandbox/fields {title, perstag, type}",
+  "POST /__sandbox/tags {name}",
+  "POST /__sandbox/seed {lists, fields, tags, contacts, exclusions, bounced}",
+  "GET /__sandbox/lists/{id}/members[?status=1]",
+  "GET /__sandbox/contacts/{email}",
+  "POST /__sandbox/contacts/{email}/unsubscribe {listId}",
+  "POST /__sandbox/contacts/{email}/status {listId, status, by}",
+  "DELETE /__sandbox/contacts/{email}",
+  "GET|POST /__sandbox/hooks {on, email, listId, status, by, times}",
+  "POST /__sandbox/exclusions {matchPhrase, matchType, lists}",
+  "POST /__sandbox/bounces {email}",
+  "POST /__sandbox/keys {lists, apiKey}",
+  "GET /__sandbox/automations",
+  "GET /__sandbox/reactivations",
+  "GET /__sandbox/skips",
+  "GET|PUT|POST /__sandbox/tenant {requestsPerSecond}",
+  "PUT|POST /__sandbox/fail-pattern {pattern}",
+  "GET /__sandbox/requests[?log=0]",
+  "GET /__sandbox/batches",
+  "GET|PUT|POST /__sandbox/faults {faults}",
+  "POST /__sandbox/reset",
+];
 
 /** GET/POST /__sandbox/…: the inspector over HTTP (JSON in, JSON out). */
 export async function handleInspectorHttp(
@@ -38,7 +66,8 @@ export async function handleInspectorHttp(
     const route = `${method} /${seg.map((s, i) => (i > 0 && /^\d+$/.test(s)) || (seg[0] === "contacts" && i === 1) ? "*" : s).join("/")}`;
     switch (route) {
       case "GET /":
-        return sendJson(res, 200, info());
+        // The index: the sandbox's options plus every endpoint it serves, so a user can explore without the docs.
+        return sendJson(res, 200, { ...(info() as object), endpoints: { api: API_ENDPOINTS, inspector: INSPECTOR_ENDPOINTS } });
       case "POST /lists":
         return sendJson(res, 201, inspector.createList(String(json.name ?? "")));
       case "POST /fields":
@@ -105,31 +134,7 @@ export async function handleInspectorHttp(
       default:
         return sendJson(res, 404, {
           error: `unknown sandbox endpoint ${method} /__sandbox${path}`,
-          endpoints: [
-            "GET /__sandbox",
-            "POST /__sandbox/lists {name}",
-            "POST /__sandbox/fields {title, perstag, type}",
-            "POST /__sandbox/tags {name}",
-            "POST /__sandbox/seed {lists, fields, tags, contacts}",
-            "GET /__sandbox/lists/{id}/members[?status=1]",
-            "GET /__sandbox/contacts/{email}",
-            "POST /__sandbox/contacts/{email}/unsubscribe {listId}",
-            "POST /__sandbox/contacts/{email}/status {listId, status, by}",
-            "DELETE /__sandbox/contacts/{email}",
-            "GET|POST /__sandbox/hooks {on, email, listId, status, by, times}",
-            "POST /__sandbox/exclusions {matchPhrase, matchType, lists}",
-            "POST /__sandbox/bounces {email}",
-            "POST /__sandbox/keys {lists, apiKey}",
-            "GET /__sandbox/automations",
-            "GET /__sandbox/reactivations",
-            "GET /__sandbox/skips",
-            "GET|PUT /__sandbox/tenant {requestsPerSecond}",
-            "PUT /__sandbox/fail-pattern {pattern}",
-            "GET /__sandbox/requests[?log=0]",
-            "GET /__sandbox/batches",
-            "GET|PUT /__sandbox/faults {faults}",
-            "POST /__sandbox/reset",
-          ],
+          endpoints: INSPECTOR_ENDPOINTS,
         });
     }
   } catch (e) {

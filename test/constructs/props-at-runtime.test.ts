@@ -35,7 +35,7 @@ describe("unknown props", () => {
     const connection = connectionIn(stack, platformIn(stack));
     const exp = new ActiveCampaignExport(stack, "vip", { ...exportProps(connection), onleave: "unsubscribe" } as ActiveCampaignExportProps);
     expect(exp.problems?.oneLine).toBe(
-      'ActiveCampaignExport has invalid props: onleave: unknown key (did you mean "onLeave"?); allowed keys here: connection, segment, listId, mappings, schedule, enabled, exportName, onLeave, excludeAutomations, maxProfiles, maxRemovalsPerRun, requestsPerSecond, bulkRequestsPerMinute, replicaTimeoutSeconds, retryLimit, cpu, memory, tags, alerts',
+      'ActiveCampaignExport has invalid props: onleave: unknown key (did you mean "onLeave"?); allowed keys here: connection, segment, listId, mappings, schedule, enabled, exportName, onLeave, excludeAutomations, maxProfiles, maxRemovalsPerRun, maxProblemRows, requestsPerSecond, bulkRequestsPerMinute, replicaTimeoutSeconds, retryLimit, cpu, memory, tags, alerts',
     );
     expect(exp.node.validate()).toEqual([exp.problems!.oneLine]);
     exp.grantRun(Principal.user("4b3a2c1d-0e9f-4a8b-b7c6-d5e4f3a2b1c0")); // no crash: nothing to grant on
