@@ -8,6 +8,7 @@ import type { Command, Io } from "./cli/command.js";
 import { formatCommandError } from "./cli/command-error.js";
 import { EXIT } from "./cli/exit-codes.js";
 import { redacting } from "./cli/redacting.js";
+import { JOB_ENV } from "./config/contract.js";
 import { maskSecrets } from "./config/secret-like.js";
 import { show } from "./config/show.js";
 import { AcExportError, describeError } from "./errors.js";
@@ -43,7 +44,7 @@ async function mainHelp(): Promise<string> {
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   // Whatever a command writes, the key is never in it (commands that print more add their own redactors on top).
-  const apiKey = rawIo.env.AC_API_KEY?.trim();
+  const apiKey = rawIo.env[JOB_ENV.apiKey]?.trim();
   const io: Io = { ...rawIo, stdout: redacting(rawIo.stdout, apiKey), stderr: redacting(rawIo.stderr, apiKey) };
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -111,7 +112,7 @@ if (isEntryPoint()) {
     (e: unknown) => {
       settled = true;
       // A bug's stack may quote anything the runner held: redacted like every other byte written.
-      const key = process.env.AC_API_KEY?.trim();
+      const key = process.env[JOB_ENV.apiKey]?.trim();
       const text = maskSecrets(`ac-export: ${(e as Error)?.stack ?? String(e)}\n`);
       process.stderr.write(key && key.length >= 4 ? text.split(key).join("***") : text);
       process.exitCode = EXIT.FAILED;

@@ -2,6 +2,7 @@
 // refused, rejected.csv with every row not sent, and report.json. Each run keeps its own copy under
 // runs/<started-at>/ (e.g. runs/2026-12-01T14-00-00Z/), and the fixed names hold the latest run's copy.
 import type { StateStore } from "../state/types.js";
+import { redactArtifact } from "./redact-artifact.js";
 import { listChanges, CHANGES_CSV_HEADER, type ChangeSource } from "../sync/changes.js";
 import { CsvText } from "../sync/chunked-text.js";
 import type { SyncOutcome } from "../sync/outcome.js";
@@ -21,16 +22,18 @@ export async function renderChangesCsv(src: ChangeSource, outcome: SyncOutcome):
  * Writes the four artifacts into the run's folder, then the latest copies. Returns where the run's copies landed
  * (report.artifacts, which report.json leaves out) and sets report.latestArtifacts.
  */
-export async function writeArtifacts(store: StateStore, report: RunReport, outcome: SyncOutcome, src: ChangeSource): Promise<Record<string, string>> {
+export async function writeArtifacts(store: StateStore, report: RunReport, outcome: SyncOutcome, src: ChangeSource, apiKey?: string): Promise<Record<string, string>> {
   const applied = outcome.kind === "blocked" ? undefined : outcome.applied;
   const folder = runFolder(report.startedAt);
   report.runId = folder.slice("runs/".length);
-  const files: Array<[string, string | Buffer]> = [
-    ["report.md", renderMarkdown(report)],
-    ["changes.csv", await renderChangesCsv(src, outcome)],
-    ["rejected.csv", renderRejectedCsv(outcome.prepared?.plan, applied)],
-    ["report.json", `${JSON.stringify({ ...report, artifacts: undefined, latestArtifacts: undefined }, null, 2)}\n`],
-  ];
+  const files: Array<[string, string | Buffer]> = (
+    [
+      ["report.md", renderMarkdown(report)],
+      ["changes.csv", await renderChangesCsv(src, outcome)],
+      ["rejected.csv", renderRejectedCsv(outcome.prepared?.plan, applied)],
+      ["report.json", `${JSON.stringify({ ...report, artifacts: undefined, latestArtifacts: undefined }, null, 2)}\n`],
+    ] as Array<[string, string | Buffer]>
+  ).map(([name, data]) => [name, redactArtifact(data, apiKey)]);
   const artifacts: Record<string, string> = {};
   const latest: Record<string, string> = {};
   for (const [name, data] of files) artifacts[name] = await store.writeArtifact(`${folder}/${name}`, data);

@@ -1,7 +1,7 @@
 // `ac-export run` and `ac-export plan`: the command line around the sync engine. It parses the arguments, loads the
 // config, wires the engine (sync-wiring.ts), runs it (runner/sync/engine.ts), turns the outcome into an exit code and
 // a report, writes the artifacts, and prints. Everything printed passes through a redactor holding the key.
-import { RUN_LOG } from "../config/contract.js";
+import { JOB_ENV, RUN_LOG } from "../config/contract.js";
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseCommandArgs } from "../cli/args.js";
@@ -20,6 +20,7 @@ import { reportJson } from "./report-json.js";
 import { removalOverride } from "./removal-override.js";
 import { formatRunSummary } from "./run-summary.js";
 import { writeArtifacts } from "./sync-artifacts.js";
+import { redactArtifact } from "./redact-artifact.js";
 import { exitCodeOf } from "./sync-exit.js";
 import { wireSync, type WiredSync } from "./sync-wiring.js";
 
@@ -55,7 +56,7 @@ interface Progress {
 
 export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promise<number> {
   const startedAt = Date.now();
-  const apiKey = io.env.AC_API_KEY?.trim();
+  const apiKey = io.env[JOB_ENV.apiKey]?.trim();
   const out = redacting(io.stdout, apiKey);
   const err = redacting(io.stderr, apiKey);
   // Until the arguments parse, --json is taken at its word, so that even a usage error prints a JSON report.
@@ -85,10 +86,10 @@ export async function executeSync(mode: SyncMode, argv: string[], io: Io): Promi
     buildReport({ config: p.config, mode, outcome: p.outcome, exitCode, startedAt, ...(p.wired ? { stats: p.wired.client.stats() } : {}), ...(p.override ? { override: p.override } : {}) });
   // Without a config (bad arguments or config) the report is only its header: mode, status, exit code, error.
   const report: RunReport | ReportHeader = full || reportHeader({ mode, outcome: p.outcome, exitCode, startedAt });
-  await finishRun(p, full, mode, err);
+  await finishRun(p, full, mode, err, apiKey);
   // plan --json lists every planned change; the run's report leaves them to changes.csv.
   const json = options.json || options["report-json"] ? await reportJson(report, mode === "plan" && p.wired ? p : undefined) : undefined;
-  if (json && options["report-json"]) await writeFile(resolve(io.cwd, options["report-json"]), json);
+  if (json && options["report-json"]) await saveReportJson(resolve(io.cwd, options["report-json"]), redactArtifact(json, apiKey), err);
 
   if (json && options.json) out.write(json.toString("utf8"));
   else if (full) print(p, full, mode, options, out, err);
@@ -117,11 +118,11 @@ async function start(mode: SyncMode, options: SyncOptions, io: Io, apiKey: strin
 }
 
 /** A run writes its artifacts while it still holds the lock (unless another run holds it), then lets go. */
-async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncMode, err: Out): Promise<void> {
+async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncMode, err: Out, apiKey: string | undefined): Promise<void> {
   const { wired, run } = p;
   try {
     const locked = p.outcome.kind !== "completed" && p.outcome.error.code === "LOCKED";
-    if (mode === "run" && wired && run && !locked && report) report.artifacts = await writeArtifacts(wired.store, report, p.outcome, wired.deps);
+    if (mode === "run" && wired && run && !locked && report) report.artifacts = await writeArtifacts(wired.store, report, p.outcome, wired.deps, apiKey);
   } catch (e) {
     err.write(`warning: could not write the run report to ${wired?.store.location}: ${(e as Error).message}\n`);
   } finally {
@@ -137,4 +138,14 @@ function print(p: Progress, report: RunReport, mode: SyncMode, options: SyncOpti
   if (showPlan) out.write(formatPlan(report, outcome.prepared!.plan, options.config));
   else if (mode === "run" && outcome.prepared) out.write(formatRunSummary(report));
   if (outcome.kind !== "completed" && p.early === undefined) err.write(`ac-export ${mode}: ${outcome.error.message}\n`);
+}
+
+/** --report-json: a file that cannot be written is a warning, never a failure of a run that did its work. */
+async function saveReportJson(path: string, json: string | Buffer, err: Out): Promise<void> {
+  try {
+    await writeFile(path, json);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    err.write(`warning: could not write --report-json ${JSON.stringify(path)}${code ? ` (${code})` : ""}; the run's reports are next to the state\n`);
+  }
 }

@@ -1,4 +1,5 @@
 // How a sync ended, as a type: the command maps it to an exit code, the report takes its status from it.
+import { maskSecrets } from "../config/mask-secrets.js";
 import { limitCount, type ExportConfig } from "../config.js";
 import { describeError, EXIT, type ErrorCode } from "../errors.js";
 import type { Applied, Prepared, SyncMode } from "./types.js";
@@ -30,8 +31,9 @@ export function outcomeOfError(e: unknown, progress: { prepared?: Prepared; appl
 }
 
 /** The outcome's error as reports show it (only its code and message), if it has one. */
+/** The outcome's error for reports and logs; anything in its message that looks like a key or SAS token is masked. */
 export function outcomeError(o: SyncOutcome): OutcomeError | undefined {
-  return o.kind === "completed" ? undefined : { code: o.error.code, message: o.error.message };
+  return o.kind === "completed" ? undefined : { code: o.error.code, message: maskSecrets(o.error.message) };
 }
 
 /** Rows that were not sent or not taken: rejected by the plan, or failed at ActiveCampaign. */
