@@ -1,6 +1,8 @@
 // The review summary as Markdown for a pull request: what each export sends where, when, and who may run it.
 import { describeLocation, parseLocation } from "../config.js";
 import { JOB_ENV, ROLES, type SuppressionMarker } from "../config/contract.js";
+// The one description of how the runner reads a source (pure text; the readers themselves are not pulled in).
+import { describeSegmentReading } from "../segment/describe.js";
 import { describeCron, listWords, localTimes } from "./cron.js";
 import type { ReviewExport, ReviewPrincipal, ReviewStack } from "./model.js";
 import type { ReviewStateful } from "./stateful.js";
@@ -46,12 +48,22 @@ function segmentWords(e: ReviewExport): string {
   try {
     const loc = parseLocation(seg.source);
     where = describeLocation(loc);
-    if (loc.kind === "azure-blob") what = loc.path === "" ? ", the newest blob in the container" : loc.path.endsWith("/") ? ", the newest blob under the prefix" : "";
+    // Only a single-file source reads "the newest blob"; a folder of parts, a CI export or a Delta table read a run or a table.
+    const singleFile = seg.parts !== "all" && seg.format !== "customer-insights" && seg.format !== "delta";
+    if (loc.kind === "azure-blob" && singleFile) what = loc.path === "" ? ", the newest blob in the container" : loc.path.endsWith("/") ? ", the newest blob under the prefix" : "";
   } catch {
     // shown as written
   }
   const name = seg.name ? `**${text(seg.name)}** ` : "";
-  return `${name}(${code(where)}, ${seg.format.toUpperCase()}${what})`;
+  return `${name}(${code(where)}, ${FORMAT_NAMES[seg.format] ?? seg.format.toUpperCase()}${what})`;
+}
+
+const FORMAT_NAMES: Partial<Record<string, string>> = { jsonl: "JSON Lines", "customer-insights": "Customer Insights export", delta: "Delta Lake" };
+
+/** How the runner reads the source, in words: which table or folder, how a complete run is recognized, column names. */
+function readingWords(e: ReviewExport): string {
+  const words = describeSegmentReading(e.config!.segment);
+  return text(words.charAt(0).toUpperCase() + words.slice(1));
 }
 
 function mappingRows(e: ReviewExport): string[] {
@@ -99,6 +111,7 @@ function exportSection(e: ReviewExport, options: MarkdownOptions): string[] {
   lines.push(
     `Sends the members of ${segmentWords(e)} to list **${c.listId}** of the ActiveCampaign account ${code(c.connection.hostname)}, ${connection}.`,
     "",
+    `- **What is read:** ${readingWords(e)}`,
     `- **Enabled:** ${e.enabled ? "yes, runs on its schedule" : "**no**: deployed with a manual trigger, so it never runs on a schedule; it runs only when an operator starts it"}`,
     `- **Schedule:** ${
       e.enabled ? scheduleWords(e, options.timeZone) : `none while disabled${e.intendedCron ? ` (when enabled: ${code(e.intendedCron)}, ${describeCron(e.intendedCron)})` : ""}`

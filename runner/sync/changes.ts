@@ -4,7 +4,7 @@
 // run did is judged from the state it committed (a contact counts as done only once ActiveCampaign confirmed it).
 import type { ExportConfig } from "../config.js";
 import { describeError } from "../errors.js";
-import type { SegmentRow } from "../segment/types.js";
+import { rowLabel, type SegmentRow } from "../segment/types.js";
 import { fingerprintRow } from "./member.js";
 import type { SyncOutcome } from "./outcome.js";
 import { segmentOptions } from "./segment-options.js";
@@ -17,8 +17,11 @@ export type ChangeAction =
   | "incomplete";
 
 export interface Change {
-  /** The segment row (README "Row numbers"); none for leavers, who are not in the segment any more. */
-  row?: number;
+  /**
+   * The segment row (README "Row numbers"): its number, or "part 2, row 17" in a multi-part segment; none for leavers,
+   * who are not in the segment any more.
+   */
+  row?: number | string;
   email: string;
   action: ChangeAction;
   reason: string;
@@ -48,19 +51,20 @@ export async function* listChanges(src: ChangeSource, outcome: SyncOutcome, mode
   const skipRows = new Set<number>([...failed, ...kept].flatMap((f) => (f.row !== undefined ? [f.row] : [])));
   const failedEmails = new Set(failed.map((f) => f.email));
   const mark = (c: Change): Change => (notDone ? { ...c, reason: notDone + c.reason } : c);
+  const label = (row: number | undefined) => (row === undefined ? undefined : prepared.plan.rowLabels.label(row));
 
   try {
     for await (const c of segmentChanges(src, prepared, judge, skipRows, failedEmails)) yield mark(c);
   } catch (e) {
     yield { email: "", action: "incomplete", reason: `the rows sent could not all be listed: ${describeError(e).message}` };
   }
-  for (const k of kept) yield mark({ row: k.row, email: k.email ?? "", action: "kept-unsubscribed", reason: k.reason || KEPT_UNSUBSCRIBED });
+  for (const k of kept) yield mark({ row: label(k.row), email: k.email ?? "", action: "kept-unsubscribed", reason: k.reason || KEPT_UNSUBSCRIBED });
   for (const c of leaverChanges(src.config, prepared, judge, failedEmails)) yield mark(c);
-  for (const f of failed) yield refused(f);
+  for (const f of failed) yield refused(f, label(f.row));
 }
 
-function refused(f: FailedRow): Change {
-  return { ...(f.row !== undefined ? { row: f.row } : {}), email: f.email, action: "refused", reason: f.reason, ...(f.batchId ? { batch: f.batchId } : {}) };
+function refused(f: FailedRow, row: number | string | undefined): Change {
+  return { ...(row !== undefined ? { row } : {}), email: f.email, action: "refused", reason: f.reason, ...(f.batchId ? { batch: f.batchId } : {}) };
 }
 
 /** Rows of the segment the plan sends or re-subscribes, in row order (one more streaming pass over the segment). */
@@ -86,18 +90,19 @@ function* rowChanges(config: ExportConfig, row: SegmentRow, prepared: Prepared, 
   const result = fingerprintRow(row, config);
   if (!result.ok) return;
   const { email } = result;
+  const label = row.part === undefined ? row.rowNumber : rowLabel(row);
   if (planned !== undefined && !skipRows.has(row.rowNumber)) {
     const isNew = prepared.plan.newRows.has(row.rowNumber);
     const action = isNew ? "added" : "updated";
     const reason = isNew ? "new in the segment" : "name, phone, custom field or tag values changed since the last sync";
-    if (result.fingerprint !== planned) yield { row: row.rowNumber, email, action: "not-confirmed", reason: "the segment changed after the plan read it; the next run compares again" };
-    else if (judge && judge.get(email)?.fingerprint !== planned) yield { row: row.rowNumber, email, action: "not-confirmed", reason: NOT_CONFIRMED };
-    else yield { row: row.rowNumber, email, action, reason };
+    if (result.fingerprint !== planned) yield { row: label, email, action: "not-confirmed", reason: "the segment changed after the plan read it; the next run compares again" };
+    else if (judge && judge.get(email)?.fingerprint !== planned) yield { row: label, email, action: "not-confirmed", reason: NOT_CONFIRMED };
+    else yield { row: label, email, action, reason };
   }
-  if (resubscribe.delete(email)) yield resubscribed(row.rowNumber, email, judge);
+  if (resubscribe.delete(email)) yield resubscribed(label, email, judge);
 }
 
-function resubscribed(row: number | undefined, email: string, judge: SyncState | undefined): Change {
+function resubscribed(row: number | string | undefined, email: string, judge: SyncState | undefined): Change {
   const done = !judge || ((judge.get(email)?.flags ?? UNSUBSCRIBED_BY_SYNC) & UNSUBSCRIBED_BY_SYNC) === 0;
   return {
     ...(row !== undefined ? { row } : {}),

@@ -4,6 +4,7 @@ import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
 import { fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
+import { RowLabels } from "./row-labels.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
 import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
@@ -50,6 +51,8 @@ export interface SyncPlan {
   /** Set when the plan must not be applied: a limit would be exceeded (the run stops before any write). */
   blocked?: PlanBlock;
   samples: Record<"adds" | "updates" | "leavers" | "resubscribe", string[]>;
+  /** Where each part's rows start, so reports name a multi-part segment's rows by part ("part 2, row 17"). */
+  rowLabels: RowLabels;
 }
 
 /** Why a plan must not be applied, with the error code the run reports. */
@@ -74,7 +77,7 @@ export async function planSync(
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
     send: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
-    samples: { adds: [], updates: [], leavers: [], resubscribe: [] },
+    samples: { adds: [], updates: [], leavers: [], resubscribe: [] }, rowLabels: new RowLabels(),
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
     if (plan.samples[kind].length < SAMPLE) plan.samples[kind].push(email);
@@ -82,6 +85,7 @@ export async function planSync(
   for await (const batch of segment.batches()) {
     for (const row of batch) {
       plan.rowsRead++;
+      plan.rowLabels.see(row);
       const result = fingerprintRow(row, config);
       if (!result.ok) {
         plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
@@ -90,7 +94,7 @@ export async function planSync(
       const { email, fingerprint } = result;
       const first = firstRow.get(email);
       if (first !== undefined) {
-        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of row ${first} (same email, ignoring case)` });
+        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of ${duplicateOf(plan.rowLabels, first)} (same email, ignoring case)` });
         continue;
       }
       firstRow.set(email, row.rowNumber);
@@ -156,4 +160,10 @@ function removalCapMessage(config: ExportConfig, plan: SyncPlan, synced: number,
   const allows = `limits.maxRemovalsPerRun allows (${cap}${typeof cap === "string" ? ` of ${synced} synced members = ${removalCap(config, synced)}` : ""})`;
   const override = allowRemovals !== undefined ? ` and the override allows (${allowRemovals})` : "";
   return `${n} members left the segment and onLeave is "${config.onLeave}", more than ${allows}${override}; nothing was sent. If the segment is right, allow them for one run (--allow-removals ${n} or AC_EXPORT_ALLOW_REMOVALS=${n}, see README "Allow one run past the removal cap") or raise limits.maxRemovalsPerRun.`;
+}
+
+/** The earlier row a duplicate repeats: "row 45" in a single file (as before), "part 1, row 45" in a multi-part one. */
+function duplicateOf(labels: RowLabels, first: number): string {
+  const label = labels.label(first);
+  return typeof label === "number" ? `row ${label}` : label;
 }

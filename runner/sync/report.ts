@@ -7,6 +7,7 @@ import type { ExportConfig } from "../config.js";
 import { CsvText } from "./chunked-text.js";
 import { outcomeError, outcomeStatus, problemRowsOf, type OutcomeError, type OutcomeStatus, type ProblemRows, type SyncOutcome } from "./outcome.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
+import type { RowLabels } from "./row-labels.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
 
 /** What every run or plan report holds, even one of a command that stopped before its config was known. */
@@ -89,9 +90,9 @@ export interface RunReport extends ReportHeader {
   problemRows: ProblemRows;
   /** An operator's one-run override of the removal cap, when one was given. */
   removalOverride?: RemovalOverride;
-  rejectsByReason: Array<{ reason: string; count: number; rows: number[] }>;
+  rejectsByReason: RowGroup[];
   /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
-  keptByReason: Array<{ reason: string; count: number; rows: number[] }>;
+  keptByReason: RowGroup[];
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
@@ -115,16 +116,32 @@ export interface RemovalOverride {
   used?: boolean;
 }
 
-/** Reasons that name another row ("duplicate of row 45") group together under "duplicate of an earlier row". */
-const reasonKey = (reason: string) => reason.replace(/\bof row \d+/g, "of an earlier row");
+/** Rows sharing a reason: their row numbers (the unique keys) and, in a multi-part segment, how people name them. */
+export interface RowGroup {
+  reason: string;
+  count: number;
+  rows: number[];
+  /** Multi-part segments only: "part 2, row 17" for each of `rows`. */
+  labels?: string[];
+}
 
-export function groupRejects(rows: RejectedRow[], sampleRows = 20): RunReport["rejectsByReason"] {
-  const groups = new Map<string, { count: number; rows: number[] }>();
+/**
+ * Reasons that name another row ("duplicate of row 45", "duplicate of part 1, row 1,204") group together under
+ * "duplicate of an earlier row".
+ */
+const reasonKey = (reason: string) => reason.replace(/\bof (?:part \d+, )?row [\d,]*\d/g, "of an earlier row");
+
+export function groupRejects(rows: RejectedRow[], sampleRows = 20, rowLabels?: RowLabels): RowGroup[] {
+  const groups = new Map<string, { count: number; rows: number[]; labels?: string[] }>();
+  const multiPart = rowLabels?.multiPart === true;
   for (const r of rows) {
     const key = reasonKey(r.reason);
-    const g = groups.get(key) ?? { count: 0, rows: [] };
+    const g = groups.get(key) ?? { count: 0, rows: [], ...(multiPart ? { labels: [] } : {}) };
     g.count++;
-    if (g.rows.length < sampleRows && r.row !== undefined) g.rows.push(r.row);
+    if (g.rows.length < sampleRows && r.row !== undefined) {
+      g.rows.push(r.row);
+      g.labels?.push(String(rowLabels!.label(r.row)));
+    }
     groups.set(key, g);
   }
   return [...groups].map(([reason, g]) => ({ reason, ...g })).sort((a, b) => b.count - a.count);
@@ -193,8 +210,8 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       : {}),
     problemRows: problemRowsOf(outcome, config),
     ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
-    rejectsByReason: groupRejects(rejected),
-    keptByReason: groupRejects(kept),
+    rejectsByReason: groupRejects(rejected, undefined, plan?.rowLabels),
+    keptByReason: groupRejects(kept, undefined, plan?.rowLabels),
     failures: groupFailures(failed),
     ...(input.stats ? { requests: { ...input.stats, total } } : {}),
     ...(applied
@@ -254,7 +271,7 @@ export function renderMarkdown(r: RunReport): string {
   if (r.mode === "run") lines.push("", "Every contact added, updated, re-subscribed, unsubscribed, untagged, kept unsubscribed or refused is listed in `changes.csv` with the reason.");
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
-    for (const g of r.rejectsByReason) lines.push(`| ${md(g.reason)} | ${n(g.count)} | ${g.rows.join(", ")}${g.count > g.rows.length ? ", …" : ""} |`);
+    for (const g of r.rejectsByReason) lines.push(`| ${md(g.reason)} | ${n(g.count)} | ${g.labels ? g.labels.join("; ") : g.rows.join(", ")}${g.count > g.rows.length ? (g.labels ? "; …" : ", …") : ""} |`);
     lines.push("", "Every rejected row is listed in `rejected.csv` with its row number and reason.");
   }
   if (r.failures.length) {
@@ -284,9 +301,11 @@ function overrideOf(o: RemovalOverride, plan: SyncPlan | undefined, onLeave: Exp
 /** Every row not sent: rejected before sending, kept unsubscribed, or failed at ActiveCampaign. */
 export function renderRejectedCsv(plan: SyncPlan | undefined, applied: Applied | undefined): Buffer {
   const csv = new CsvText(["row", "email", "outcome", "reason", "batch"]);
-  for (const r of plan?.rejected ?? []) csv.row([r.row, r.email, "rejected", r.reason, ""]);
-  for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) csv.row([r.row, r.email, "kept-unsubscribed", r.reason, ""]);
-  for (const r of plan?.refusedEarlier ?? []) csv.row([r.row, r.email, "refused-earlier", r.reason, ""]);
-  for (const f of applied?.failed ?? []) csv.row([f.row, f.email, "failed", f.reason, f.batchId]);
+  // A multi-part segment's rows are named by part ("part 2, row 17"); a single file's keep their plain number.
+  const row = (n: number | undefined) => (n === undefined || !plan ? n : plan.rowLabels.label(n));
+  for (const r of plan?.rejected ?? []) csv.row([row(r.row), r.email, "rejected", r.reason, ""]);
+  for (const r of [...(plan?.consentKept ?? []), ...(applied?.consentKept ?? [])]) csv.row([row(r.row), r.email, "kept-unsubscribed", r.reason, ""]);
+  for (const r of plan?.refusedEarlier ?? []) csv.row([row(r.row), r.email, "refused-earlier", r.reason, ""]);
+  for (const f of applied?.failed ?? []) csv.row([row(f.row), f.email, "failed", f.reason, f.batchId]);
   return csv.toBuffer();
 }

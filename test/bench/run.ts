@@ -7,10 +7,12 @@
 //   3. incremental run: 1% changed, 1% new, 1% gone (onLeave unsubscribe): requests vs the minimum, duration
 //   4. baseline: a naive per-contact client (contact/sync + contactLists) on a sample, projected; the speed-up
 //   5. peak RSS of the runner process during the N-profile sync
+//   6. segment sources (segment-parts): N rows as 8 gzip CSV parts and as a Delta table with a deletion vector, read
+//      against one uncompressed file of the same format (ratios, same run)
 //
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick run writes to the temp dir unless --out is given),
-//          --only pipeline,sync,incremental,baseline, --keep (keep the temp dir).
+//          --only pipeline,sync,incremental,baseline,segment-parts, --keep (keep the temp dir).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createHash } from "node:crypto";
@@ -23,6 +25,7 @@ import type { RunReport } from "../../runner/sync/report.js";
 import { naiveSync, type NaiveContact } from "./naive-client.js";
 import { parseEvents, ROOT, runNode, runRunner, startSandboxProcess, useBundle, type ProcResult, type SandboxProcess } from "./lib.js";
 import { churned, record, writeCsv, writeParquet, type SegmentSpec } from "./segments.js";
+import { measureSegmentSources, PARTS } from "./segment-sources.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
@@ -49,7 +52,9 @@ const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
 const RUNNER_HEAP = opt("runner-heap") ? num("runner-heap", 0) : undefined;
-const ONLY = new Set((opt("only") ?? "pipeline,sync,incremental,baseline").split(","));
+const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts"];
+const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
+for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
 const OUT = opt("out") ? resolve(opt("out")!) : QUICK ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
 
@@ -413,6 +418,34 @@ async function baseline(sandbox: SandboxProcess, firstSyncPerMin?: number) {
 
 // ---------------------------------------------------------------------------------------------------------------
 /** What the figures mean, and why a target was missed (as far as this bench can tell). */
+// ---------------------------------------------------------------------------------------------------------------
+// 6. segment sources: parts and Delta vs one file
+async function segmentSources(csv: string) {
+  log(`segment sources: ${PARTS} gzip CSV parts and a Delta table with a deletion vector vs one file, ${fmt(ROWS)} rows, best of ${REPEAT}`);
+  const dir = join(work, "segment-sources");
+  mkdirSync(dir);
+  const s2 = (ms: number) => `${fmt(ms / 1000, 2)} s`;
+  const mb1 = (bytes: number) => `${fmt(bytes / 2 ** 20, 1)} MB`;
+  const ratios = await measureSegmentSources(dir, csv, ROWS, REPEAT, MAPPED_COLUMNS);
+  const lines = [
+    `### 6. Segment sources: ${fmt(ROWS)} rows as lakes and CDPs write them`,
+    "",
+    "Read in the bench process through `openSegment` with the engine's 5 mapped columns, the two sides alternating,",
+    `fastest of ${REPEAT} rounds. The parts are the same records split in ${PARTS} (each with the header, as Spark and Snowflake`,
+    "write them), gzip-compressed, in a folder with `_SUCCESS` (`parts: \"all\"`). The Delta table is reader version 3 with",
+    "the `deletionVectors` feature over a hard link of the same uncompressed Parquet file, every 100th row deleted.",
+    "",
+    "| read | rows | size | fastest | vs | ratio |",
+    "|---|---:|---:|---:|---|---:|",
+  ];
+  for (const r of ratios) {
+    const ratio = r.ms / r.baselineMs;
+    lines.push(`| ${r.what} | ${fmt(r.rows)} | ${mb1(r.bytes)} | ${s2(r.ms)} | ${r.baseline}: ${fmt(r.baselineRows)} rows, ${mb1(r.baselineBytes)}, ${s2(r.baselineMs)} | ${fmt(ratio, 2)}× |`);
+    summary.push({ figure: `read ${r.what} vs ${r.baseline}`, measured: `${fmt(ratio, 2)}× (${s2(r.ms)} vs ${s2(r.baselineMs)})`, target: "≤ 1.3×", verdict: ratio <= 1.3 ? "met" : "MISSED" });
+  }
+  sections.push(lines.join("\n"));
+}
+
 function writeNotes(): void {
   notes.push("### Notes", "");
   const slow = figures.pipeline.filter((p) => p.planMs > 2 * p.bareMs);
@@ -492,6 +525,9 @@ async function main() {
     log(`wrote ${files.parquet} (${mb(statSync(files.parquet).size)}) in ${secs(performance.now() - t)}`);
   }
 
+  if (ONLY.has("segment-parts")) await segmentSources(files.csv);
+  if (!["pipeline", "sync", "incremental", "baseline"].some((o) => ONLY.has(o))) return finish(started);
+
   const sandbox = await startSandboxProcess({ timeScale: TIME_SCALE, apiKey: API_KEY });
   let firstPerMin: number | undefined;
   try {
@@ -517,6 +553,11 @@ async function main() {
     }
   }
 
+  finish(started);
+}
+
+/** The summary table on stdout, and the document with the machine, the command and the details in OUT. */
+function finish(started: Date): void {
   writeNotes();
   const finished = new Date();
   const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory, Node.js ${process.version}, ${process.platform}/${process.arch}`;

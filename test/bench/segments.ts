@@ -71,8 +71,11 @@ export function writeCsv(path: string, spec: SegmentSpec): number {
   return n;
 }
 
-/** Writes the segment as Parquet (all columns strings, row groups of 100,000). Returns the number of records. */
-export async function writeParquet(path: string, spec: SegmentSpec): Promise<number> {
+/**
+ * Writes the segment as Parquet (all columns strings, row groups of 100,000; hyparquet-writer's default codec unless
+ * `codec` says otherwise). Returns the number of records.
+ */
+export async function writeParquet(path: string, spec: SegmentSpec, codec?: "UNCOMPRESSED"): Promise<number> {
   const { parquetWriteFile } = await import("hyparquet-writer");
   const columns: string[][] = CSV_HEADER.map(() => []);
   for (const i of indexes(spec)) {
@@ -83,6 +86,7 @@ export async function writeParquet(path: string, spec: SegmentSpec): Promise<num
     filename: path,
     columnData: CSV_HEADER.map((name, k) => ({ name, data: columns[k]!, type: "STRING" as const })),
     rowGroupSize: 100_000,
+    ...(codec ? { codec } : {}),
   });
   return columns[0]!.length;
 }

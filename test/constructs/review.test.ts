@@ -5,10 +5,10 @@ import { join } from "node:path";
 import type { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment/index.js";
 import { type TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActiveCampaignExport, ApiKey, ExportChecks, Principal, RunnerImage } from "../../constructs/index.js";
+import { ActiveCampaignExport, ApiKey, ExportChecks, Principal, RunnerImage, SegmentSource } from "../../constructs/index.js";
 import { ExportsStack } from "../../main.js";
 import { runCli } from "../helpers/cli.js";
-import { connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
+import { CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
 const dirs: string[] = [];
 
@@ -215,5 +215,51 @@ describe("ac-export review: other setups and errors", () => {
     const r = await runCli(["review", "--time-zone", "Mars/Olympus"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('ac-export review: --time-zone must be an IANA time zone such as "Europe/Amsterdam"; got "Mars/Olympus"\n');
+  });
+});
+
+describe("ac-export review describes how each source is read", () => {
+  let markdown: string;
+
+  beforeAll(async () => {
+    const stack = newStack();
+    const connection = connectionIn(stack, platformIn(stack));
+    const lake = { storageAccountId: CDP_ACCOUNT_ID, container: "lake" };
+    new ActiveCampaignExport(stack, "ci", exportProps(connection, {
+      segment: SegmentSource.customerInsights({ ...lake, exportPath: "CustomerInsights_abcd1234/BlobExport/", table: "HighValueSegment", settleMinutes: 30 }),
+    }));
+    new ActiveCampaignExport(stack, "fabric", exportProps(connection, { segment: SegmentSource.delta({ ...lake, tablePath: "Tables/vip_members/" }) }));
+    new ActiveCampaignExport(stack, "unload", exportProps(connection, {
+      segment: SegmentSource.folder({ ...lake, folder: "unload/vip/", format: "csv", header: false, columns: ["PrimaryEmail", "FirstName", "Tier"] }),
+    }));
+    const r = await runCli(["review", writeOut({ stack })]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    markdown = r.stdout;
+  });
+
+  it("a Customer Insights export: the table's parts in the newest complete run folder, columns from model.json", () => {
+    const s = section(markdown, "ci");
+    expect(s).toContain("Sends the members of (`https://contosocdp.blob.core.windows.net/lake/CustomerInsights_abcd1234/BlobExport/`, Customer Insights export) to list **12**");
+    expect(s).toContain(
+      "- **What is read:** Customer Insights export, table HighValueSegment: every part HighValueSegment\\_\\<n\\>.csv of the newest complete run folder (HighValueSegment/\\<yyyy\\>/\\<MM\\>/\\<dd\\>/\\<HHmm\\>/); a run is complete when model.json lists its partitions, or when no file of it changed for 30 min; columns named by the attributes of entity HighValueSegment in model.json\n",
+    );
+  });
+
+  it("a Delta table: its current snapshot, columns from the table schema", () => {
+    const s = section(markdown, "fabric");
+    expect(s).toContain("Sends the members of (`https://contosocdp.blob.core.windows.net/lake/Tables/vip_members/`, Delta Lake) to list **12**");
+    expect(s).toContain("- **What is read:** Delta Lake table: its current snapshot (the log in \\_delta\\_log/); columns named by the table schema\n");
+  });
+
+  it("a folder of parts: every part of the newest complete run, how completion is recognized, headerless columns", () => {
+    const s = section(markdown, "unload");
+    expect(s).toContain(
+      "- **What is read:** Every CSV part (also .gz) of the newest complete run in the folder; a run is complete when it has \\_SUCCESS (or a \\_committed\\_ for every \\_started\\_ marker), when Synapse Link's changelog no longer names it, or when no file of it changed for 15 min; no header row: columns named by segment.columns (PrimaryEmail, FirstName, Tier), a first line repeating them is skipped\n",
+    );
+  });
+
+  it("a folder of parts is not summed up as 'the newest blob under the prefix'", () => {
+    expect(section(markdown, "unload")).toContain("Sends the members of (`https://contosocdp.blob.core.windows.net/lake/unload/vip/`, CSV) to list **12**");
   });
 });

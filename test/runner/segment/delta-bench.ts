@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { openDeltaSegment } from "../../../runner/segment/delta/index.js";
 import { openSegment, type OpenedSegment } from "../../../runner/segment/index.js";
+import { portableBitmap } from "../../bench/portable-bitmap.js";
 import { add, commit, deletionVectorFile, metaData, protocol } from "./delta-tables.js";
 
 const arg = (name: string, def: number): number => {
@@ -17,34 +18,6 @@ const arg = (name: string, def: number): number => {
 const ROWS = arg("rows", 1_000_000);
 const ROUNDS = arg("rounds", 3);
 const COLUMNS = ["email", "first_name", "tier"];
-
-/** A portable RoaringBitmapArray (one 64-bit bucket, array containers): enough for row indexes below 2^32. */
-function portableBitmap(rows: number[]): Buffer {
-  const byKey = new Map<number, number[]>();
-  for (const r of rows) {
-    const list = byKey.get(r >>> 16) ?? [];
-    list.push(r & 0xffff);
-    byKey.set(r >>> 16, list);
-  }
-  const keys = [...byKey.keys()].sort((a, b) => a - b);
-  const start = 16; // magic, bucket count (u64), bucket key: then the 32-bit bitmap, whose offsets count from its cookie
-  const head = Buffer.alloc(start + 8 + keys.length * 8);
-  head.writeUInt32LE(1681511377, 0);
-  head.writeBigUInt64LE(1n, 4);
-  head.writeUInt32LE(0, 12);
-  head.writeUInt32LE(12346, start);
-  head.writeUInt32LE(keys.length, start + 4);
-  let body = 8 + keys.length * 8;
-  keys.forEach((k, i) => {
-    const n = byKey.get(k)!.length;
-    if (n > 4096) throw new RangeError("the bench encoder writes array containers only");
-    head.writeUInt16LE(k, start + 8 + i * 4);
-    head.writeUInt16LE(n - 1, start + 8 + i * 4 + 2);
-    head.writeUInt32LE(body, start + 8 + keys.length * 4 + i * 4);
-    body += n * 2;
-  });
-  return Buffer.concat([head, ...keys.map((k) => Buffer.from(new Uint16Array(byKey.get(k)!).buffer))]);
-}
 
 async function measure(label: string, open: () => Promise<OpenedSegment>): Promise<number> {
   const t0 = performance.now();
