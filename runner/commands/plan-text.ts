@@ -23,7 +23,8 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
     ...rows.map(([label, count, note]) => `  ${label.padEnd(20)} ${n(count).padStart(9)}${note}`),
   ];
   for (const g of r.rejectsByReason.slice(0, 10)) {
-    lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (rows ${g.rows.slice(0, 5).join(", ")}${g.count > 5 ? ", …" : ""})`);
+    const where = g.labels ? g.labels.slice(0, 5).join("; ") : `rows ${g.rows.slice(0, 5).join(", ")}`;
+    lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (${where}${g.count > 5 ? ", …" : ""})`);
   }
   if (plan.leavers.length && r.onLeave !== "keep") {
     const o = r.removalOverride;
