@@ -133,6 +133,9 @@ export function pickNewest<T extends BlobCandidate>(candidates: T[]): T | undefi
   return best;
 }
 
+/** A listing gives ETags bare, a properties request in quotes: compare them without. */
+const unquoted = (etag: string | undefined): string | undefined => etag?.replace(/^(W\/)?"(.*)"$/, "$2");
+
 /** Open one blob. With `expected` (from a listing) no extra request is made, and reads require that ETag. */
 export async function openBlobSource(
   container: ContainerClient,
@@ -162,7 +165,7 @@ export async function openBlobSource(
     }
   }
   // A pinned blob is checked before anything is read, so a replaced one stops the send pass before its first batch.
-  if (expected?.pinned && expected.etag && etag !== expected.etag) {
+  if (expected?.pinned && expected.etag && unquoted(etag) !== unquoted(expected.etag)) {
     throw new SegmentChangedError(`the segment blob ${url} was replaced after the plan read it (ETag ${etag ?? "none"}, planned ${expected.etag}); nothing unplanned was sent; run again`);
   }
   // Every read is conditional on the ETag seen here: a blob replaced while it is read fails instead of mixing two files.
