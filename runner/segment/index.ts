@@ -11,7 +11,8 @@ import { openPlan, planFromPin } from "./multipart.js";
 import { storeFor } from "./store.js";
 import { partKind } from "./parts.js";
 import { openSource } from "./source.js";
-import { SegmentError, type OpenedSegment, type OpenSegment, type OpenSegmentOptions } from "./types.js";
+import type { FileFormat } from "./source.js";
+import { SegmentChangedError, SegmentError, type OpenedSegment, type OpenSegment, type OpenSegmentOptions, type SegmentPin } from "./types.js";
 
 export * from "./types.js";
 export { CSV_DELIMITERS, MAX_FIELD_BYTES, MAX_RECORD_BYTES } from "./csv.js";
@@ -26,8 +27,9 @@ export const openSegment: OpenSegment = async (location: Location, options: Open
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive whole number; got ${batchSize}`);
   const { signal } = options;
   signal?.throwIfAborted();
-  if (options.pin && (options.format === "customer-insights" || (options.format !== "delta" && (await isFolder(location))))) {
+  if (options.pin && options.format !== "delta") {
     const format = options.format === "customer-insights" ? "csv" : options.format;
+    if (options.pin.kind === "file") return openFile(location, format as FileFormat, options, batchSize);
     return openPlan(planFromPin(options.pin, await storeFor(location), format), options, batchSize);
   }
   switch (options.format) {
@@ -40,13 +42,34 @@ export const openSegment: OpenSegment = async (location: Location, options: Open
     case "jsonl":
     case "parquet": {
       if (await isFolder(location)) return openPlan(await planFolder(location, options.format, options), options, batchSize);
-      let source = await openSource(location, signal);
-      if (partKind(location.path)?.gzip) source = gunzipSource(source);
-      return openFormat(options.format, source, dialectFromOptions(options), options, batchSize);
+      return openFile(location, options.format, options, batchSize);
     }
     default:
       throw new SegmentError(`unsupported segment format ${JSON.stringify(options.format)}; use "csv", "jsonl", "parquet", "customer-insights" or "delta"`);
   }
 };
+/**
+ * One file or blob. Its pin names it and its version (size and modification time; a blob's ETag); opened with that
+ * pin, the same version is read or SegmentChangedError stops the read before any row.
+ */
+async function openFile(location: Location, format: FileFormat, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
+  const pinned = options.pin?.parts[0];
+  if (options.pin && (options.pin.kind !== "file" || !pinned)) throw new SegmentChangedError("the plan read a folder of parts, but the send pass opens one file; run again");
+  const expected = pinned ? { size: pinned.size, lastModified: new Date(pinned.lastModified), ...(pinned.etag ? { etag: pinned.etag } : {}), pinned: true } : undefined;
+  let source = await openSource(location, options.signal, expected);
+  if (options.pin && source.resolved !== options.pin.source) {
+    await source.close();
+    throw new SegmentChangedError(`the plan read ${options.pin.source}, but the send pass opens ${source.resolved}; run again`);
+  }
+  const pin: SegmentPin = {
+    kind: "file",
+    source: source.resolved,
+    parts: [{ name: "", size: source.size, lastModified: (source.lastModified ?? new Date(0)).toISOString(), ...(source.etag ? { etag: source.etag } : {}) }],
+    csv: dialectFromOptions(options),
+  };
+  if (partKind(location.path)?.gzip) source = gunzipSource(source);
+  return { ...(await openFormat(format, source, dialectFromOptions(options), options, batchSize)), pin };
+}
+
 export { segmentReadOptions } from "./config-options.js";
 export { describeSegmentReading } from "./describe.js";

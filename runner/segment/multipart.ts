@@ -8,7 +8,7 @@ import { gunzipSource } from "./gzip.js";
 import type { CsvDialect } from "./csv.js";
 import type { FileFormat } from "./source.js";
 import type { Store, StoreEntry } from "./store.js";
-import { SegmentError, type OpenedSegment, type OpenSegmentOptions, type SegmentPin, type SegmentRow } from "./types.js";
+import { SegmentChangedError, SegmentError, type OpenedSegment, type OpenSegmentOptions, type SegmentPin, type SegmentRow } from "./types.js";
 
 export async function openPlan(plan: PartsPlan, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
   // Empty files are empty partitions (Spark writes them); they hold no rows and, with a header row, not even that.
@@ -85,10 +85,10 @@ function pinOf(plan: PartsPlan): SegmentPin {
 
 /** The plan of a pin: the same parts, read with the same dialect (reads fail if a part changed since). */
 export function planFromPin(pin: SegmentPin, store: Store, format: FileFormat): PartsPlan {
-  if (pin.source !== store.show("")) throw new Error(`the pinned segment parts are of ${pin.source}, not ${store.show("")}`);
+  if (pin.source !== store.show("") || pin.kind === "file") throw new SegmentChangedError(`the plan read ${pin.source}, but the send pass opens the folder ${store.show("")}; run again`);
   return {
     store,
-    parts: pin.parts.map((p) => ({ name: p.name, size: p.size, lastModified: new Date(p.lastModified), ...(p.etag ? { etag: p.etag } : {}) })),
+    parts: pin.parts.map((p) => ({ name: p.name, size: p.size, lastModified: new Date(p.lastModified), ...(p.etag ? { etag: p.etag } : {}), pinned: true })),
     format,
     csv: pin.csv as CsvDialect,
     ...(pin.run ? { run: pin.run } : {}),

@@ -6,7 +6,7 @@ import { join, sep } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { Location } from "../config.js";
 import { blobError, blobStatus, blobUrl, containerClientFor } from "../azure/blob.js";
-import { openBlobSource, openFileSource, type ByteSource } from "./source.js";
+import { openBlobSource, openFileSource, refuseNonRegular, type ByteSource } from "./source.js";
 import { SegmentError } from "./types.js";
 
 export interface StoreEntry {
@@ -15,6 +15,8 @@ export interface StoreEntry {
   size: number;
   lastModified: Date;
   etag?: string;
+  /** From an earlier pass's pin: a read that finds it changed fails with SegmentChangedError. */
+  pinned?: boolean;
 }
 
 export interface Store {
@@ -63,6 +65,7 @@ function fileStore(root: string): Store {
       const entries: StoreEntry[] = [];
       for (const rel of names) {
         const s = await stat(join(path(dir), rel)).catch(() => undefined);
+        if (s) refuseNonRegular(join(path(dir), rel), s);
         if (!s?.isFile()) continue;
         entries.push({ name: dir + rel.split(sep).join("/"), size: s.size, lastModified: new Date(s.mtimeMs) });
       }
@@ -72,6 +75,7 @@ function fileStore(root: string): Store {
     async readText(name) {
       try {
         const s = await stat(path(name));
+        refuseNonRegular(path(name), s);
         if (s.size > MAX_TEXT_BYTES) throw new SegmentError(`${path(name)} is larger than ${MAX_TEXT_BYTES / 1024 / 1024} MiB`);
         return await readFile(path(name), "utf8");
       } catch (e) {

@@ -46,9 +46,10 @@ export interface OpenSegmentOptions {
   /** The clock for the settle rule (tests move it forward instead of waiting). */
   now?: () => Date;
   /**
-   * Folder sources: read exactly these parts again (`OpenedSegment.pin` of an earlier open), instead of choosing the
-   * run anew. The engine reads a segment twice (plan, then apply); pinning keeps a run that completes in between from
-   * being picked by the second read. A pinned part that changed since fails the read.
+   * Read exactly these parts again (`OpenedSegment.pin` of an earlier open), instead of choosing the file or run anew.
+   * The engine reads a segment twice (plan, then apply); pinning keeps a file or run that lands in between from being
+   * picked by the second read. A pinned file or part that changed since (ETag; size or modification time) or is gone
+   * fails with SegmentChangedError. Delta tables are not pinned here (they read a table version).
    */
   pin?: SegmentPin;
   /** Rows per yielded batch (default 1000): batches keep per-row async overhead off the hot path. */
@@ -81,7 +82,7 @@ export interface OpenedSegment {
   run?: SegmentRun;
   /** The parts read, in order (one entry for a single file). */
   parts?: SegmentPart[];
-  /** Folder sources: pass as `OpenSegmentOptions.pin` to read the same parts again. */
+  /** File, blob, folder and Customer Insights sources: pass as `OpenSegmentOptions.pin` to read the same bytes again. */
   pin?: SegmentPin;
   /** Streams the rows in order, in batches (never empty). Memory stays flat whatever the file size. Iterate it once. */
   batches(): AsyncIterable<SegmentRow[]>;
@@ -98,6 +99,8 @@ export interface SegmentPart {
 
 /** The exact parts an open read (opaque to callers). */
 export interface SegmentPin {
+  /** "file": one file or blob (`source` is its path or URL, its one part is named ""); otherwise a folder's parts. */
+  readonly kind?: "file";
   readonly source: string;
   readonly parts: ReadonlyArray<{ name: string; size: number; lastModified: string; etag?: string }>;
   readonly run?: SegmentRun;
@@ -122,6 +125,16 @@ export function rowLabel(row: Pick<SegmentRow, "rowNumber" | "part" | "partRow">
 export class SegmentError extends AcExportError {
   constructor(message: string, readonly rowNumber?: number) {
     super("SEGMENT_UNREADABLE", message);
+  }
+}
+
+/**
+ * The segment is not the one an earlier read pinned (replaced, rewritten or gone between the plan and the send pass):
+ * exit code 1; the run stops so nothing unplanned is sent.
+ */
+export class SegmentChangedError extends AcExportError {
+  constructor(message: string) {
+    super("SEGMENT_CHANGED", message);
   }
 }
 

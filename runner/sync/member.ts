@@ -2,7 +2,7 @@
 import type { ExportConfig } from "../config.js";
 import type { SegmentRow } from "../segment/types.js";
 import { normalizeEmail } from "./email.js";
-import { Fingerprint } from "./fingerprint.js";
+import { Fingerprint, fingerprint } from "./fingerprint.js";
 
 export interface Member {
   email: string;
@@ -51,6 +51,9 @@ const clean = (v: string | undefined): string | undefined => {
   const t = v.trim();
   return t ? t : undefined;
 };
+
+/** A 48-bit hash of a normalized email: what the plan keeps per planned row to check pass 2 reads the same address. */
+export const emailHash = (email: string): number => fingerprint("email", email);
 
 /** Email and fingerprint only: what planning needs for every row, without building the member. */
 export function fingerprintRow(row: SegmentRow, config: ExportConfig): FingerprintResult {

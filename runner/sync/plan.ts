@@ -2,7 +2,7 @@
 // and decide everything before anything is written (limits, removal cap, consent).
 import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
-import { fingerprintRow } from "./member.js";
+import { emailHash, fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
@@ -25,6 +25,11 @@ export interface SyncPlan {
   unchanged: number;
   /** Row number → fingerprint of every member to send (new or changed); pass 2 sends exactly these rows. */
   send: RowFingerprints;
+  /**
+   * Row number → hash of the normalized email of each row in `send`. The fingerprint leaves the email out (it is the
+   * state's key), so pass 2 compares this too: a row whose email was rewritten between the passes is not sent.
+   */
+  sendEmails: RowFingerprints;
   /** The rows of `send` that are new members (the others are changed ones); for changes.csv. */
   newRows: RowMarks;
   /** Members the sync unsubscribed earlier who are back in the segment: re-subscribed (contactLists, sourceid 4). */
@@ -76,7 +81,7 @@ export async function planSync(
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] }, rowLabels: new RowLabels(),
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -113,6 +118,7 @@ export async function planSync(
       if (!known) {
         plan.adds++;
         plan.send.set(row.rowNumber, fingerprint);
+        plan.sendEmails.set(row.rowNumber, emailHash(email));
         plan.newRows.add(row.rowNumber);
         sample("adds", email);
       } else if (known.fingerprint === fingerprint && (known.flags & REFUSED_BY_AC) !== 0) {
@@ -120,6 +126,7 @@ export async function planSync(
       } else if (known.fingerprint !== fingerprint) {
         plan.updates++;
         plan.send.set(row.rowNumber, fingerprint);
+        plan.sendEmails.set(row.rowNumber, emailHash(email));
         sample("updates", email);
       } else plan.unchanged++;
     }

@@ -1,14 +1,14 @@
 // Apply step "send": new and changed members. Pass 2 over the segment yields exactly the rows the plan chose; they go
 // through bulk import, or, when there are only a few, through the small-delta path (small-delta.ts).
 import { AcExportError } from "../errors.js";
-import type { SegmentPin } from "../segment/types.js";
+import { rowLabel, type SegmentPin } from "../segment/types.js";
 import { BULK_MAX_BYTES } from "../config/ac-limits.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
 import { Batcher } from "./batcher.js";
 import { toBulkContact } from "./bulk-contact.js";
 import { SMALL_DELTA_MAX } from "./constants.js";
-import { toMember, type Member } from "./member.js";
+import { emailHash, toMember, type Member } from "./member.js";
 import type { SyncPlan } from "./plan.js";
 import { segmentOptions } from "./segment-options.js";
 import { sendSmallDelta } from "./small-delta.js";
@@ -50,8 +50,9 @@ async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin |
         const fp = plan.send.get(row.rowNumber);
         if (fp === undefined) continue;
         const result = toMember(row, deps.config);
-        if (!result.ok || result.member.fingerprint !== fp) {
-          throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (row ${row.rowNumber} differs between passes); run again`);
+        // Every field the plan decided on, the email included (the fingerprint leaves it out: it is the state's key).
+        if (!result.ok || result.member.fingerprint !== fp || emailHash(result.member.email) !== plan.sendEmails.get(row.rowNumber)) {
+          throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (${rowLabel(row)} differs between passes); nothing unplanned was sent; run again`);
         }
         yield { member: result.member, row: row.rowNumber };
       }

@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import type { Location } from "../../../runner/config.js";
+import type { AcExportError } from "../../../runner/errors.js";
 import { openSegment, rowLabel, SegmentError, SegmentNotReadyError, type OpenedSegment, type OpenSegmentOptions, type SegmentRow } from "../../../runner/segment/index.js";
 
 export interface Target {
@@ -141,7 +142,9 @@ export function layoutSuite(name: string, target: () => Target): void {
       await new Promise((r) => setTimeout(r, 20));
       await t.put(`${dir}part-0.csv`, "email\nb@x.io\nc@x.io\n");
       const e = await readFails(t.location(dir), { format: "csv", parts: "all", pin: first.segment.pin! });
-      expect(e.message).toMatch(/part-0\.csv (changed after the folder was listed \(it is still being written\?\)|was replaced while it was being read); run again$/);
+      // The pin is what the plan read: a changed part is SEGMENT_CHANGED (exit 1), checked before any row is read.
+      expect(e.message).toMatch(/part-0\.csv (changed after the plan read it \(size or modification time differs\)|was replaced after the plan read it \(ETag .+\)); nothing unplanned was sent; run again$/);
+      expect((e as AcExportError).code).toBe("SEGMENT_CHANGED");
     });
 
     it("exits 2 with a message when no run is complete", async () => {
