@@ -90,7 +90,7 @@ async function openCsv(source: ByteSource, dialect: CsvDialect, options: OpenSeg
 async function openJsonl(source: ByteSource, options: OpenSegmentOptions, batchSize: number): Promise<OpenedSegment> {
   const { chunks } = await text(source, options.signal);
   const reader = new JsonlReader(chunks, { name: source.resolved, columns: options.columns });
-  // Columns come from the first batch of records, which is read now and handed out first.
+  // The first batch is read now (so a broken file fails at open) and handed out first.
   let first: SegmentRow[] | null;
   try {
     first = await reader.nextBatch(batchSize);
@@ -98,24 +98,16 @@ async function openJsonl(source: ByteSource, options: OpenSegmentOptions, batchS
     await reader.close().catch(() => {});
     throw e;
   }
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  for (const row of first ?? []) {
-    if (row.problem) continue;
-    for (const key of Object.keys(row.values)) {
-      if (!seen.has(key)) {
-        seen.add(key);
-        columns.push(key);
-      }
-    }
-  }
-  if (options.columns) {
-    // Only the wanted keys were kept; list the ones seen (in the order the caller gave).
-    columns.sort((a, b) => options.columns!.indexOf(a) - options.columns!.indexOf(b));
-  }
+  // Columns are the union of the keys of every record (a key may first appear after record 1,000): known in full
+  // once the rows were read, so the caller checks mapped columns again after its pass.
+  // With the wanted keys given, only those are kept: the ones seen, in the order the caller gave.
+  const columnsNow = (): string[] => (options.columns ? options.columns.filter((k) => reader.keys.includes(k)) : [...reader.keys]);
   return {
     resolved: source.resolved,
-    columns,
+    get columns() {
+      return columnsNow();
+    },
+    columnsGrow: true,
     size: source.size,
     batches: once(
       source,

@@ -68,7 +68,8 @@ async function openFile(location: Location, format: FileFormat, options: OpenSeg
     csv: dialectFromOptions(options),
   };
   if (partKind(location.path)?.gzip) source = gunzipSource(source);
-  return { ...(await openFormat(format, source, dialectFromOptions(options), options, batchSize)), pin };
+  // Assigned, not spread: a reader's `columns` may be a getter that grows while rows are read (JSON Lines).
+  return Object.assign(await openFormat(format, source, dialectFromOptions(options), options, batchSize), { pin });
 }
 
 export { segmentReadOptions } from "./config-options.js";

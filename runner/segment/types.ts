@@ -71,6 +71,8 @@ export interface OpenedSegment {
    * Parquet schema).
    */
   columns: string[];
+  /** True when `columns` can still grow as rows are read (JSON Lines: the union of every record's keys). */
+  columnsGrow?: boolean;
   /** Size of the opened file or blob in bytes (for progress). */
   size?: number;
   /** Number of records, when the format says it up front (Parquet). */

@@ -36,13 +36,16 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   try {
     const missingCols = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     const noColumn = `segment ${segment.resolved} has no column ${missingCols.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`;
-    if (missingCols.length && segment.columns.length > 0) {
+    if (missingCols.length && segment.columns.length > 0 && !segment.columnsGrow) {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
     const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
-    if (plan.rowsRead > 0 && missingCols.length) throw new PreflightError(noColumn, "COLUMN_NOT_FOUND");
+    const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
+    if (plan.rowsRead > 0 && stillMissing.length) {
+      throw new PreflightError(`segment ${segment.resolved} has no column ${stillMissing.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`, "COLUMN_NOT_FOUND");
+    }
     return {
       plan,
       state,

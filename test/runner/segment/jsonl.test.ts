@@ -23,13 +23,13 @@ describe("JSON Lines", () => {
     ]);
   });
 
-  it("takes columns from the first batch of records, in order of first appearance", async () => {
+  it("takes columns from every record read, in order of first appearance", async () => {
     const r = await readAll(jsonl('{"email":"a@x.io"}\n{"email":"b@x.io","first_name":"Bo"}\n{"tier":"gold","email":"c@x.io"}\n'), {
       format: "jsonl",
       batchSize: 2,
     });
-    // The third record is in the second batch: its key is passed on but not listed.
-    expect(r.columns).toEqual(["email", "first_name"]);
+    // The third record is in the second batch: its key is a column once it was read (the union, issue #15).
+    expect(r.columns).toEqual(["email", "first_name", "tier"]);
     expect(r.rows.map((row) => row.values)).toEqual([{ email: "a@x.io" }, { email: "b@x.io", first_name: "Bo" }, { tier: "gold", email: "c@x.io" }]);
     expect(r.batchSizes).toEqual([2, 1]);
   });
@@ -169,5 +169,25 @@ describe("JSON Lines", () => {
       expect(rows).toBe(2500);
       expect(reader.keys).toEqual(["email", "tier"]);
     });
+  });
+});
+
+describe("JSON Lines columns", () => {
+  it("are the union of every record's keys: a key that first appears after record 1,000 is a column", async () => {
+    const lines = Array.from({ length: 1500 }, (_, i) => JSON.stringify(i < 1200 ? { email: `u${i}@x.io` } : { email: `u${i}@x.io`, tier: "gold" }));
+    const { openSegment } = await import("../../../runner/segment/index.js");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "acx-jsonl-keys-"));
+    writeFileSync(join(dir, "s.jsonl"), `${lines.join("\n")}\n`);
+    const opened = await openSegment({ kind: "file", path: join(dir, "s.jsonl") }, { format: "jsonl", columns: ["email", "tier"] });
+    expect(opened.columnsGrow).toBe(true);
+    expect(opened.columns).toEqual(["email"]);
+    let tiers = 0;
+    for await (const batch of opened.batches()) for (const r of batch) if (r.values.tier === "gold") tiers++;
+    await opened.close();
+    expect(opened.columns).toEqual(["email", "tier"]);
+    expect(tiers).toBe(300);
   });
 });
