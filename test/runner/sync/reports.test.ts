@@ -159,3 +159,15 @@ describe("the removal cap", () => {
     expect(r.stdout).toContain("removal cap override: AC_EXPORT_ALLOW_REMOVALS 10 (used)");
   });
 });
+
+describe("--report-json that cannot be written", () => {
+  it("is a warning after a run that did its work: exit 0, the list synced, the reports next to the state", async () => {
+    const f = fixture();
+    f.writeSegment(csvOf(f.people(4)));
+    const r = await f.run("run", ["--report-json", "no-such-folder/report.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: could not write --report-json "${join(f.dir, "no-such-folder/report.json")}" (ENOENT); the run's reports are next to the state`);
+    expect(f.subscribed()).toEqual(f.emails(4));
+    expect(JSON.parse(read(f, "report.json"))).toMatchObject({ status: "succeeded", counts: { added: 4 } });
+  });
+});
