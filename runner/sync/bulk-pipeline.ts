@@ -119,14 +119,23 @@ export class BulkPipeline<T> {
       if (typeof r === "object" && typeof r.contact === "number" && items[r.contact]) byIndex.set(r.contact, r.failureReason);
     }
     this.opts.onEvent?.({ event: "batch-rejected", message: rejected.message, rows: byIndex.size });
-    if (byIndex.size > 0) {
-      for (const [i, reason] of byIndex) this.opts.onFailed([items[i]!], `rejected by ActiveCampaign: ${reason}`);
+    if (byIndex.size > 0 && items.length > 1) {
+      // AC does not document the base of failureReasons[].contact (REAL-ACCOUNT.md F11): if it is not 0-based, the
+      // index names an innocent neighbour. So a named contact is a suspect, not a verdict: it is sent again alone (a
+      // single-contact import either succeeds or is rejected with its own reason) and the rest as a batch, which AC
+      // rejects again if the culprit is still in it. Nobody innocent is ever reported as rejected.
+      const suspects = [...byIndex.keys()].map((i) => [items[i]!]);
       const rest = items.filter((_, i) => !byIndex.has(i));
-      if (rest.length) return this.process(rest, attempt);
+      await Promise.all([...suspects.map((one) => this.process(one, attempt)), ...(rest.length ? [this.process(rest, attempt)] : [])]);
       return;
     }
-    if (items.length > 1) return this.split(items, attempt);
-    this.opts.onFailed(items, `rejected by ActiveCampaign: ${rejected.message}`);
+    if (items.length === 1) {
+      // One contact: whatever index AC gives, its reason is this contact's.
+      const own = rejected.failureReasons.find((r): r is { failureReason: string } => typeof r === "object" && typeof r.failureReason === "string");
+      this.opts.onFailed(items, `rejected by ActiveCampaign: ${own?.failureReason ?? rejected.message}`);
+      return;
+    }
+    return this.split(items, attempt);
   }
 
   private async poll(batchId: string, sentAt: number): Promise<{ info: ImportInfo | undefined; polls: number }> {
