@@ -73,3 +73,19 @@ describe("listContactEmails on an account that ignores orders[id]", () => {
     expect(read.sort()).toEqual([...emails].sort());
   });
 });
+
+describe("the cost of a full read (measured for #10; the incremental cache is not built yet)", () => {
+  it("reads 30,000 unsubscribed members in 300 GET /contacts (100 a page; reaching meta.total ends the read, no empty page after it)", async () => {
+    const sb = await startSandbox({ timeScale: 50 });
+    open.push(sb);
+    const { lists } = sb.inspect.seed({ lists: ["L"] });
+    const listId = lists[0]!;
+    const n = 30_000;
+    sb.inspect.seed({ contacts: Array.from({ length: n }, (_, i) => ({ email: `u${i}@example.com`, lists: { [listId]: 2 } })) });
+    const c = clientAt(`${sb.url}/api/3`, sb.apiKey, sb.options.timeScale);
+    const before = sb.inspect.requests().byEndpoint["GET /contacts"] ?? 0;
+    const read = await collect(c.listContactEmails!(listId, 2));
+    expect(read.length).toBe(n);
+    expect((sb.inspect.requests().byEndpoint["GET /contacts"] ?? 0) - before).toBe(n / 100);
+  }, 120_000);
+});
