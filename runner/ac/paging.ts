@@ -1,6 +1,6 @@
-// Reading a whole collection, page by page. Two ways, as the API offers them: by offset (small collections: fields,
-// tags) and by id (orders[id]=ASC + id_greater, which FACTS.md §4 recommends over offset for large lists, because
-// offsets shift while contacts join or leave).
+// Reading a whole collection by offset (small collections: fields, tags). Large lists are read by id instead
+// (orders[id]=ASC + id_greater, FACTS.md §4: offsets shift while contacts join or leave), checked against meta.total:
+// see member-read.ts.
 import type { z } from "zod";
 import { PAGE_LIMIT } from "../config/ac-limits.js";
 import type { Call } from "./call.js";
@@ -10,7 +10,6 @@ export type Send = <T>(call: Call<T>) => Promise<T>;
 
 /** Safety stops against a server that pages forever; far beyond any real account. */
 const MAX_OFFSET_PAGES = 1000;
-const MAX_ID_PAGES = 100_000;
 
 export interface OffsetPaging<Item> {
   template: string;
@@ -44,23 +43,4 @@ export async function pageByOffset<Item>(send: Send, paging: OffsetPaging<Item>)
     if (items.length === 0 || fresh === 0 || (total !== undefined ? all.length >= total : items.length < PAGE_LIMIT)) break;
   }
   return all;
-}
-
-export interface IdPaging<Item extends { id: number }> {
-  template: string;
-  /** The path of the page of items with ids above `after`, in ascending id order, PAGE_LIMIT at a time. */
-  pathFor: (after: number) => string;
-  ok: (json: unknown) => Item[];
-}
-
-/** Every item, by id: each page starts after the highest id of the one before. Ends on a short page. */
-export async function* pageById<Item extends { id: number }>(send: Send, paging: IdPaging<Item>): AsyncGenerator<Item> {
-  let after = 0;
-  for (let page = 0; page < MAX_ID_PAGES; page++) {
-    const items = await send({ method: "GET", template: paging.template, path: paging.pathFor(after), ok: paging.ok });
-    yield* items;
-    const last = items.reduce((max, item) => Math.max(max, item.id), after);
-    if (items.length < PAGE_LIMIT || last <= after) return;
-    after = last;
-  }
 }

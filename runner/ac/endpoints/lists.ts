@@ -1,8 +1,7 @@
 // Lists and list memberships (contactLists): the list an export syncs into, who is on it with which status, and
 // setting a contact's status on it.
-import { PAGE_LIMIT } from "../../config/ac-limits.js";
 import { NOT_FOUND_MESSAGE } from "../decide.js";
-import { pageById } from "../paging.js";
+import { readListMembers } from "../member-read.js";
 import * as S from "../schemas.js";
 import type { AcClient, AcContactList, AcList } from "../types.js";
 import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
@@ -46,12 +45,7 @@ export function listEndpoints({ send }: EndpointContext): ListEndpoints {
     },
 
     async *listContactEmails(listId, status) {
-      const contacts = pageById(send, {
-        template: "/contacts",
-        pathFor: (after) => `/contacts?listid=${listId}&status=${status}&limit=${PAGE_LIMIT}&orders%5Bid%5D=ASC&id_greater=${after}`,
-        ok: (json) => S.contactsResponse.parse(json).contacts,
-      });
-      for await (const c of contacts) yield c.email;
+      yield* await readListMembers(send, Number(wholeId(listId, "list id")), status);
     },
 
     contactLists,
