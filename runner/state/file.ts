@@ -285,7 +285,13 @@ export class FileStateStore implements StateStore {
       if (errno(e) === "ENOENT") throw this.lose(held, "the lock file was removed");
       throw e;
     }
-    const holder = parseHolder(raw);
+    let holder = parseHolder(raw);
+    // Another run writes its lock file after creating it: an empty or half-written file is a takeover in progress.
+    // Our token is gone either way; read again briefly so the message can name who took over.
+    for (let i = 0; i < 5 && holder.token === undefined; i++) {
+      await sleep(20);
+      holder = parseHolder(await readStateFile(held.path, "utf8").catch(() => ""));
+    }
     if (holder.token !== held.me.token) throw this.lose(held, `it was taken over by ${describeHolder(holder)}`);
   }
 
