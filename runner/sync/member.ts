@@ -3,6 +3,7 @@ import type { ExportConfig } from "../config.js";
 import type { SegmentRow } from "../segment/types.js";
 import { normalizeEmail } from "./email.js";
 import { Fingerprint, fingerprint } from "./fingerprint.js";
+import { mappedFieldColumns } from "./value-mapping.js";
 
 export interface Member {
   email: string;
@@ -38,7 +39,7 @@ function mappingOf(config: ExportConfig): Mapping {
       ...(c.firstName ? { firstName: c.firstName } : {}),
       ...(c.lastName ? { lastName: c.lastName } : {}),
       ...(c.phone ? { phone: c.phone } : {}),
-      fields: Object.entries(c.fields ?? {}),
+      fields: mappedFieldColumns(config),
       suffix: [`#${config.listId}`, ...(c.tags ?? []).map((t) => `t:${t.toLowerCase()}`)].join("\u0000"),
     };
     compiled.set(config, m);

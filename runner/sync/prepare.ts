@@ -7,6 +7,7 @@ import { readInactiveMembers } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
+import { mappedFieldColumns } from "./value-mapping.js";
 import type { Prepared, SyncDeps } from "./types.js";
 
 /** Problems found before any write (exit code 2). */
@@ -84,7 +85,7 @@ function noPermission(config: ExportConfig, what: string): string {
 /** Personalization tag → custom field id, for every mapped field; a tag AC does not have stops the run. */
 async function resolveFieldIds(client: AcClient, config: ExportConfig): Promise<Map<string, number>> {
   const fieldIds = new Map<string, number>();
-  const wanted = Object.keys(config.mappings.fields ?? {});
+  const wanted = mappedFieldColumns(config).map(([tag]) => tag);
   if (!wanted.length) return fieldIds;
   const fields = await client.findFields(wanted);
   const byTag = new Map(fields.map((f) => [f.perstag.toUpperCase(), f.id]));
