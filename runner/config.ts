@@ -324,6 +324,26 @@ const limitsShape = {
   maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
+/** How the cached consent set (runner/sync/consent-cache.ts) is refreshed. */
+const consentShape = {
+  /**
+   * Read the list's unsubscribed, unconfirmed and bounced members in full when the cache's last full read of that
+   * status is older than this (0: on every run and plan). In between, a refresh reads only counts and changes.
+   */
+  fullReadEveryHours: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 0 || ctx.value > 8760) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of hours from 0 (read in full on every run) to 8760 (a year); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .default(168),
+};
+
 const rateLimitShape = {
   requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
@@ -340,6 +360,7 @@ const configShape = {
   excludeAutomations: z.boolean().default(false),
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
+  consent: z.strictObject(consentShape).prefault({}),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 
@@ -351,6 +372,7 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   mappings: Object.keys(mappingsShape),
   limits: Object.keys(limitsShape),
   rateLimit: Object.keys(rateLimitShape),
+  consent: Object.keys(consentShape),
 };
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {

@@ -6,6 +6,7 @@
 //                              metadata "journalgen" names the journal generation that follows it
 //   journal/<gen>/<seq>        append blobs; one append block per entry (atomic), each append conditional on the
 //                              expected append position; a new <seq> when one nears Azure's 50,000-block limit
+//   aux/<name>                 small gzipped objects beside the state (consent-cache), block blobs
 //   <artifact>                 report.json, report.md, rejected.csv, ... (block blobs)
 //
 // Writing a snapshot starts a new journal generation, so the old journal is ignored even before it is deleted
@@ -15,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
 import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
 import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
-import { checkArtifactName, checkExportName, contentType, describeHolder, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
+import { checkArtifactName, checkAuxName, checkExportName, contentType, describeHolder, gunzipOrNull, gzipAux, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
 import { decodeJournal, encodeFrame } from "./journal.js";
 
 export interface BlobStateStoreOptions {
@@ -367,5 +368,28 @@ export class BlobStateStore implements StateStore {
       throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
     }
     return blobUrl(this.where, blobName);
+  }
+
+  async loadAux(name: string): Promise<Buffer | null> {
+    checkAuxName(name);
+    try {
+      const container = await this.container();
+      const response = await container.getBlobClient(`${this.prefix}aux/${name}`).download(0, undefined, { maxRetryRequests: 5 });
+      return gunzipOrNull(await readBody(response.readableStreamBody, response.contentLength));
+    } catch {
+      return null; // missing or unreadable: the caller rebuilds it
+    }
+  }
+
+  async writeAux(name: string, data: Buffer): Promise<void> {
+    checkAuxName(name);
+    this.mayWrite(`aux/${name}`);
+    const container = await this.container();
+    const blobName = `${this.prefix}aux/${name}`;
+    try {
+      await container.getBlockBlobClient(blobName).uploadData(gzipAux(data), { blobHTTPHeaders: { blobContentType: "application/gzip" } });
+    } catch (e) {
+      throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
+    }
   }
 }
