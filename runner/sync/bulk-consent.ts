@@ -8,10 +8,11 @@
 // The price: a member an admin removed from the list by hand is not put back by an update (they are again once they
 // leave the segment and come back). Members the sync itself unsubscribed are re-subscribed by resubscribe.ts only.
 //
-// Before the first member that asks to `subscribe`, statuses 0 and 3 are read fresh in full (once per run): bulk
+// Right before the bulk pass when the plan has new members (else before the first member that asks to `subscribe`,
+// one refused earlier), statuses 0 and 3 are read fresh in full, once per run: bulk
 // `subscribe` may activate them, and the cache may be stale for them (a status change need not touch `udate`).
 // Status 2 comes from the cache: bulk `subscribe` never re-subscribes it (documented; the sandbox always). A member
-// found 0 or 3 then is not sent at all, reported as kept (consent.ts says why nothing, not even their data).
+// found 0 or 3 then (asking to subscribe or not) is not sent at all, reported as kept (consent.ts says why nothing, not even their data).
 import type { ApplyContext } from "./apply-context.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
 import { REFUSED_BY_AC } from "./state.js";
@@ -27,7 +28,7 @@ export class BulkConsentGate {
   async check(email: string): Promise<BulkConsent> {
     const known = this.ctx.prepared.state.get(email);
     const subscribe = known === undefined || (known.flags & REFUSED_BY_AC) !== 0;
-    if (subscribe && !this.fresh) {
+    if ((subscribe || this.ctx.prepared.plan.adds > 0) && !this.fresh) {
       this.fresh = await this.ctx.prepared.consent.freshUnconfirmedAndBounced(this.ctx.deps.client, Date.now);
     }
     const status = this.fresh?.get(email);
