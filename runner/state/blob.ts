@@ -65,6 +65,8 @@ export class BlobStateStore implements StateStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the lock this store took is lost or released: from then on it writes nothing. */
   private lockGone: LockLostError | undefined;
+  /** This store holds the lock right now (aux objects are written only then: they have no ETag guard). */
+  private holding = false;
 
   constructor(
     private readonly where: BlobLocation,
@@ -170,6 +172,7 @@ export class BlobStateStore implements StateStore {
   private held(lease: BlobLeaseClient, url: string): StateLock {
     const signal = lostSignal();
     this.lockGone = undefined;
+    this.holding = true;
     let released = false;
     let lastRenewed = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -191,6 +194,7 @@ export class BlobStateStore implements StateStore {
         // Transient failures are retried while the lease still has time left; after that the lock is gone.
         if (gone || Date.now() - lastRenewed > leaseMs - 5_000) {
           this.lockGone = new LockLostError(`lost the lock on ${this.location}: cannot renew the lease on ${url} (${describeBlobError(e)})`);
+          this.holding = false;
           signal.reject(this.lockGone);
           return;
         }
@@ -203,6 +207,7 @@ export class BlobStateStore implements StateStore {
       release: async () => {
         if (released) return;
         released = true;
+        this.holding = false;
         this.lockGone ??= new LockLostError(`the lock on ${this.location} was released by this run`);
         if (timer) clearTimeout(timer);
         await lease.releaseLease().catch(() => undefined);
@@ -384,6 +389,7 @@ export class BlobStateStore implements StateStore {
   async writeAux(name: string, data: Buffer): Promise<void> {
     checkAuxName(name);
     this.mayWrite(`aux/${name}`);
+    if (!this.holding) throw new LockLostError(`not writing the aux/${name} of ${this.location}: this run does not hold the export's lock`);
     const container = await this.container();
     const blobName = `${this.prefix}aux/${name}`;
     try {
