@@ -324,7 +324,13 @@ const limitsShape = {
   maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
-/** How the cached consent set (runner/sync/consent-cache.ts) is refreshed. */
+/** consent.fullReadEveryHours when the config has no `consent` (a week: see README "The cached consent set"). */
+export const DEFAULT_FULL_READ_EVERY_HOURS = 168;
+
+/**
+ * How the cached consent set (runner/sync/consent-cache.ts) is refreshed. Optional and left out of the normalized
+ * config when absent, so configs synthesized by the constructs stay as they were.
+ */
 const consentShape = {
   /**
    * Read the list's unsubscribed, unconfirmed and bounced members in full when the cache's last full read of that
@@ -341,7 +347,7 @@ const consentShape = {
         });
       }
     })
-    .default(168),
+    .default(DEFAULT_FULL_READ_EVERY_HOURS),
 };
 
 const rateLimitShape = {
@@ -360,7 +366,7 @@ const configShape = {
   excludeAutomations: z.boolean().default(false),
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
-  consent: z.strictObject(consentShape).prefault({}),
+  consent: z.strictObject(consentShape).optional(),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 

@@ -10,6 +10,7 @@
 // export to keep their profile current. They are not committed, so once they are active again they are sent.
 import { LIST_STATUS } from "../config/list-status.js";
 import type { AcClient } from "../ac/types.js";
+import { DEFAULT_FULL_READ_EVERY_HOURS } from "../config.js";
 import { LockLostError } from "../state/types.js";
 import { CONSENT_CACHE, ConsentCache } from "./consent-cache.js";
 import type { Prepared, SyncDeps } from "./types.js";
@@ -41,7 +42,7 @@ export async function loadConsentSet(deps: SyncDeps): Promise<ConsentCache> {
   const stored = await store.loadAux(CONSENT_CACHE).catch(() => null);
   const { cache, ignored } = ConsentCache.decode(stored, config.connection.hostname, config.listId);
   if (ignored) events.event("warning", { message: ignored });
-  const report = await cache.refresh(client, Date.now(), config.consent.fullReadEveryHours * 3_600_000);
+  const report = await cache.refresh(client, Date.now(), (config.consent?.fullReadEveryHours ?? DEFAULT_FULL_READ_EVERY_HOURS) * 3_600_000);
   events.event("consent-set", { ...report, members: cache.members.size });
   return cache;
 }
