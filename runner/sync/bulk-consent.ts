@@ -6,7 +6,9 @@
 // AC's importer do), so a bounce (3) or a pending double opt-in (0) that happened since the preflight cannot be
 // activated by this import under any reading (`bulkSubscribeInactive: "activate"`), and status 2 stays 2 either way.
 // The price: a member an admin removed from the list by hand is not put back by an update (they are again once they
-// leave the segment and come back). Members the sync itself unsubscribed are re-subscribed by resubscribe.ts only.
+// leave the segment and come back), and neither is a contact an earlier import skipped without saying so (F3: the
+// report counted it as not confirmed; a refusal AC did report is flagged REFUSED_BY_AC and asks to subscribe again).
+// Consent comes first. Members the sync itself unsubscribed are re-subscribed by resubscribe.ts only.
 //
 // Right before the bulk pass when the plan has new members (else before the first member that asks to `subscribe`,
 // one refused earlier), statuses 0 and 3 are read fresh in full, once per run: bulk
