@@ -188,6 +188,28 @@ for (const touches of [false, true]) {
       expect(consentEvent((await f.run()).stderr).full).toEqual([]);
     });
 
+    it("keeps what the run itself did: members it unsubscribes or re-subscribes cost no full read next time", async () => {
+      const f = seeded({ onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
+      const base = f.people(20);
+      f.writeSegment(csvOf(base));
+      expect((await f.run()).code).toBe(0);
+      age(base);
+      f.writeSegment(csvOf(base.slice(3)));
+      const left = await f.run();
+      expect(left.code).toBe(0);
+      expect(consentEvent(left.stderr).full).toEqual([]);
+      for (const p of base.slice(0, 3)) expect(statusOf(f, p.email)).toBe(2);
+      // The three the sync unsubscribed are in the cache: the count of status 2 agrees.
+      expect(consentEvent((await f.run("plan")).stderr)).toMatchObject({ full: [], members: UNSUBSCRIBED + 3 + UNCONFIRMED + BOUNCED });
+      f.writeSegment(csvOf(base));
+      const back = await f.run("run", ["--json"]);
+      expect(JSON.parse(back.stdout).counts).toMatchObject({ resubscribed: 3 });
+      expect(consentEvent((await f.run("plan")).stderr)).toMatchObject({ full: [], members: UNSUBSCRIBED + UNCONFIRMED + BOUNCED });
+      expect(f.subscribed()).toEqual(f.emails(20));
+      // The only activations: the three the sync itself had unsubscribed, re-subscribed with sourceid 4.
+      expect(reactivated(f).map((a) => [a.email, a.from, a.unsubscribedBy, a.sourceid]).sort()).toEqual(base.slice(0, 3).map((p) => [p.email, 2, "api", 4]));
+    });
+
     it("a missing or unreadable cache, or consent.fullReadEveryHours: 0, means a full read, never an error", async () => {
       const f = seeded();
       f.writeSegment(csvOf(f.people(5)));
