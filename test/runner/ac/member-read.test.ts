@@ -90,6 +90,9 @@ describe("listChangedMembers: only the members whose contact changed since a dat
     expect(changed.sort()).toEqual(Array.from({ length: 120 }, (_, i) => `new${i}@example.com`).sort());
     expect((sb.inspect.requests().byEndpoint["GET /contacts"] ?? 0) - before).toBe(2);
     expect(await c.countListContacts!(listId, 2)).toBe(420);
+    // The sandbox's seed takes a contact's time of change (old data); a bad one changes nothing.
+    expect(() => sb.inspect.seed({ contacts: [{ email: "x@example.com", updatedAt: "yesterday" }] })).toThrow('contacts[0].updatedAt must be an ISO 8601 date-time; got "yesterday"');
+    expect(sb.inspect.contact("x@example.com")).toBeUndefined();
   });
 });
 
