@@ -22,8 +22,11 @@ interface ConsentEvent {
   members: number;
 }
 
+/** Several ac-export runs per test, on a shared machine. */
+const SLOW = { timeout: 180_000 };
+
 for (const touches of [false, true]) {
-  describe(`the consent cache, statusChangeTouchesContact: ${touches}`, () => {
+  describe(`the consent cache, statusChangeTouchesContact: ${touches}`, SLOW, () => {
     let sandbox: Sandbox;
     const { fixture, cleanup } = fixturesOn(() => sandbox);
     beforeAll(async () => {
