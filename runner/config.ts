@@ -324,6 +324,32 @@ const limitsShape = {
   maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
+/** consent.fullReadEveryHours when the config has no `consent` (a week: see README "The cached consent set"). */
+export const DEFAULT_FULL_READ_EVERY_HOURS = 168;
+
+/**
+ * How the cached consent set (runner/sync/consent-cache.ts) is refreshed. Optional and left out of the normalized
+ * config when absent, so configs synthesized by the constructs stay as they were.
+ */
+const consentShape = {
+  /**
+   * Read the list's unsubscribed, unconfirmed and bounced members in full when the cache's last full read of that
+   * status is older than this (0: on every run and plan). In between, a refresh reads only counts and changes.
+   */
+  fullReadEveryHours: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 0 || ctx.value > 8760) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of hours from 0 (read in full on every run) to 8760 (a year); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .default(DEFAULT_FULL_READ_EVERY_HOURS),
+};
+
 const rateLimitShape = {
   requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
@@ -340,6 +366,7 @@ const configShape = {
   excludeAutomations: z.boolean().default(false),
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
+  consent: z.strictObject(consentShape).optional(),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 
@@ -351,6 +378,7 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   mappings: Object.keys(mappingsShape),
   limits: Object.keys(limitsShape),
   rateLimit: Object.keys(rateLimitShape),
+  consent: Object.keys(consentShape),
 };
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {

@@ -79,6 +79,12 @@ export interface AcClient {
    * The sync uses status 2 to find who unsubscribed, so it never re-subscribes them (consent).
    */
   listContactEmails?(listId: number, status: number): AsyncIterable<string>;
+  /**
+   * Emails of the list's contacts with this list status whose contact changed since `updatedAfter` (ISO 8601 with
+   * offset; GET /contacts?listid=&status=&filters[updated_after]=, paged like listContactEmails). Used to refresh the
+   * cached consent set (runner/sync/consent-cache.ts).
+   */
+  listChangedMembers?(listId: number, status: number, updatedAfter: string): Promise<string[]>;
   /** Counters for the run report. */
   stats(): AcClientStats;
   /** Release the connection pool; calls still waiting for the rate budget reject. Idempotent. (Added by the client.) */

@@ -3,7 +3,7 @@
 import { AcExportError } from "../errors.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
-import { readInactiveMembers } from "./consent.js";
+import { loadConsentSet } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
@@ -31,7 +31,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   if (list === "forbidden") throw new PreflightError(noPermission(config, "ActiveCampaign answered 403 \"You do not have permission to view lists.\""));
   await proveContactsVisible(client, config, state);
   const fieldIds = await resolveFieldIds(client, config);
-  const inactive = await readInactiveMembers(client, config.listId);
+  const consent = await loadConsentSet(deps);
 
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
   try {
@@ -41,7 +41,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
+    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     if (plan.rowsRead > 0 && stillMissing.length) {
@@ -53,6 +53,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       ignoredState: ignored,
       listName: list.name,
       fieldIds,
+      consent,
       segmentResolved: segment.resolved,
       ...(segment.run ? { segmentRun: segment.run } : {}),
       ...(segment.pin ? { segmentPin: segment.pin } : {}),

@@ -6,6 +6,7 @@
 import { LIST_STATUS } from "../config/list-status.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
+import { BulkConsentGate } from "./bulk-consent.js";
 import { toBulkContact } from "./bulk-contact.js";
 import { currentListStatus, isInactive, keptReason } from "./consent.js";
 import { refusalOf } from "./refusals.js";
@@ -60,8 +61,11 @@ export async function sendSmallDelta(ctx: ApplyContext, members: PlannedMember[]
 
 async function sendThroughBulk(ctx: ApplyContext, members: PlannedMember[]): Promise<void> {
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
+  const gate = new BulkConsentGate(ctx);
   for (const { member, row } of members) {
-    await sender.add(toBulkContact(member, ctx.deps.config, ctx.prepared.fieldIds), { row, fingerprint: member.fingerprint, flags: 0 });
+    const consent = await gate.check(member.email);
+    if (!consent.send) ctx.applied.consentKept.push({ row, email: member.email, reason: consent.reason });
+    else await sender.add(toBulkContact(member, ctx.deps.config, ctx.prepared.fieldIds, consent.subscribe), { row, fingerprint: member.fingerprint, flags: 0 });
   }
   await sender.finish();
 }

@@ -4,6 +4,7 @@ import type { ExportConfig, Location } from "../config.js";
 import type { AcClient } from "../ac/types.js";
 import type { OpenedSegment, OpenSegmentOptions, SegmentPin, SegmentRun } from "../segment/types.js";
 import type { StateStore } from "../state/types.js";
+import type { ConsentCache } from "./consent-cache.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
@@ -40,6 +41,8 @@ export interface Prepared {
   ignoredState: string[];
   listName: string;
   fieldIds: Map<string, number>;
+  /** The list's unsubscribed, unconfirmed and bounced members (the cache beside the state, refreshed at preflight). */
+  consent: ConsentCache;
   segmentResolved: string;
   /** Folder sources: which run was read and why (for the report). */
   segmentRun?: SegmentRun;
