@@ -1,0 +1,254 @@
+// A hash set of emails compact enough for 10,000,000 members in a 1 GiB job (issue #12 "Scale"): no string and no
+// object per email. Each email's UTF-8 bytes sit in an arena of 1 MiB pages; each email gets an id (an index into
+// the caller's typed arrays: fingerprint, flags, row); an open-addressing table of ids is probed linearly by a
+// 32-bit hash. A hash hit is confirmed by comparing the bytes, so two emails with the same hash are never mixed up.
+import { PagedArray } from "./paged-array.js";
+
+/** Hashes `length` bytes of `bytes` to 32 bits. Injectable so tests can force collisions. */
+export type EmailHash = (bytes: Uint8Array, length: number) => number;
+
+/** FNV-1a with murmur3's finalizer, so the low bits the table masks on are well mixed. */
+export const defaultEmailHash: EmailHash = (bytes, length) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+};
+
+const MAX_EMAIL_BYTES = 0xffff;
+const encoder = new TextEncoder();
+
+/** An email encoded and hashed once, to look up in one or more tables that use the same hash. */
+export class EmailKey {
+  bytes = new Uint8Array(256);
+  length = 0;
+  hash = 0;
+
+  constructor(readonly hashFn: EmailHash = defaultEmailHash) {}
+
+  load(email: string): this {
+    if (email.length * 3 > this.bytes.length) this.bytes = new Uint8Array(email.length * 3);
+    const bytes = this.bytes;
+    let i = 0;
+    // Normalized emails are ASCII: one byte a character, no encoder call.
+    for (; i < email.length; i++) {
+      const c = email.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[i] = c;
+    }
+    this.length = i === email.length ? i : encoder.encodeInto(email, bytes).written;
+    if (this.length > MAX_EMAIL_BYTES) throw new RangeError(`an email of the state is longer than ${MAX_EMAIL_BYTES} bytes (${this.length})`);
+    this.hash = this.hashFn(bytes, this.length) >>> 0;
+    return this;
+  }
+
+  /** Bytes read from a snapshot, with no string made. */
+  loadBytes(src: Uint8Array, start: number, length: number): this {
+    if (length > this.bytes.length) this.bytes = new Uint8Array(length);
+    this.bytes.set(src.subarray(start, start + length));
+    this.length = length;
+    this.hash = this.hashFn(this.bytes, length) >>> 0;
+    return this;
+  }
+}
+
+const ARENA_BITS = 20;
+const ARENA_PAGE = 1 << ARENA_BITS;
+const ARENA_MASK = ARENA_PAGE - 1;
+/** 32-bit arena positions (stored + 1, 0 meaning a free id): 4095 pages of 1 MiB. */
+const MAX_ARENA_PAGES = 4095;
+const MAX_LOAD = 0.7;
+
+export class EmailTable {
+  /** Slot → id + 1 (0: empty). A power of two long. */
+  private slots: Int32Array;
+  private mask: number;
+  private readonly hashes = new PagedArray(Uint32Array);
+  /** id → arena position + 1 of the email (a 2-byte length, then its bytes); 0 for a free id. */
+  private readonly positions = new PagedArray(Uint32Array);
+  private arena: Buffer[] = [];
+  private arenaPos = ARENA_PAGE;
+  private garbage = 0;
+  private liveBytes = 0;
+  private count = 0;
+  private nextId = 0;
+  private readonly freeIds: number[] = [];
+  /** Whether the last insert() added the email. */
+  added = false;
+
+  constructor(readonly hashFn: EmailHash = defaultEmailHash, capacity = 1024) {
+    let n = 8;
+    while (n < capacity) n *= 2;
+    this.slots = new Int32Array(n);
+    this.mask = n - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Every id ever handed out is below this (size the caller's per-id arrays with it). */
+  get idLimit(): number {
+    return this.nextId;
+  }
+
+  newKey(): EmailKey {
+    return new EmailKey(this.hashFn);
+  }
+
+  /** The id of the key's email, or -1. */
+  find(key: EmailKey): number {
+    const slots = this.slots;
+    for (let s = key.hash & this.mask; ; s = (s + 1) & this.mask) {
+      const v = slots[s]!;
+      if (v === 0) return -1;
+      if (this.hashes.get(v - 1) === key.hash && this.sameBytes(v - 1, key)) return v - 1;
+    }
+  }
+
+  /** The id of the key's email, added if absent; `added` says which. */
+  insert(key: EmailKey): number {
+    const found = this.find(key);
+    if (found >= 0) {
+      this.added = false;
+      return found;
+    }
+    if ((this.count + 1) > this.slots.length * MAX_LOAD) this.grow();
+    const id = this.freeIds.length ? this.freeIds.pop()! : this.nextId++;
+    this.hashes.set(id, key.hash);
+    this.positions.set(id, this.store(key) + 1);
+    this.place(id, key.hash);
+    this.count++;
+    this.added = true;
+    return id;
+  }
+
+  /** Removes the key's email; returns its (now free) id, or -1 if absent. */
+  remove(key: EmailKey): number {
+    const id = this.find(key);
+    if (id < 0) return -1;
+    const mask = this.mask;
+    const slots = this.slots;
+    let hole = key.hash & mask;
+    while (slots[hole] !== id + 1) hole = (hole + 1) & mask;
+    // Backward-shift deletion: move later entries of the probe run into the hole, so no tombstones are needed.
+    for (let s = (hole + 1) & mask; slots[s] !== 0; s = (s + 1) & mask) {
+      const home = this.hashes.get(slots[s]! - 1) & mask;
+      const distHole = (hole - home) & mask;
+      const distHere = (s - home) & mask;
+      if (distHole <= distHere) {
+        slots[hole] = slots[s]!;
+        hole = s;
+      }
+    }
+    slots[hole] = 0;
+    const bytes = 2 + this.byteLength(id);
+    this.garbage += bytes;
+    this.liveBytes -= bytes;
+    this.positions.set(id, 0);
+    this.freeIds.push(id);
+    this.count--;
+    return id;
+  }
+
+  email(id: number): string {
+    const pos = this.positions.get(id) - 1;
+    const page = this.arena[pos >>> ARENA_BITS]!;
+    const at = pos & ARENA_MASK;
+    return page.toString("utf8", at + 2, at + 2 + page.readUInt16LE(at));
+  }
+
+  isLive(id: number): boolean {
+    return this.positions.get(id) !== 0;
+  }
+
+  /** The email's bytes written at `out[at]` (for snapshots); returns the length. */
+  copyBytes(id: number, out: Uint8Array, at: number): number {
+    const pos = this.positions.get(id) - 1;
+    const page = this.arena[pos >>> ARENA_BITS]!;
+    const p = pos & ARENA_MASK;
+    const length = page.readUInt16LE(p);
+    out.set(page.subarray(p + 2, p + 2 + length), at);
+    return length;
+  }
+
+  /** Bytes held (for the benchmarks' bytes-per-member figures). */
+  get bytes(): number {
+    return this.slots.byteLength + this.hashes.bytes + this.positions.bytes + this.arena.length * ARENA_PAGE + this.freeIds.length * 8;
+  }
+
+  private byteLength(id: number): number {
+    const pos = this.positions.get(id) - 1;
+    return this.arena[pos >>> ARENA_BITS]!.readUInt16LE(pos & ARENA_MASK);
+  }
+
+  private sameBytes(id: number, key: EmailKey): boolean {
+    const pos = this.positions.get(id) - 1;
+    const page = this.arena[pos >>> ARENA_BITS]!;
+    let p = pos & ARENA_MASK;
+    const length = page[p]! | (page[p + 1]! << 8);
+    if (length !== key.length) return false;
+    p += 2;
+    const bytes = key.bytes;
+    for (let i = 0; i < length; i++) if (page[p + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  private place(id: number, hash: number): void {
+    let s = hash & this.mask;
+    while (this.slots[s] !== 0) s = (s + 1) & this.mask;
+    this.slots[s] = id + 1;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.mask = this.slots.length - 1;
+    for (let s = 0; s < old.length; s++) {
+      const v = old[s]!;
+      if (v !== 0) this.place(v - 1, this.hashes.get(v - 1));
+    }
+  }
+
+  /** Appends the key's bytes to the arena; returns their position. */
+  private store(key: EmailKey): number {
+    const need = 2 + key.length;
+    if (this.garbage > 16 * ARENA_PAGE && this.garbage > this.liveBytes) this.compact();
+    if (this.arenaPos + need > ARENA_PAGE) {
+      if (this.arena.length >= MAX_ARENA_PAGES) throw new RangeError(`the state's emails take more than ${MAX_ARENA_PAGES} MiB`);
+      this.arena.push(Buffer.allocUnsafeSlow(ARENA_PAGE));
+      this.arenaPos = 0;
+    }
+    const page = this.arena[this.arena.length - 1]!;
+    const at = this.arenaPos;
+    page[at] = key.length & 0xff;
+    page[at + 1] = key.length >>> 8;
+    page.set(key.bytes.subarray(0, key.length), at + 2);
+    this.arenaPos += need;
+    this.liveBytes += need;
+    return (this.arena.length - 1) * ARENA_PAGE + at;
+  }
+
+  /** Rewrites the arena without the bytes of removed emails (many members left, their bytes still held). */
+  private compact(): void {
+    const old = this.arena;
+    this.arena = [];
+    this.arenaPos = ARENA_PAGE;
+    this.liveBytes = 0;
+    this.garbage = 0;
+    const key = new EmailKey(this.hashFn);
+    for (let id = 0; id < this.nextId; id++) {
+      const pos = this.positions.get(id) - 1;
+      if (pos < 0) continue;
+      const page = old[pos >>> ARENA_BITS]!;
+      const p = pos & ARENA_MASK;
+      key.length = page.readUInt16LE(p);
+      if (key.bytes.length < key.length) key.bytes = new Uint8Array(key.length);
+      key.bytes.set(page.subarray(p + 2, p + 2 + key.length));
+      this.positions.set(id, this.store(key) + 1);
+    }
+  }
+}
