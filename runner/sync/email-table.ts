@@ -62,11 +62,24 @@ const ARENA_MASK = ARENA_PAGE - 1;
 const MAX_ARENA_PAGES = 4095;
 const MAX_LOAD = 0.7;
 
+export interface EmailTableOptions {
+  /** The email hash (tests inject a colliding one). */
+  hash?: EmailHash;
+  /** Initial slots (tests use a tiny table to exercise growth). */
+  capacity?: number;
+  /** Bytes of removed emails held before the arena is rewritten (tests use a small figure). */
+  compactAfterBytes?: number;
+}
+
 export class EmailTable {
-  /** Slot → id + 1 (0: empty). A power of two long. */
+  /**
+   * Two Int32 per slot: the email's hash, and its id + 1 (0: empty slot). A power of two slots. The hash sits next to
+   * the id so a probe compares hashes without another memory access, and growing needs no lookups.
+   */
   private slots: Int32Array;
   private mask: number;
-  private readonly hashes = new PagedArray(Uint32Array);
+  /** The empty slot where find() stopped (insert() fills it). */
+  private emptySlot = 0;
   /** id → arena position + 1 of the email (a 2-byte length, then its bytes); 0 for a free id. */
   private readonly positions = new PagedArray(Uint32Array);
   private arena: Buffer[] = [];
@@ -79,10 +92,17 @@ export class EmailTable {
   /** Whether the last insert() added the email. */
   added = false;
 
-  constructor(readonly hashFn: EmailHash = defaultEmailHash, capacity = 1024) {
+  readonly hashFn: EmailHash;
+  /** Garbage (bytes of removed emails) that triggers rewriting the arena, once it also exceeds the live bytes. */
+  private readonly compactAfter: number;
+
+  constructor(options: EmailTableOptions = {}) {
+    this.hashFn = options.hash ?? defaultEmailHash;
+    this.compactAfter = options.compactAfterBytes ?? 16 * ARENA_PAGE;
+    const capacity = options.capacity ?? 1024;
     let n = 8;
     while (n < capacity) n *= 2;
-    this.slots = new Int32Array(n);
+    this.slots = new Int32Array(2 * n);
     this.mask = n - 1;
   }
 
@@ -102,10 +122,14 @@ export class EmailTable {
   /** The id of the key's email, or -1. */
   find(key: EmailKey): number {
     const slots = this.slots;
-    for (let s = key.hash & this.mask; ; s = (s + 1) & this.mask) {
-      const v = slots[s]!;
-      if (v === 0) return -1;
-      if (this.hashes.get(v - 1) === key.hash && this.sameBytes(v - 1, key)) return v - 1;
+    const hash = key.hash | 0;
+    for (let s = hash & this.mask; ; s = (s + 1) & this.mask) {
+      const v = slots[2 * s + 1]!;
+      if (v === 0) {
+        this.emptySlot = s;
+        return -1;
+      }
+      if (slots[2 * s] === hash && this.sameBytes(v - 1, key)) return v - 1;
     }
   }
 
@@ -116,11 +140,15 @@ export class EmailTable {
       this.added = false;
       return found;
     }
-    if ((this.count + 1) > this.slots.length * MAX_LOAD) this.grow();
     const id = this.freeIds.length ? this.freeIds.pop()! : this.nextId++;
-    this.hashes.set(id, key.hash);
     this.positions.set(id, this.store(key) + 1);
-    this.place(id, key.hash);
+    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) {
+      this.grow();
+      this.place(id, key.hash);
+    } else {
+      this.slots[2 * this.emptySlot] = key.hash;
+      this.slots[2 * this.emptySlot + 1] = id + 1;
+    }
     this.count++;
     this.added = true;
     return id;
@@ -133,18 +161,18 @@ export class EmailTable {
     const mask = this.mask;
     const slots = this.slots;
     let hole = key.hash & mask;
-    while (slots[hole] !== id + 1) hole = (hole + 1) & mask;
+    while (slots[2 * hole + 1] !== id + 1) hole = (hole + 1) & mask;
     // Backward-shift deletion: move later entries of the probe run into the hole, so no tombstones are needed.
-    for (let s = (hole + 1) & mask; slots[s] !== 0; s = (s + 1) & mask) {
-      const home = this.hashes.get(slots[s]! - 1) & mask;
-      const distHole = (hole - home) & mask;
-      const distHere = (s - home) & mask;
-      if (distHole <= distHere) {
-        slots[hole] = slots[s]!;
+    for (let s = (hole + 1) & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      const home = slots[2 * s]! & mask;
+      if (((hole - home) & mask) <= ((s - home) & mask)) {
+        slots[2 * hole] = slots[2 * s]!;
+        slots[2 * hole + 1] = slots[2 * s + 1]!;
         hole = s;
       }
     }
-    slots[hole] = 0;
+    slots[2 * hole] = 0;
+    slots[2 * hole + 1] = 0;
     const bytes = 2 + this.byteLength(id);
     this.garbage += bytes;
     this.liveBytes -= bytes;
@@ -177,7 +205,7 @@ export class EmailTable {
 
   /** Bytes held (for the benchmarks' bytes-per-member figures). */
   get bytes(): number {
-    return this.slots.byteLength + this.hashes.bytes + this.positions.bytes + this.arena.length * ARENA_PAGE + this.freeIds.length * 8;
+    return this.slots.byteLength + this.positions.bytes + this.arena.length * ARENA_PAGE + this.freeIds.length * 8;
   }
 
   private byteLength(id: number): number {
@@ -199,24 +227,22 @@ export class EmailTable {
 
   private place(id: number, hash: number): void {
     let s = hash & this.mask;
-    while (this.slots[s] !== 0) s = (s + 1) & this.mask;
-    this.slots[s] = id + 1;
+    while (this.slots[2 * s + 1] !== 0) s = (s + 1) & this.mask;
+    this.slots[2 * s] = hash;
+    this.slots[2 * s + 1] = id + 1;
   }
 
   private grow(): void {
     const old = this.slots;
     this.slots = new Int32Array(old.length * 2);
-    this.mask = this.slots.length - 1;
-    for (let s = 0; s < old.length; s++) {
-      const v = old[s]!;
-      if (v !== 0) this.place(v - 1, this.hashes.get(v - 1));
-    }
+    this.mask = this.slots.length / 2 - 1;
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.place(old[s + 1]! - 1, old[s]!);
   }
 
   /** Appends the key's bytes to the arena; returns their position. */
   private store(key: EmailKey): number {
     const need = 2 + key.length;
-    if (this.garbage > 16 * ARENA_PAGE && this.garbage > this.liveBytes) this.compact();
+    if (this.garbage > this.compactAfter && this.garbage > this.liveBytes) this.compact();
     if (this.arenaPos + need > ARENA_PAGE) {
       if (this.arena.length >= MAX_ARENA_PAGES) throw new RangeError(`the state's emails take more than ${MAX_ARENA_PAGES} MiB`);
       this.arena.push(Buffer.allocUnsafeSlow(ARENA_PAGE));

@@ -20,7 +20,7 @@ export class SeenMembers {
   constructor(private readonly state: SyncState) {
     this.key = state.newKey();
     this.stateRows = new Uint32Array(state.idLimit);
-    this.fresh = new EmailTable(this.key.hashFn);
+    this.fresh = new EmailTable({ hash: this.key.hashFn });
   }
 
   /** Records that `row` holds `email`; returns its state id, or -1 when the state does not have it. */

@@ -3,7 +3,7 @@
 // Stored as a gzipped snapshot (state-snapshot.ts) plus an idempotent journal of confirmed batches (see
 // runner/state/types.ts). Held compactly for 10,000,000 members (issue #12 "Scale"): emails in an arena with a hash
 // table of ids (email-table.ts), fingerprints and flags in typed arrays by id; about 50 bytes a member.
-import { EmailTable, type EmailHash, type EmailKey } from "./email-table.js";
+import { EmailTable, type EmailKey, type EmailTableOptions } from "./email-table.js";
 import { checkUint48, PagedArray, PagedUint48 } from "./paged-array.js";
 import { isSnapshotV2, readSnapshotV1, readSnapshotV2, scopeLine, SnapshotWriter } from "./state-snapshot.js";
 
@@ -20,12 +20,8 @@ export interface StateScope {
   listId: number;
 }
 
-export interface SyncStateOptions {
-  /** The email hash (tests inject a colliding one). */
-  hash?: EmailHash;
-  /** Initial hash table slots (tests use a tiny table to exercise growth). */
-  capacity?: number;
-}
+/** How the state's email table is built (tests force collisions, growth and arena rewrites). */
+export type SyncStateOptions = EmailTableOptions;
 
 export class SyncState {
   private readonly table: EmailTable;
@@ -37,7 +33,7 @@ export class SyncState {
     readonly scope: StateScope,
     options: SyncStateOptions = {},
   ) {
-    this.table = new EmailTable(options.hash, options.capacity);
+    this.table = new EmailTable(options);
     this.key = this.table.newKey();
   }
 
