@@ -11,12 +11,16 @@ export type EmailHash = (bytes: Uint8Array, length: number) => number;
 export const defaultEmailHash: EmailHash = (bytes, length) => {
   let h = 0x811c9dc5;
   for (let i = 0; i < length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return finish(h);
+};
+
+function finish(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-};
+}
 
 const MAX_EMAIL_BYTES = 0xffff;
 const encoder = new TextEncoder();
@@ -33,15 +37,18 @@ export class EmailKey {
     if (email.length * 3 > this.bytes.length) this.bytes = new Uint8Array(email.length * 3);
     const bytes = this.bytes;
     let i = 0;
-    // Normalized emails are ASCII: one byte a character, no encoder call.
+    let h = 0x811c9dc5;
+    // Normalized emails are ASCII: one byte a character, no encoder call; the default hash's FNV-1a runs in the same pass.
     for (; i < email.length; i++) {
       const c = email.charCodeAt(i);
       if (c >= 0x80) break;
       bytes[i] = c;
+      h = Math.imul(h ^ c, 0x01000193);
     }
-    this.length = i === email.length ? i : encoder.encodeInto(email, bytes).written;
+    const ascii = i === email.length;
+    this.length = ascii ? i : encoder.encodeInto(email, bytes).written;
     if (this.length > MAX_EMAIL_BYTES) throw new RangeError(`an email of the state is longer than ${MAX_EMAIL_BYTES} bytes (${this.length})`);
-    this.hash = this.hashFn(bytes, this.length) >>> 0;
+    this.hash = ascii && this.hashFn === defaultEmailHash ? finish(h) : this.hashFn(bytes, this.length) >>> 0;
     return this;
   }
 
@@ -250,9 +257,12 @@ export class EmailTable {
     }
     const page = this.arena[this.arena.length - 1]!;
     const at = this.arenaPos;
-    page[at] = key.length & 0xff;
-    page[at + 1] = key.length >>> 8;
-    page.set(key.bytes.subarray(0, key.length), at + 2);
+    const length = key.length;
+    const bytes = key.bytes;
+    page[at] = length & 0xff;
+    page[at + 1] = length >>> 8;
+    // A loop, not set(subarray): emails are a few dozen bytes, and a subarray is an object a member.
+    for (let i = 0; i < length; i++) page[at + 2 + i] = bytes[i]!;
     this.arenaPos += need;
     this.liveBytes += need;
     return (this.arena.length - 1) * ARENA_PAGE + at;
