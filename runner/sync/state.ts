@@ -94,7 +94,7 @@ export class SyncState {
 
   /** The v2 snapshot: gzip members of ~4 MiB of binary records, so 10,000,000 members never sit in one string. */
   encodeSnapshot(): Buffer {
-    const writer = new SnapshotWriter(this.scope);
+    const writer = new SnapshotWriter(this.scope, this.size);
     let id = 0;
     const record = { copyEmail: (out: Uint8Array, at: number) => this.table.copyBytes(id, out, at), fingerprint: 0, flags: 0 };
     for (; id < this.table.idLimit; id++) {

@@ -65,6 +65,22 @@ describe("SyncState, compact", () => {
     expect(state.get("member3@example.com")).toEqual({ fingerprint: 2 ** 48 - 4, flags: REFUSED_BY_AC });
   });
 
+  it("grows its output when members compress worse than expected (random emails), and reads back every one", () => {
+    const s = new SyncState(scope);
+    const next = rng(99);
+    const emails: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const e = `${Array.from({ length: 4 }, () => next(2 ** 30).toString(36)).join("")}@${next(2 ** 30).toString(36)}.io`;
+      emails.push(e);
+      s.set(e, next(2 ** 30), 0);
+    }
+    const snapshot = s.encodeSnapshot();
+    expect(snapshot.length).toBeGreaterThan(20_000 * 11 + 64 * 1024); // past the first guess: the output grew
+    const { state } = SyncState.load(scope, snapshot, []);
+    expect(state.size).toBe(s.size);
+    for (const e of emails) expect(state.get(e)).toEqual(s.get(e));
+  });
+
   it("loads a v1 snapshot (text, written before), replays the journal on it, and writes it back as v2", () => {
     const v1 = Buffer.concat([
       gzipSync("@ac-export-state v1 host=contoso.api-us1.com list=12\na@x.io\t" + (2 ** 47 * 4 + 1) + "\nb@x.io\t40\n"),
