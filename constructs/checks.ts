@@ -17,6 +17,7 @@ import {
 } from "cdktf";
 import type { IConstruct } from "constructs";
 import { bulkFloorSeconds } from "../runner/config/ac-limits.js";
+import { jobMemoryBytes, MEASURED_BASE_BYTES, MEASURED_BYTES_PER_PROFILE, memoryBytes } from "../runner/config/job-memory.js";
 import { MARKER_KEY, type StackMarker, type SuppressionMarker } from "../runner/config/contract.js";
 import { API_KEY_PLACEHOLDER } from "./api-key.js";
 import { isActiveCampaignExport } from "./export-kind.js";
@@ -49,7 +50,7 @@ export const EXPORT_CHECK_RULES = {
   "ACX-RBAC1": rule("ACX-RBAC1", "error", "role assignments are scoped no wider than needed (never a subscription, management group or resource group; blob data roles on containers)"),
   "ACX-RBAC2": rule("ACX-RBAC2", "error", "no privileged roles (Owner, Contributor, User Access Administrator, …)"),
   "ACX-PRIV1": rule("ACX-PRIV1", "error", "every export's connection accepted the data-privacy terms (acceptDataPrivacy: true)", false),
-  "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin"),
+  "ACX-JOB1": rule("ACX-JOB1", "warning", "an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin, and its memory holds maxProfiles as measured"),
   "ACX-JOB2": rule("ACX-JOB2", "warning", "an export's schedule does not start runs more often than a run may take"),
   "ACX-PROV1": rule("ACX-PROV1", "error", "the azurerm provider signs in to storage with Entra ID (storageUseAzuread: true), as shared keys are off"),
   "ACX-ALERT1": rule("ACX-ALERT1", "warning", "every export's alerts reach someone: ExportPlatform or export `alerts` with emails or a webhook"),
@@ -274,7 +275,10 @@ export class ExportChecks implements IAspect {
         this.report(exp, "ACX-PRIV1", `export ${exp.exportName} uses connection ${exp.connection.connectionName}, which has not accepted the data-privacy terms (acceptDataPrivacy: true)`);
       }
     });
-    this.guarded(exp, "ACX-JOB1", () => this.checkTimeout(exp));
+    this.guarded(exp, "ACX-JOB1", () => {
+      this.checkTimeout(exp);
+      this.checkMemory(exp);
+    });
     this.guarded(exp, "ACX-ALERT1", () => {
       if (exp.alerts.actionGroupIds.length > 0) return;
       const why = exp.alerts.rules.length === 0 ? "has no alerts" : "has alerts that notify nobody";
@@ -297,6 +301,18 @@ export class ExportChecks implements IAspect {
     });
   }
 
+  /** ACX-JOB1: the job's memory holds maxProfiles, as the benchmark measured the runner (runner/config/job-memory.ts). */
+  private checkMemory(exp: ActiveCampaignExport): void {
+    const have = memoryBytes(exp.memory);
+    const need = jobMemoryBytes(exp.config.limits.maxProfiles);
+    if (have === undefined || have >= need) return;
+    this.report(
+      exp,
+      "ACX-JOB1",
+      `memory ${exp.memory} is below ${gib(need)}, what maxProfiles ${exp.config.limits.maxProfiles} needs as measured (${MEASURED_BASE_BYTES / 2 ** 20} MiB + ${MEASURED_BYTES_PER_PROFILE} bytes a profile): a large run may be stopped for memory; give the job more vCPUs (memory is twice the vCPUs) or lower maxProfiles`,
+    );
+  }
+
   /** ACX-JOB1: the least time a first sync of maxProfiles takes at the export's own limits, with a 1.5x margin. */
   private checkTimeout(exp: ActiveCampaignExport): void {
     const { limits, rateLimit } = exp.config;
@@ -312,6 +328,9 @@ export class ExportChecks implements IAspect {
     );
   }
 }
+
+/** "1.5 GiB" */
+const gib = (bytes: number) => `${Math.round((bytes / 2 ** 30) * 100) / 100} GiB`;
 
 function stackOf(scope: IConstruct): TerraformStack | undefined {
   try {

@@ -55,6 +55,8 @@ export class ActiveCampaignExport extends Construct {
   readonly schedule!: Schedule;
   readonly enabled!: boolean;
   readonly replicaTimeoutSeconds!: number;
+  /** The job container's memory ("2Gi"); ACX-JOB1 checks it against maxProfiles. */
+  readonly memory!: string;
   readonly job!: ContainerAppJob;
   readonly jobName!: string;
   readonly identity!: UserAssignedIdentity;
@@ -98,6 +100,7 @@ export class ActiveCampaignExport extends Construct {
     this.schedule = v.schedule;
     this.enabled = v.enabled;
     this.replicaTimeoutSeconds = v.replicaTimeoutSeconds;
+    this.memory = v.memory;
     this.jobName = jobName;
     this.stateLocation = stateLocation;
     this.reportsLocation = `${stateLocation}${exportName}/`;

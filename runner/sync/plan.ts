@@ -5,6 +5,7 @@ import type { OpenedSegment } from "../segment/types.js";
 import { emailHash, fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
+import { SeenMembers } from "./seen-members.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
 import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
@@ -78,7 +79,7 @@ export async function planSync(
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number,
 ): Promise<SyncPlan> {
-  const firstRow = new Map<string, number>();
+  const seen = new SeenMembers(state);
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
     send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
@@ -97,15 +98,14 @@ export async function planSync(
         continue;
       }
       const { email, fingerprint } = result;
-      const first = firstRow.get(email);
-      if (first !== undefined) {
-        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of ${duplicateOf(plan.rowLabels, first)} (same email, ignoring case)` });
+      const id = seen.see(email, row.rowNumber);
+      if (seen.firstRow !== row.rowNumber) {
+        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of ${duplicateOf(plan.rowLabels, seen.firstRow)} (same email, ignoring case)` });
         continue;
       }
-      firstRow.set(email, row.rowNumber);
-      const known = state.get(email);
-      const unsubscribedBySync = known !== undefined && (known.flags & UNSUBSCRIBED_BY_SYNC) !== 0;
-      const inactive = inactiveInAc.get(email);
+      const knownFlags = id >= 0 ? state.flagsOf(id) : 0;
+      const unsubscribedBySync = (knownFlags & UNSUBSCRIBED_BY_SYNC) !== 0;
+      const inactive = inactiveInAc.size ? inactiveInAc.get(email) : undefined;
       // Only a status 2 the sync wrote itself may be undone; 0 and 3 are never the sync's doing.
       if (inactive !== undefined && !(inactive === 2 && unsubscribedBySync)) {
         plan.consentKept.push({ row: row.rowNumber, email, reason: keptReason(inactive) });
@@ -115,15 +115,16 @@ export async function planSync(
         plan.resubscribe.push(email);
         sample("resubscribe", email);
       }
-      if (!known) {
+      const knownFingerprint = id >= 0 ? state.fingerprintOf(id) : -1;
+      if (id < 0) {
         plan.adds++;
         plan.send.set(row.rowNumber, fingerprint);
         plan.sendEmails.set(row.rowNumber, emailHash(email));
         plan.newRows.add(row.rowNumber);
         sample("adds", email);
-      } else if (known.fingerprint === fingerprint && (known.flags & REFUSED_BY_AC) !== 0) {
+      } else if (knownFingerprint === fingerprint && (knownFlags & REFUSED_BY_AC) !== 0) {
         plan.refusedEarlier.push({ row: row.rowNumber, email, reason: "refused by ActiveCampaign on an earlier run; not sent again until its data changes" });
-      } else if (known.fingerprint !== fingerprint) {
+      } else if (knownFingerprint !== fingerprint) {
         plan.updates++;
         plan.send.set(row.rowNumber, fingerprint);
         plan.sendEmails.set(row.rowNumber, emailHash(email));
@@ -132,18 +133,19 @@ export async function planSync(
     }
     onProgress?.(plan.rowsRead);
   }
-  plan.members = firstRow.size;
-  for (const [email, { flags }] of state.entries()) {
+  plan.members = seen.members;
+  for (let id = 0; id < state.idLimit; id++) {
+    const flags = state.flagsOf(id);
     // Members the sync already unsubscribed stay recorded (so they can be re-subscribed), not left again.
-    if (!firstRow.has(email) && (flags & UNSUBSCRIBED_BY_SYNC) === 0) {
-      // Not on the list as active (refused by AC, or unsubscribed, unconfirmed, bounced): nothing to remove.
-      if (inactiveInAc.has(email) || (flags & REFUSED_BY_AC) !== 0) {
-        plan.alreadyUnsubscribed.push(email);
-        continue;
-      }
-      plan.leavers.push(email);
-      sample("leavers", email);
+    if (!state.isMember(id) || seen.inSegment(id) || (flags & UNSUBSCRIBED_BY_SYNC) !== 0) continue;
+    const email = state.emailOf(id);
+    // Not on the list as active (refused by AC, or unsubscribed, unconfirmed, bounced): nothing to remove.
+    if (inactiveInAc.has(email) || (flags & REFUSED_BY_AC) !== 0) {
+      plan.alreadyUnsubscribed.push(email);
+      continue;
     }
+    plan.leavers.push(email);
+    sample("leavers", email);
   }
   plan.removalCap = removalCap(config, state.activeCount());
   if (allowRemovals !== undefined && allowRemovals > plan.removalCap) {

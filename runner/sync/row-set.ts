@@ -1,52 +1,50 @@
-// Row number → fingerprint for the rows a run sends. A plain Float64Array indexed by row number: 8 bytes a row
-// (8 MB for 1,000,000 rows) where a Map of the same entries costs ~10× that.
+// Row number → fingerprint for the rows a run sends, and sets of row numbers. Paged typed arrays indexed by row
+// number (paged-array.ts): 6 bytes and a bit a row for a fingerprint (60 MB for 10,000,000 rows), one bit a row for a
+// mark; a Map of the same entries costs ~10× that, and a doubling array up to 2×.
+import { PagedBits, PagedUint48 } from "./paged-array.js";
 
 export class RowFingerprints {
-  private values = new Float64Array(1024).fill(Number.NaN);
+  private readonly values = new PagedUint48();
+  private readonly present = new PagedBits();
   private count = 0;
+  /** One past the highest row set, so keys() knows where to stop. */
+  private end = 0;
 
   get size(): number {
     return this.count;
   }
 
   set(row: number, fingerprint: number): void {
-    if (row >= this.values.length) {
-      let length = this.values.length;
-      while (length <= row) length *= 2;
-      const grown = new Float64Array(length).fill(Number.NaN);
-      grown.set(this.values);
-      this.values = grown;
+    this.values.set(row, fingerprint);
+    if (!this.present.has(row)) {
+      this.present.add(row);
+      this.count++;
+      if (row >= this.end) this.end = row + 1;
     }
-    if (Number.isNaN(this.values[row]!)) this.count++;
-    this.values[row] = fingerprint;
   }
 
   get(row: number): number | undefined {
-    const v = row < this.values.length ? this.values[row]! : Number.NaN;
-    return Number.isNaN(v) ? undefined : v;
+    return this.present.has(row) ? this.values.get(row) : undefined;
   }
 
   *keys(): IterableIterator<number> {
-    for (let row = 0; row < this.values.length; row++) if (!Number.isNaN(this.values[row]!)) yield row;
+    for (let row = 0; row < this.end; row++) if (this.present.has(row)) yield row;
+  }
+
+  get bytes(): number {
+    return this.values.bytes + this.present.bytes;
   }
 }
 
-/** A set of row numbers, one byte a row (e.g. which planned rows are new members rather than changed ones). */
+/** A set of row numbers, one bit a row (e.g. which planned rows are new members rather than changed ones). */
 export class RowMarks {
-  private marks = new Uint8Array(1024);
+  private readonly marks = new PagedBits();
 
   add(row: number): void {
-    if (row >= this.marks.length) {
-      let length = this.marks.length;
-      while (length <= row) length *= 2;
-      const grown = new Uint8Array(length);
-      grown.set(this.marks);
-      this.marks = grown;
-    }
-    this.marks[row] = 1;
+    this.marks.add(row);
   }
 
   has(row: number): boolean {
-    return row < this.marks.length && this.marks[row] === 1;
+    return this.marks.has(row);
   }
 }

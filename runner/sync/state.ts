@@ -1,7 +1,11 @@
 // The sync state of one export: per normalized email, the fingerprint of what ActiveCampaign confirmed and whether
 // the sync itself unsubscribed the member (the only members it may re-subscribe: consent, DESIGN.md decision 4).
-// Stored as a gzipped snapshot plus an idempotent journal of confirmed batches (see runner/state/types.ts).
-import { gunzipSync, gzipSync } from "node:zlib";
+// Stored as a gzipped snapshot (state-snapshot.ts) plus an idempotent journal of confirmed batches (see
+// runner/state/types.ts). Held compactly for 10,000,000 members (issue #12 "Scale"): emails in an arena with a hash
+// table of ids (email-table.ts), fingerprints and flags in typed arrays by id; about 50 bytes a member.
+import { EmailTable, type EmailKey, type EmailTableOptions } from "./email-table.js";
+import { checkUint48, PagedArray, PagedUint48 } from "./paged-array.js";
+import { isSnapshotV2, readSnapshotV1, readSnapshotV2, scopeLine, SnapshotWriter } from "./state-snapshot.js";
 
 /** The sync unsubscribed this member from the list because they left the segment. */
 export const UNSUBSCRIBED_BY_SYNC = 1;
@@ -16,97 +20,137 @@ export interface StateScope {
   listId: number;
 }
 
-const scopeLine = (s: StateScope) => `@ac-export-state v1 host=${s.hostname} list=${s.listId}`;
+/** How the state's email table is built (tests force collisions, growth and arena rewrites). */
+export type SyncStateOptions = EmailTableOptions;
 
 export class SyncState {
-  /** email → fingerprint * 4 + flags (one number per member keeps 1M members in a few tens of MB). */
-  private readonly members = new Map<string, number>();
-  constructor(readonly scope: StateScope) {}
+  private readonly table: EmailTable;
+  private readonly fingerprints = new PagedUint48();
+  private readonly flagBytes = new PagedArray(Uint8Array);
+  private readonly key: EmailKey;
+
+  constructor(
+    readonly scope: StateScope,
+    options: SyncStateOptions = {},
+  ) {
+    this.table = new EmailTable(options);
+    this.key = this.table.newKey();
+  }
 
   get size(): number {
-    return this.members.size;
+    return this.table.size;
   }
   get(email: string): { fingerprint: number; flags: number } | undefined {
-    const v = this.members.get(email);
-    return v === undefined ? undefined : { fingerprint: Math.floor(v / 4), flags: v % 4 };
+    const id = this.table.find(this.key.load(email));
+    return id < 0 ? undefined : { fingerprint: this.fingerprints.get(id), flags: this.flagBytes.get(id) };
   }
   set(email: string, fingerprint: number, flags = 0): void {
-    this.members.set(email, fingerprint * 4 + flags);
+    this.setKey(this.key.load(email), fingerprint, flags);
   }
   delete(email: string): void {
-    this.members.delete(email);
+    this.table.remove(this.key.load(email));
   }
   *entries(): IterableIterator<[string, { fingerprint: number; flags: number }]> {
-    for (const [email, v] of this.members) yield [email, { fingerprint: Math.floor(v / 4), flags: v % 4 }];
+    for (let id = 0; id < this.table.idLimit; id++) {
+      if (this.table.isLive(id)) yield [this.table.email(id), { fingerprint: this.fingerprints.get(id), flags: this.flagBytes.get(id) }];
+    }
   }
   /** Members the sync keeps subscribed (the base of a percentage removal cap). */
   activeCount(): number {
     let n = 0;
-    for (const v of this.members.values()) if (v % 4 === 0) n++;
+    for (let id = 0; id < this.table.idLimit; id++) if (this.table.isLive(id) && this.flagBytes.get(id) === 0) n++;
     return n;
   }
 
-  /** Gzip members of ~50,000 lines each (one gzip file of several members), so 1M members never sit in one string. */
+  // Id-based access for the plan, which looks up every segment row: one encoding and hash per row, no objects.
+  /** A reusable lookup key with this state's hash. */
+  newKey(): EmailKey {
+    return this.table.newKey();
+  }
+  /** The member's id (stable until it is deleted), or -1. */
+  idOf(key: EmailKey): number {
+    return this.table.find(key);
+  }
+  /** Every member's id is below this. */
+  get idLimit(): number {
+    return this.table.idLimit;
+  }
+  isMember(id: number): boolean {
+    return this.table.isLive(id);
+  }
+  fingerprintOf(id: number): number {
+    return this.fingerprints.get(id);
+  }
+  flagsOf(id: number): number {
+    return this.flagBytes.get(id);
+  }
+  emailOf(id: number): string {
+    return this.table.email(id);
+  }
+  /** Bytes held in typed arrays (the benchmarks' bytes-per-member figure). */
+  get bytes(): number {
+    return this.table.bytes + this.fingerprints.bytes + this.flagBytes.bytes;
+  }
+
+  /** The v2 snapshot: gzip members of ~4 MiB of binary records, so 10,000,000 members never sit in one string. */
   encodeSnapshot(): Buffer {
-    const parts: Buffer[] = [];
-    let chunk = `${scopeLine(this.scope)}\n`;
-    let lines = 0;
-    for (const [email, v] of this.members) {
-      chunk += `${email}\t${v}\n`;
-      if (++lines % 50_000 === 0) {
-        parts.push(gzipSync(chunk, { level: 6 }));
-        chunk = "";
-      }
+    const writer = new SnapshotWriter(this.scope, this.size);
+    let id = 0;
+    const record = { copyEmail: (out: Uint8Array, at: number) => this.table.copyBytes(id, out, at), fingerprint: 0, flags: 0 };
+    for (; id < this.table.idLimit; id++) {
+      if (!this.table.isLive(id)) continue;
+      record.fingerprint = this.fingerprints.get(id);
+      record.flags = this.flagBytes.get(id);
+      writer.add(record);
     }
-    if (chunk) parts.push(gzipSync(chunk, { level: 6 }));
-    return Buffer.concat(parts);
+    return writer.finish();
   }
 
   /** A journal entry recording confirmed upserts and removals; replaying it twice changes nothing. */
   static journalEntry(scope: StateScope, upserts: Array<[string, number, number]>, removals: string[] = []): Buffer {
-    const lines = [scopeLine(scope)];
+    const lines = [scopeLine(1, scope)];
     for (const [email, fp, flags] of upserts) lines.push(`+${email}\t${fp * 4 + flags}`);
     for (const email of removals) lines.push(`-${email}`);
     return Buffer.from(lines.join("\n") + "\n");
   }
 
   /**
-   * Rebuild the state for `scope`. A snapshot or journal entry of another hostname or list does not apply (the
-   * export was pointed elsewhere): it is ignored and reported in `ignored`.
+   * Rebuild the state for `scope` from a snapshot (v2, or v1 as written before) and the journal. A snapshot or journal
+   * entry of another hostname or list does not apply (the export was pointed elsewhere): it is ignored and reported.
    */
-  static load(scope: StateScope, snapshot: Buffer | null, journal: Buffer[]): { state: SyncState; ignored: string[] } {
-    const state = new SyncState(scope);
+  static load(scope: StateScope, snapshot: Buffer | null, journal: Buffer[], options: SyncStateOptions = {}): { state: SyncState; ignored: string[] } {
+    const state = new SyncState(scope, options);
     const ignored: string[] = [];
-    const expect = scopeLine(scope);
     if (snapshot) {
-      const text = gunzipSync(snapshot).toString("utf8");
-      const firstNl = text.indexOf("\n");
-      const head = text.slice(0, firstNl);
-      if (head !== expect) ignored.push(`snapshot for ${head.replace("@ac-export-state v1 ", "")}`);
-      else {
-        let pos = firstNl + 1;
-        while (pos < text.length) {
-          const nl = text.indexOf("\n", pos);
-          const end = nl < 0 ? text.length : nl;
-          const tab = text.indexOf("\t", pos);
-          if (tab > pos && tab < end) state.members.set(text.slice(pos, tab), Number(text.slice(tab + 1, end)));
-          pos = end + 1;
-        }
-      }
+      const key = state.newKey();
+      const head = isSnapshotV2(snapshot)
+        ? readSnapshotV2(snapshot, (line) => line === scopeLine(2, scope), (bytes, start, length, fp, flags) => state.setKey(key.loadBytes(bytes, start, length), fp, flags))
+        : readSnapshotV1(snapshot, (line) => line === scopeLine(1, scope), (email, fp, flags) => state.set(email, fp, flags));
+      if (head !== scopeLine(2, scope) && head !== scopeLine(1, scope)) ignored.push(`snapshot for ${head.replace(/^@ac-export-state v\d+ /, "")}`);
     }
+    const expect = scopeLine(1, scope);
     for (const entry of journal) {
       const lines = entry.toString("utf8").split("\n");
       if (lines[0] !== expect) {
-        ignored.push(`journal entry for ${lines[0]?.replace("@ac-export-state v1 ", "")}`);
+        ignored.push(`journal entry for ${lines[0]?.replace(/^@ac-export-state v\d+ /, "")}`);
         continue;
       }
       for (const line of lines.slice(1)) {
         if (line.startsWith("+")) {
           const tab = line.indexOf("\t");
-          state.members.set(line.slice(1, tab), Number(line.slice(tab + 1)));
-        } else if (line.startsWith("-")) state.members.delete(line.slice(1));
+          const v = Number(line.slice(tab + 1));
+          state.set(line.slice(1, tab), Math.floor(v / 4), v % 4);
+        } else if (line.startsWith("-")) state.delete(line.slice(1));
       }
     }
     return { state, ignored };
+  }
+
+  private setKey(key: EmailKey, fingerprint: number, flags: number): void {
+    checkUint48(fingerprint);
+    if (!Number.isInteger(flags) || flags < 0 || flags > 255) throw new RangeError(`state flags must be an integer in [0, 255]; got ${flags}`);
+    const id = this.table.insert(key);
+    this.fingerprints.set(id, fingerprint);
+    this.flagBytes.set(id, flags);
   }
 }

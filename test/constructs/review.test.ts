@@ -185,7 +185,7 @@ describe("ac-export review: other setups and errors", () => {
         "",
         "| check | suppressed on | reason | findings it let through |",
         "|---|---|---|---|",
-        "| `ACX-JOB1` (an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin) | `stack/vip` | the segment never exceeds 5,000 profiles | `stack/vip`: replicaTimeoutSeconds 600 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run) |",
+        "| `ACX-JOB1` (an export's replica timeout covers its maxProfiles at its own bulk-import and request rate limits, with a 1.5x margin, and its memory holds maxProfiles as measured) | `stack/vip` | the segment never exceeds 5,000 profiles | `stack/vip`: replicaTimeoutSeconds 600 is below 3600, what maxProfiles 1000000 needs at 100 bulk imports/min with a 1.5x margin: a full first run would be cut off (it resumes on the next run) |",
         "| `ACX-ST4` (storage accounts keep blob versions and soft-deleted blobs) | `stack/exports` | state is rebuilt from the segment \\| on loss | nothing in this stack (yet) |",
       ].join("\n"),
     );
