@@ -41,7 +41,7 @@ export interface SyncContactInput {
 }
 
 export interface AcClient {
-  /** GET /users/me: checks the key. A 403 here is ApiKeyRejectedError, never retried. */
+  /** GET /users/me: checks the key. 403s here are retried (F15); 5 of them in a row are ApiKeyRejectedError. */
   checkKey(): Promise<void>;
   /**
    * GET /lists/{id}; null on 404, "forbidden" when the key's user group may not see the list (403 "You do not have
