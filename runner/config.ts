@@ -324,6 +324,28 @@ const limitsShape = {
   maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
+/** The longest refusal cool-down: ten years is "never" in practice, and longer is surely a typo. */
+const MAX_RETRY_AFTER_DAYS = 3650;
+
+const refusalsShape = {
+  /**
+   * A contact ActiveCampaign refused (exclusion list, bounce, refused address: REAL-ACCOUNT.md F3) is sent again
+   * after this many days even if its data did not change. Absent: only when its data changes.
+   */
+  retryAfterDays: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > MAX_RETRY_AFTER_DAYS) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of days from 1 to ${MAX_RETRY_AFTER_DAYS} (leave it out to re-send a refused contact only when its data changes); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .optional(),
+};
+
 const rateLimitShape = {
   requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
@@ -340,6 +362,8 @@ const configShape = {
   excludeAutomations: z.boolean().default(false),
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
+  /** Absent (the usual case): a refused contact is sent again only when its data changes. */
+  refusals: z.strictObject(refusalsShape).optional(),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 
@@ -351,6 +375,7 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   mappings: Object.keys(mappingsShape),
   limits: Object.keys(limitsShape),
   rateLimit: Object.keys(rateLimitShape),
+  refusals: Object.keys(refusalsShape),
 };
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {

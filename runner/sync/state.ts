@@ -2,6 +2,7 @@
 // the sync itself unsubscribed the member (the only members it may re-subscribe: consent, DESIGN.md decision 4).
 // Stored as a gzipped snapshot plus an idempotent journal of confirmed batches (see runner/state/types.ts).
 import { gunzipSync, gzipSync } from "node:zlib";
+import { REFUSAL_DAY_PREFIX, RefusalDays } from "./refusal-days.js";
 
 /** The sync unsubscribed this member from the list because they left the segment. */
 export const UNSUBSCRIBED_BY_SYNC = 1;
@@ -21,6 +22,8 @@ const scopeLine = (s: StateScope) => `@ac-export-state v1 host=${s.hostname} lis
 export class SyncState {
   /** email → fingerprint * 4 + flags (one number per member keeps 1M members in a few tens of MB). */
   private readonly members = new Map<string, number>();
+  /** When each refused member was refused (refusal-days.ts): separate from the members' own encoding. */
+  private readonly refusals = new RefusalDays();
   constructor(readonly scope: StateScope) {}
 
   get size(): number {
@@ -32,9 +35,19 @@ export class SyncState {
   }
   set(email: string, fingerprint: number, flags = 0): void {
     this.members.set(email, fingerprint * 4 + flags);
+    if ((flags & REFUSED_BY_AC) === 0) this.refusals.delete(email);
   }
   delete(email: string): void {
     this.members.delete(email);
+    this.refusals.delete(email);
+  }
+  /** The UTC day number on which ActiveCampaign last refused this member; undefined if unknown or not refused. */
+  refusedOn(email: string): number | undefined {
+    return this.refusals.get(email);
+  }
+  /** Records the day of a refusal (the member must be set with REFUSED_BY_AC first: set() without it clears this). */
+  setRefusedOn(email: string, day: number): void {
+    this.refusals.set(email, day);
   }
   *entries(): IterableIterator<[string, { fingerprint: number; flags: number }]> {
     for (const [email, v] of this.members) yield [email, { fingerprint: Math.floor(v / 4), flags: v % 4 }];
@@ -58,15 +71,17 @@ export class SyncState {
         chunk = "";
       }
     }
+    for (const line of this.refusals.lines()) chunk += `${line}\n`;
     if (chunk) parts.push(gzipSync(chunk, { level: 6 }));
     return Buffer.concat(parts);
   }
 
   /** A journal entry recording confirmed upserts and removals; replaying it twice changes nothing. */
-  static journalEntry(scope: StateScope, upserts: Array<[string, number, number]>, removals: string[] = []): Buffer {
+  static journalEntry(scope: StateScope, upserts: Array<[string, number, number]>, removals: string[] = [], refusedOn: Array<[string, number]> = []): Buffer {
     const lines = [scopeLine(scope)];
     for (const [email, fp, flags] of upserts) lines.push(`+${email}\t${fp * 4 + flags}`);
     for (const email of removals) lines.push(`-${email}`);
+    for (const [email, day] of refusedOn) lines.push(RefusalDays.line(email, day));
     return Buffer.from(lines.join("\n") + "\n");
   }
 
@@ -89,7 +104,8 @@ export class SyncState {
           const nl = text.indexOf("\n", pos);
           const end = nl < 0 ? text.length : nl;
           const tab = text.indexOf("\t", pos);
-          if (tab > pos && tab < end) state.members.set(text.slice(pos, tab), Number(text.slice(tab + 1, end)));
+          if (text.startsWith(REFUSAL_DAY_PREFIX, pos)) state.refusals.readLine(text.slice(pos, end));
+          else if (tab > pos && tab < end) state.members.set(text.slice(pos, tab), Number(text.slice(tab + 1, end)));
           pos = end + 1;
         }
       }
@@ -103,8 +119,12 @@ export class SyncState {
       for (const line of lines.slice(1)) {
         if (line.startsWith("+")) {
           const tab = line.indexOf("\t");
-          state.members.set(line.slice(1, tab), Number(line.slice(tab + 1)));
-        } else if (line.startsWith("-")) state.members.delete(line.slice(1));
+          const email = line.slice(1, tab);
+          const v = Number(line.slice(tab + 1));
+          state.members.set(email, v);
+          if ((v % 4 & REFUSED_BY_AC) === 0) state.refusals.delete(email);
+        } else if (line.startsWith("-")) state.delete(line.slice(1));
+        else state.refusals.readLine(line);
       }
     }
     return { state, ignored };
