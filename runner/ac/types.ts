@@ -70,6 +70,10 @@ export interface AcClient {
   findTag(name: string): Promise<AcTag | null>;
   /** GET /contacts/{id}/contactTags */
   contactTags(contactId: number): Promise<AcContactTag[]>;
+  /** How many contacts carry the tag (GET /contacts?tagid=&limit=1, meta.total). */
+  countTaggedContacts?(tagId: number): Promise<number>;
+  /** Every contact that carries the tag, id and email (GET /contacts?tagid=, 100 a page by offset). */
+  taggedContacts?(tagId: number): Promise<Array<{ id: number; email: string }>>;
   /** POST /contactTags */
   addContactTag(contactId: number, tagId: number): Promise<AcContactTag>;
   /** DELETE /contactTags/{id} */
