@@ -350,6 +350,28 @@ const consentShape = {
     .default(DEFAULT_FULL_READ_EVERY_HOURS),
 };
 
+/** The longest refusal cool-down: ten years is "never" in practice, and longer is surely a typo. */
+const MAX_RETRY_AFTER_DAYS = 3650;
+
+const refusalsShape = {
+  /**
+   * A contact ActiveCampaign refused (exclusion list, bounce, refused address: REAL-ACCOUNT.md F3) is sent again
+   * after this many days even if its data did not change. Absent: only when its data changes.
+   */
+  retryAfterDays: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > MAX_RETRY_AFTER_DAYS) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of days from 1 to ${MAX_RETRY_AFTER_DAYS} (leave it out to re-send a refused contact only when its data changes); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .optional(),
+};
+
 const rateLimitShape = {
   requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
@@ -367,6 +389,8 @@ const configShape = {
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
   consent: z.strictObject(consentShape).optional(),
+  /** Absent (the usual case): a refused contact is sent again only when its data changes. */
+  refusals: z.strictObject(refusalsShape).optional(),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 
@@ -379,6 +403,7 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   limits: Object.keys(limitsShape),
   rateLimit: Object.keys(rateLimitShape),
   consent: Object.keys(consentShape),
+  refusals: Object.keys(refusalsShape),
 };
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {

@@ -41,7 +41,7 @@ export interface SyncContactInput {
 }
 
 export interface AcClient {
-  /** GET /users/me: checks the key. A 403 here is ApiKeyRejectedError, never retried. */
+  /** GET /users/me: checks the key. 403s here are retried (F15); 5 of them in a row are ApiKeyRejectedError. */
   checkKey(): Promise<void>;
   /**
    * GET /lists/{id}; null on 404, "forbidden" when the key's user group may not see the list (403 "You do not have
@@ -70,6 +70,10 @@ export interface AcClient {
   findTag(name: string): Promise<AcTag | null>;
   /** GET /contacts/{id}/contactTags */
   contactTags(contactId: number): Promise<AcContactTag[]>;
+  /** How many contacts carry the tag (GET /contacts?tagid=&limit=1, meta.total). */
+  countTaggedContacts?(tagId: number): Promise<number>;
+  /** Every contact that carries the tag, id and email (GET /contacts?tagid=, 100 a page by offset). */
+  taggedContacts?(tagId: number): Promise<Array<{ id: number; email: string }>>;
   /** POST /contactTags */
   addContactTag(contactId: number, tagId: number): Promise<AcContactTag>;
   /** DELETE /contactTags/{id} */

@@ -4,6 +4,7 @@ import { AcExportError } from "../errors.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
 import { loadConsentSet } from "./consent.js";
+import { runDay } from "./refusals.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
@@ -41,7 +42,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
+    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals, runDay(deps));
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     if (plan.rowsRead > 0 && stillMissing.length) {

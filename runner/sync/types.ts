@@ -25,6 +25,8 @@ export interface SyncDeps {
   timeScale?: number;
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number;
+  /** The clock, ms since the epoch (the day of a refusal, the refusal cool-down); tests inject one. @default Date.now */
+  now?: () => number;
 }
 
 export interface FailedRow {

@@ -25,6 +25,7 @@ function client(extra: Partial<AcClientOptions> = {}) {
     hostname: "acme.api-us1.com",
     rateLimit: { requestsPerSecond: 50, bulkRequestsPerMinute: 100 },
     backoff: { baseMs: 5, capMs: 20 },
+    forbiddenBackoff: { baseMs: 5, capMs: 20 },
     timeoutMs: 2000,
     onEvent: (e) => events.push(e),
     ...extra,
@@ -53,7 +54,7 @@ describe("AcClient against a scripted server", () => {
     expect(c.stats().requestsByEndpoint).toEqual({ "GET /users/me": 1 });
   });
 
-  it("403 on the first request: ApiKeyRejectedError after exactly one request, however many calls were started", async () => {
+  it("403 on every try of the first request: ApiKeyRejectedError after exactly 5 requests, however many calls were started", async () => {
     stub.handle((_req, res) => json(res, 403, { message: "No Result found for User with id 0" }));
     const c = client();
     const calls = [c.checkKey(), c.getList(1), c.listFields(), c.findTag("vip"), c.contactTags(3), c.importInfo("b")];
@@ -65,11 +66,23 @@ describe("AcClient against a scripted server", () => {
       expect(err.message).toMatch(/^API key rejected for acme\.api-us1\.com/);
     }
     await expect(c.getList(2)).rejects.toBeInstanceOf(ApiKeyRejectedError);
-    expect(stub.seen).toHaveLength(1);
-    expect(c.stats().retriesByReason).toEqual({});
+    // The key check is tried 5 times (F15); the other calls waited at the key gate and sent nothing.
+    expect(stub.seen.map((s) => s.path)).toEqual(Array(5).fill("/api/3/users/me"));
+    expect(c.stats().retriesByReason).toEqual({ "403": 4 });
   });
 
-  it("a 403 after the key worked is retried twice, then fails with the status", async () => {
+  it("an intermittent 403 on the key check costs one request more, and the calls waiting at the gate then go", async () => {
+    stub.handle((req, res, n) => (n === 1 ? json(res, 403, { message: "Forbidden" }) : req.path.endsWith("/users/me") ? json(res, 200, me) : json(res, 200, { contactTags: [] })));
+    const c = client();
+    const calls = [c.checkKey(), c.contactTags(1), c.contactTags(2)];
+    await Promise.all(calls);
+    const paths = stub.seen.map((s) => s.path);
+    expect(paths.slice(0, 2)).toEqual(["/api/3/users/me", "/api/3/users/me"]);
+    expect(paths.slice(2).sort()).toEqual(["/api/3/contacts/1/contactTags", "/api/3/contacts/2/contactTags"]);
+    expect(c.stats().retriesByReason).toEqual({ "403": 1 });
+  });
+
+  it("a 403 after the key worked is retried 4 times, then fails with the status", async () => {
     stub.handle(afterKey((_req, res) => json(res, 403, { errors: [{ status: 403, title: "Forbidden", detail: "try later" }] })));
     const c = client();
     await c.checkKey();
@@ -77,8 +90,8 @@ describe("AcClient against a scripted server", () => {
     expect(err).toBeInstanceOf(AcRequestError);
     expect((err as AcRequestError).status).toBe(403);
     expect((err as AcRequestError).endpoint).toBe("GET /contacts/{id}/contactTags");
-    expect(c.stats().requestsByEndpoint["GET /contacts/{id}/contactTags"]).toBe(3);
-    expect(c.stats().retriesByReason).toEqual({ "403": 2 });
+    expect(c.stats().requestsByEndpoint["GET /contacts/{id}/contactTags"]).toBe(5);
+    expect(c.stats().retriesByReason).toEqual({ "403": 4 });
   });
 
   it("429 with a decimal Retry-After pauses every request of the client, not only the one that got it", async () => {
@@ -413,7 +426,7 @@ describe("AcClient against a scripted server", () => {
       leakyPaths[n % leakyPaths.length]!(res, key);
     });
     const collected: unknown[] = [];
-    const first = client({ apiKey: canary, maxRetries: 4, maxForbiddenRetries: 1 });
+    const first = client({ apiKey: canary, maxRetries: 4, maxForbiddenRetries: 0 });
     collected.push(await first.checkKey().catch((e: unknown) => e));
     const c = client({ apiKey: canary, maxRetries: 4, maxForbiddenRetries: 1 });
     await c.checkKey();
