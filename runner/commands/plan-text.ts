@@ -1,6 +1,7 @@
 // The human-readable `ac-export plan` output: what a run would do, with samples, before anything is written.
 import type { SyncPlan } from "../sync/plan.js";
 import type { RunReport } from "../sync/report.js";
+import { formatPlanFields } from "./plan-fields-text.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
@@ -26,6 +27,7 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
     const where = g.labels ? g.labels.slice(0, 5).join("; ") : `rows ${g.rows.slice(0, 5).join(", ")}`;
     lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (${where}${g.count > 5 ? ", …" : ""})`);
   }
+  lines.push(...formatPlanFields(r.fields));
   if (plan.leavers.length && r.onLeave !== "keep") {
     const o = r.removalOverride;
     const why = o && plan.configuredRemovalCap !== undefined ? `${o.source} ${o.allowRemovals}; limits.maxRemovalsPerRun gives ${n(plan.configuredRemovalCap)}` : "limits.maxRemovalsPerRun";

@@ -85,12 +85,9 @@ async function existingLeavers(ctx: ApplyContext): Promise<Set<string>> {
 
 /** Removes the export's tags from each leaver (the API has no bulk way to remove tags); the state forgets them. */
 async function untagLeavers(ctx: ApplyContext): Promise<void> {
-  const { client, config } = ctx.deps;
-  const tagIds = new Set<number>();
-  for (const name of config.mappings.tags ?? []) {
-    const tag = await client.findTag(name);
-    if (tag) tagIds.add(tag.id);
-  }
+  const { client } = ctx.deps;
+  // The export's tags as the preflight found (or created) them.
+  const tagIds = new Set(ctx.prepared.tagIds.values());
   await forEachLimited(ctx.prepared.plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
     const contact = await client.findContactByEmail(email);
     if (contact) {

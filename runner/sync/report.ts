@@ -8,6 +8,7 @@ import { CsvText } from "./chunked-text.js";
 import { outcomeError, outcomeStatus, problemRowsOf, type OutcomeError, type OutcomeStatus, type ProblemRows, type SyncOutcome } from "./outcome.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { RowLabels } from "./row-labels.js";
+import type { FieldsReport } from "./field-preflight.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
 
 /** What every run or plan report holds, even one of a command that stopped before its config was known. */
@@ -91,6 +92,8 @@ export interface RunReport extends ReportHeader {
   /** An operator's one-run override of the removal cap, when one was given. */
   removalOverride?: RemovalOverride;
   rejectsByReason: RowGroup[];
+  /** Mapped custom fields (type, conversion), the export's tags, and what the preflight created or would create. */
+  fields?: FieldsReport;
   /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
   keptByReason: RowGroup[];
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
@@ -210,6 +213,7 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       : {}),
     problemRows: problemRowsOf(outcome, config),
     ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
+    ...(prepared?.fields ? { fields: prepared.fields } : {}),
     rejectsByReason: groupRejects(rejected, undefined, plan?.rowLabels),
     keptByReason: groupRejects(kept, undefined, plan?.rowLabels),
     failures: groupFailures(failed),

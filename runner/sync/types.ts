@@ -7,6 +7,8 @@ import type { StateStore } from "../state/types.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
+import type { FieldsReport } from "./field-preflight.js";
+import type { ValueMapping } from "./value-mapping.js";
 
 export type SyncMode = "run" | "plan";
 
@@ -40,6 +42,12 @@ export interface Prepared {
   ignoredState: string[];
   listName: string;
   fieldIds: Map<string, number>;
+  /** How each mapped field's values are converted (the field preflight's types and options; runner/values). */
+  values: ValueMapping;
+  /** Tag name (lower case) → id of the export's tags (created at preflight by a run when missing). */
+  tagIds: Map<string, number>;
+  /** Fields, types, conversions, creations and warnings of the field preflight, for the report and plan text. */
+  fields?: FieldsReport;
   segmentResolved: string;
   /** Folder sources: which run was read and why (for the report). */
   segmentRun?: SegmentRun;

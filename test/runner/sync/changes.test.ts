@@ -39,7 +39,7 @@ async function prepare(): Promise<Prepared> {
   state.set("a@x.io", 1); // changed: a is updated
   state.set("gone@x.io", 2); // a leaver
   const plan = await planSync(config, segment(), state, new Map());
-  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), segmentResolved: "mem" };
+  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), values: { fields: [], onInvalid: "omit-field" }, tagIds: new Map(), segmentResolved: "mem" };
 }
 
 describe("listChanges", () => {
