@@ -162,6 +162,7 @@ const phoneShape = {
 /** `mappings.phone`: a source column, or { column, e164: { defaultCountry } }. */
 export const phoneMappingSchema = stringOr(columnName, z.strictObject(phoneShape), 'a source column name or an object { "column": …, "e164": { "defaultCountry": "US" } }');
 export type PhoneMapping = z.output<typeof phoneMappingSchema>;
+export type PhoneMappingInput = z.input<typeof phoneMappingSchema>;
 
 /** The source column of a field or phone mapping, whichever form it has. */
 export const mappingColumn = (m: string | { column: string }): string => (typeof m === "string" ? m : m.column);

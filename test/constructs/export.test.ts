@@ -349,3 +349,46 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
     );
   });
 });
+
+describe("ActiveCampaignExport: custom fields and tags declared as code (#11)", () => {
+  const declared = {
+    email: "PrimaryEmail",
+    phone: { column: "Mobile", e164: { defaultCountry: "NL" } },
+    fields: {
+      LOYALTY_TIER: "Tier",
+      MEMBER_SINCE: { column: "JoinedAt", type: "date" as const, timeZone: "Europe/Amsterdam", dateFormats: ["DD-MM-YYYY"], create: true },
+      INTERESTS: { column: "Interests", type: "checkbox" as const, options: ["news", { value: "EVT", label: "Events" }], separator: ";", addOptions: true },
+    },
+    tags: ["vip"],
+    invalidValues: "reject-row" as const,
+  };
+
+  it("puts the declarations into AC_EXPORT_CONFIG as written", () => {
+    const { stack, exp } = basicStack({ export: { mappings: declared } });
+    const job = Object.values(resourcesOf(synthJson(stack), "azurerm_container_app_job"))[0]!;
+    const config = JSON.parse(job.template.container[0].env.find((e: { name: string }) => e.name === "AC_EXPORT_CONFIG").value as string);
+    expect(config.mappings).toEqual(declared);
+    expect(config).toEqual(parseExportConfig(config));
+    expect(exp.config.mappings).toEqual(declared);
+  });
+
+  it("fails synth on a bad declaration with the config's message, naming the prop", () => {
+    const build = () => {
+      const stack = newStack();
+      const connection = connectionIn(stack, platformIn(stack));
+      strictExport(stack, "vip-newsletter", exportProps(connection, {
+        mappings: {
+          email: "Email",
+          fields: { MEMBER_SINCE: { column: "JoinedAt", type: "date", timeZone: "CET+1", create: true }, LEVEL: { column: "Level", type: "date", options: ["x"] } },
+        },
+      }));
+    };
+    expect(build).toThrow(
+      [
+        'ActiveCampaignExport "stack/vip-newsletter" has invalid props:',
+        '  mappings.fields.MEMBER_SINCE.timeZone: must be an IANA time zone such as "UTC", "Europe/Amsterdam" or "America/New_York"; got "CET+1"',
+        '  mappings.fields.LEVEL.options: a "date" field has no options; options apply to dropdown, radio, checkbox, listbox fields',
+      ].join("\n"),
+    );
+  });
+});
