@@ -169,6 +169,35 @@ describe("ac-export review: other setups and errors", () => {
     expect(r.stderr).toMatch(/^ac-export review: export vip \(vip_Job_[0-9A-F]{8}\) has an invalid config\n$/);
   });
 
+  it("shows each custom field's declared type (or ActiveCampaign's at run time) and conversion, and the phone format", async () => {
+    const stack = newStack();
+    const mappings = {
+      email: "PrimaryEmail",
+      phone: { column: "Mobile", e164: { defaultCountry: "NL" } },
+      fields: {
+        LOYALTY_TIER: "Tier",
+        MEMBER_SINCE: { column: "JoinedAt", type: "date" as const, timeZone: "Europe/Amsterdam", dateFormats: ["DD-MM-YYYY"], create: true },
+        INTERESTS: { column: "Interests", type: "checkbox" as const, options: ["news", { value: "EVT", label: "Events" }], separator: ";", addOptions: true },
+      },
+    };
+    new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platformIn(stack)), { mappings }));
+    const r = await runCli(["review", writeOut({ stack })]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("| phone | `Mobile` |");
+    expect(r.stdout).toContain("Phone numbers are sent in E.164 (numbers without a country prefix read as `NL`); a number that does not parse is reported, not sent.");
+    expect(r.stdout).toContain(
+      [
+        "| custom field | type | in ActiveCampaign | values sent as |",
+        "|---|---|---|---|",
+        "| `LOYALTY_TIER` | from ActiveCampaign | must exist | type from ActiveCampaign at run time |",
+        "| `MEMBER_SINCE` | `date` | created if missing | YYYY-MM-DD; timestamps without a zone read in Europe/Amsterdam; text dates also as DD-MM-YYYY |",
+        '| `INTERESTS` | `checkbox` | missing options added | \\|\\|a\\|\\|b\\|\\| from a list or text split on ";"; each must match an option |',
+        "",
+        "A value that cannot be converted for its field is left out of the contact (the row is still synced) and reported.",
+      ].join("\n"),
+    );
+  });
+
   it("lists every suppressed check with its reason and the findings it let through", async () => {
     const stack = newStack();
     const platform = platformIn(stack);
