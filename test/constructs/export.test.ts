@@ -17,7 +17,7 @@ import {
   SegmentSource,
 } from "../../constructs/index.js";
 import { bootstrapScript } from "../../constructs/bootstrap.js";
-import { ADMINS, strictExport, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
+import { ADMINS, DECLARED_MAPPINGS, strictExport, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
 
 const FAKE_SHA = createHash("sha256").update(readFileSync(FAKE_BUNDLE)).digest("hex");
 
@@ -351,17 +351,7 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
 });
 
 describe("ActiveCampaignExport: custom fields and tags declared as code (#11)", () => {
-  const declared = {
-    email: "PrimaryEmail",
-    phone: { column: "Mobile", e164: { defaultCountry: "NL" } },
-    fields: {
-      LOYALTY_TIER: "Tier",
-      MEMBER_SINCE: { column: "JoinedAt", type: "date" as const, timeZone: "Europe/Amsterdam", dateFormats: ["DD-MM-YYYY"], create: true },
-      INTERESTS: { column: "Interests", type: "checkbox" as const, options: ["news", { value: "EVT", label: "Events" }], separator: ";", addOptions: true },
-    },
-    tags: ["vip"],
-    invalidValues: "reject-row" as const,
-  };
+  const declared = { ...DECLARED_MAPPINGS, tags: ["vip"], invalidValues: "reject-row" as const };
 
   it("puts the declarations into AC_EXPORT_CONFIG as written", () => {
     const { stack, exp } = basicStack({ export: { mappings: declared } });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActiveCampaignExport, ApiKey, ExportChecks, Principal, RunnerImage, SegmentSource } from "../../constructs/index.js";
 import { ExportsStack } from "../../main.js";
 import { runCli } from "../helpers/cli.js";
-import { CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
+import { CDP_ACCOUNT_ID, connectionIn, DECLARED_MAPPINGS, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
 const dirs: string[] = [];
 
@@ -171,16 +171,7 @@ describe("ac-export review: other setups and errors", () => {
 
   it("shows each custom field's declared type (or ActiveCampaign's at run time) and conversion, and the phone format", async () => {
     const stack = newStack();
-    const mappings = {
-      email: "PrimaryEmail",
-      phone: { column: "Mobile", e164: { defaultCountry: "NL" } },
-      fields: {
-        LOYALTY_TIER: "Tier",
-        MEMBER_SINCE: { column: "JoinedAt", type: "date" as const, timeZone: "Europe/Amsterdam", dateFormats: ["DD-MM-YYYY"], create: true },
-        INTERESTS: { column: "Interests", type: "checkbox" as const, options: ["news", { value: "EVT", label: "Events" }], separator: ";", addOptions: true },
-      },
-    };
-    new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platformIn(stack)), { mappings }));
+    new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platformIn(stack)), { mappings: DECLARED_MAPPINGS }));
     const r = await runCli(["review", writeOut({ stack })]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("| phone | `Mobile` |");
