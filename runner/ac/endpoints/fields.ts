@@ -81,6 +81,7 @@ export function fieldEndpoints({ send }: EndpointContext): FieldEndpoints {
     findFields,
 
     async createField({ title, type, perstag }) {
+      let refused: string | undefined;
       const created = await send<AcField | undefined>({
         method: "POST",
         template: "/fields",
@@ -92,13 +93,18 @@ export function fieldEndpoints({ send }: EndpointContext): FieldEndpoints {
           return row ? baseField(row) : undefined;
         },
         // A create whose answer was lost and was sent again finds the field there already: read it back below.
-        onError: (res) => (res.status === 422 ? { value: undefined } : undefined),
+        onError: (res) => {
+          if (res.status !== 422) return undefined;
+          refused = S.errorMessageOf(res.json) ?? "422";
+          return { value: undefined };
+        },
       });
       if (created && created.perstag.toUpperCase() === perstag) return { ...created, options: [], lists: [] };
       const [found] = await findFields([perstag]);
       if (found) return found;
+      const why = created ? ` (it answered with tag "${created.perstag}")` : refused ? ` (it answered: ${refused}; the title ${JSON.stringify(title)} may be taken by another field: set "title")` : "";
       throw new AcRequestError(
-        `ActiveCampaign POST /fields did not create a field with personalization tag ${perstag}${created ? ` (it answered with tag "${created.perstag}")` : ""}`,
+        `ActiveCampaign POST /fields did not create a field with personalization tag ${perstag}${why}`,
         undefined,
         "POST /fields",
       );
