@@ -9,6 +9,7 @@ import { outcomeError, outcomeStatus, problemRowsOf, type OutcomeError, type Out
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { RowLabels } from "./row-labels.js";
 import type { FieldsReport } from "./field-preflight.js";
+import { fieldsMarkdown } from "./fields-markdown.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
 
 /** What every run or plan report holds, even one of a command that stopped before its config was known. */
@@ -272,6 +273,7 @@ export function renderMarkdown(r: RunReport): string {
   if (o) {
     lines.push("", `**Removal cap override:** ${o.source} ${o.allowRemovals}${o.execution ? ` (job execution ${o.execution})` : ""}; ${o.used ? `used: ${n(o.leavers ?? 0)} leavers, over the configured cap of ${n(o.configuredCap ?? 0)}` : "not needed by this run"}.`);
   }
+  lines.push(...fieldsMarkdown(r.fields));
   if (r.mode === "run") lines.push("", "Every contact added, updated, re-subscribed, unsubscribed, untagged, kept unsubscribed or refused is listed in `changes.csv` with the reason.");
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");

@@ -2,7 +2,10 @@
 // and list relation, and a second run creates nothing; a declared type ActiveCampaign contradicts exits 2 with no
 // write; a field whose relations exclude the list warns; plan lists what a run would create and writes nothing; the
 // export's tags are created once at preflight, however many bulk batches follow.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeMarkdown } from "../../../runner/output/markdown.js";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
 import { csvOf, fixturesOn } from "../../helpers/export-fixture.js";
 
@@ -59,6 +62,9 @@ describe("fields declared with create", () => {
     expect(report.fields.creations).toEqual({ status: "created", items: [`field ${TIER} "Member tier ${TIER}" (dropdown) with options "gold", "SLV", for list ${f.listId}`] });
     expect(report.fields.fields).toEqual([expect.objectContaining({ tag: TIER, column: "Tier", type: "dropdown", declaredType: "dropdown", id: expect.any(Number) })]);
     expect(sandbox.inspect.contact(f.people(1)[0]!.email)?.fields[TIER]).toBe("gold");
+    expect(readFileSync(join(f.dir, "state/test-export/report.md"), "utf8")).toContain(
+      ["Created in ActiveCampaign before any contact was sent:", "", `- ${escapeMarkdown(`field ${TIER} "Member tier ${TIER}" (dropdown) with options "gold", "SLV", for list ${f.listId}`)}`].join("\n"),
+    );
 
     f.writeSegment(csvOf(f.people(4)));
     const again = await f.run("run", ["--json"]);
