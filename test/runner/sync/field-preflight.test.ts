@@ -134,6 +134,19 @@ describe("checks before any write", () => {
     expect(JSON.parse((await f.run("run", ["--json"])).stdout).fields.warnings).toEqual([warning]);
   });
 
+  it("a run blocked by a limit creates nothing", async () => {
+    const NEVER = tagName("NEVER_MADE");
+    const f = fixture({ limits: { maxProfiles: 2 } });
+    f.writeConfig({ mappings: { email: "Email", fields: { [NEVER]: { column: "Tier", type: "text", create: true } }, tags: [tagName("never-made")] } });
+    f.writeSegment(csvOf(f.people(3)));
+    const before = posts();
+    const r = await f.run("run", ["--json"]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe("MAX_PROFILES");
+    expect(posts()).toEqual(before);
+    expect(await fieldOf(NEVER)).toBeUndefined();
+  });
+
   it("a missing field without create stays FIELD_NOT_FOUND, with how to declare it", async () => {
     const f = fixture();
     f.writeConfig({ mappings: { email: "Email", fields: { NO_SUCH_FIELD_11: { column: "Tier", type: "text" } } } });
