@@ -117,7 +117,7 @@ function checkExisting(config: ExportConfig, tag: string, d: FieldDeclaration | 
     r.warnings.push(`custom field ${tag} has type ${q(f.type)} in ActiveCampaign, which the runner does not know; its values are sent as ${type === "text" ? "text" : `a "${type}" field's (the declared type)`}`);
   }
   const options = f.options ?? [];
-  const has = new Set(options.flatMap((o) => [o.value.toLowerCase()]));
+  const has = new Set(options.map((o) => o.value.toLowerCase()));
   const lacking = OPTION_TYPES.includes(type) ? (d?.options ?? []).map(optionOf).filter((o) => !has.has(o.value.toLowerCase())) : [];
   const optionsToAdd = d?.addOptions ? lacking : [];
   if (optionsToAdd.length) r.creations.push(`options ${optionsToAdd.map((o) => q(o.value)).join(", ")} of field ${tag}`);
