@@ -7,6 +7,7 @@ import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
 import { configErrorMap, unknownKeyMessage } from "./config/messages.js";
 import { shapeProblems } from "./config/input-limits.js";
+import { columnName, fieldMappingSchema, INVALID_VALUE_POLICIES, mappingColumn, mappingKeysAt, phoneMappingSchema } from "./config/field-mapping.js";
 import { secretRefusal } from "./config/secret-like.js";
 import { findSecretValues } from "./config/secret-values.js";
 import { show, showKey } from "./config/show.js";
@@ -51,14 +52,6 @@ const name = (what: string) =>
       });
     }
   });
-
-const columnName = z.string().check((ctx) => {
-  if (ctx.value.trim().length === 0) {
-    ctx.issues.push({ code: "custom", input: ctx.value, message: `must name a source column; got ${show(ctx.value)}` });
-  } else if (ctx.value.length > 256) {
-    ctx.issues.push({ code: "custom", input: ctx.value, message: "must be at most 256 characters" });
-  }
-});
 
 const hostname = z.string().check((ctx) => {
   const problem = checkHostname(ctx.value);
@@ -217,11 +210,14 @@ const mappingsShape = {
   email: columnName,
   firstName: columnName.optional(),
   lastName: columnName.optional(),
-  phone: columnName.optional(),
-  /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column. */
-  fields: z.record(z.string(), columnName).optional(),
+  /** A source column, or { column, e164: { defaultCountry } } to send numbers in E.164. */
+  phone: phoneMappingSchema.optional(),
+  /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column, or a field declaration. */
+  fields: z.record(z.string(), fieldMappingSchema).optional(),
   /** Tag names applied to every member the export syncs. */
   tags: z.array(z.string()).optional(),
+  /** A value that cannot be converted for its field: send the contact without it (default), or reject the row. */
+  invalidValues: z.enum(INVALID_VALUE_POLICIES).optional(),
 };
 
 const mappingsSchema = z
@@ -283,8 +279,8 @@ const mappingsSchema = z
       [["email"], m.email],
       [["firstName"], m.firstName],
       [["lastName"], m.lastName],
-      [["phone"], m.phone],
-      ...fields.map(([tag, col]): [string[], string] => [["fields", tag], col]),
+      [["phone"], m.phone === undefined ? undefined : mappingColumn(m.phone)],
+      ...fields.map(([tag, mapping]): [string[], string] => [["fields", tag], mappingColumn(mapping)]),
     ];
     const byColumn = new Map<string, string>();
     for (const [path, column] of targets) {
@@ -408,6 +404,17 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {
   const c = ctx.value;
+  for (const [tag, mapping] of Object.entries(c.mappings?.fields ?? {})) {
+    const lists = typeof mapping === "string" ? undefined : mapping.lists;
+    if (lists && !lists.includes(0) && !lists.includes(c.listId)) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["mappings", "fields", tag, "lists"],
+        input: lists,
+        message: `must include the export's listId ${c.listId} (or 0 for every list): ActiveCampaign ignores a field's values on lists it does not apply to; got ${show(lists)}`,
+      });
+    }
+  }
   if (c.onLeave === "untag" && (c.mappings?.tags ?? []).length === 0) {
     ctx.issues.push({
       code: "custom",
@@ -462,7 +469,7 @@ function toProblems(issues: z.ZodError["issues"]): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code !== "unrecognized_keys") return [{ path: joinPath(issue.path), message: issue.message }];
     // One problem per key, each named by its own path.
-    const allowed = CONFIG_KEYS[issue.path.join(".")] ?? [];
+    const allowed = CONFIG_KEYS[issue.path.join(".")] ?? mappingKeysAt(issue.path) ?? [];
     return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: unknownKeyMessage(key, allowed) }));
   });
 }

@@ -5,6 +5,7 @@ import { LIST_STATUS } from "../config/list-status.js";
 import { keptReason } from "../sync/consent.js";
 import type { SyncPlan } from "../sync/plan.js";
 import { groupRejects, type RowGroup, type RunReport } from "../sync/report.js";
+import { formatPlanFields } from "./plan-fields-text.js";
 
 const n = (x: number) => x.toLocaleString("en-US");
 /** Rows shown per group of rejected, kept or refused members. */
@@ -43,6 +44,7 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
   lines.push(line("reject", plan.rejected.length));
   for (const g of r.rejectsByReason.slice(0, 10)) lines.push(groupLine(g));
   lines.push("", automations(r, plan));
+  lines.push(...formatPlanFields(r.fields));
   if (plan.leavers.length && r.onLeave !== "keep") {
     const o = r.removalOverride;
     const why = o && plan.configuredRemovalCap !== undefined ? `${o.source} ${o.allowRemovals}; limits.maxRemovalsPerRun gives ${n(plan.configuredRemovalCap)}` : "limits.maxRemovalsPerRun";

@@ -25,7 +25,7 @@ export async function runSync(deps: SyncDeps, mode: SyncMode): Promise<SyncRun> 
   };
   try {
     if (mode === "run") lock = await deps.store.lock();
-    prepared = await prepareSync(deps);
+    prepared = await prepareSync(deps, mode);
     if (lock) await saveConsentSet(deps, prepared, false);
     if (prepared.plan.blocked) return { outcome: { kind: "blocked", error: prepared.plan.blocked, prepared }, release };
     if (lock) {

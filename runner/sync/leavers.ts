@@ -93,12 +93,9 @@ async function existingLeavers(ctx: ApplyContext): Promise<Set<string>> {
  * links are deleted, so no contact is created; only leavers' contacts are touched.
  */
 async function untagLeavers(ctx: ApplyContext): Promise<void> {
-  const { client, config } = ctx.deps;
-  const tagIds = new Set<number>();
-  for (const name of config.mappings.tags ?? []) {
-    const tag = await client.findTag(name);
-    if (tag) tagIds.add(tag.id);
-  }
+  const { client } = ctx.deps;
+  // The export's tags as the preflight found (or created) them.
+  const tagIds = new Set(ctx.prepared.tagIds.values());
   const tagged = await taggedLeavers(ctx, tagIds);
   await forEachLimited(ctx.prepared.plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
     const contactId = tagged ? tagged.get(email) : (await client.findContactByEmail(email))?.id;

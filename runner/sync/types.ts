@@ -8,6 +8,8 @@ import type { ConsentCache } from "./consent-cache.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
+import type { FieldsReport } from "./field-preflight.js";
+import type { ValueMapping } from "./value-mapping.js";
 
 export type SyncMode = "run" | "plan";
 
@@ -45,6 +47,12 @@ export interface Prepared {
   fieldIds: Map<string, number>;
   /** The list's unsubscribed, unconfirmed and bounced members (the cache beside the state, refreshed at preflight). */
   consent: ConsentCache;
+  /** How each mapped field's values are converted (the field preflight's types and options; runner/values). */
+  values: ValueMapping;
+  /** Tag name (lower case) → id of the export's tags (created at preflight by a run when missing). */
+  tagIds: Map<string, number>;
+  /** Fields, types, conversions, creations and warnings of the field preflight, for the report and plan text. */
+  fields?: FieldsReport;
   segmentResolved: string;
   /** Folder sources: which run was read and why (for the report). */
   segmentRun?: SegmentRun;

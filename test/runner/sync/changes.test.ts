@@ -40,7 +40,7 @@ async function prepare(): Promise<Prepared> {
   state.set("a@x.io", 1); // changed: a is updated
   state.set("gone@x.io", 2); // a leaver
   const plan = await planSync(config, segment(), state, new Map());
-  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), consent: new ConsentCache("contoso.api-us1.com", 12), segmentResolved: "mem" };
+  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), values: { fields: [], onInvalid: "omit-field" }, tagIds: new Map(), consent: new ConsentCache("contoso.api-us1.com", 12), segmentResolved: "mem" };
 }
 
 describe("listChanges", () => {
