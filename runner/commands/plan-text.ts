@@ -26,6 +26,10 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
     const where = g.labels ? g.labels.slice(0, 5).join("; ") : `rows ${g.rows.slice(0, 5).join(", ")}`;
     lines.push(`      ${n(g.count).padStart(7)} ${g.reason} (${where}${g.count > 5 ? ", …" : ""})`);
   }
+  for (const f of r.valueProblems.slice(0, 10)) {
+    const e = f.examples[0]!;
+    lines.push(`  field ${f.field}: ${n(f.count)} value(s) not sent, the contact is sent without them (e.g. ${typeof e.row === "number" ? `row ${e.row}` : e.row}: ${e.reason})`);
+  }
   if (plan.leavers.length && r.onLeave !== "keep") {
     const o = r.removalOverride;
     const why = o && plan.configuredRemovalCap !== undefined ? `${o.source} ${o.allowRemovals}; limits.maxRemovalsPerRun gives ${n(plan.configuredRemovalCap)}` : "limits.maxRemovalsPerRun";

@@ -5,6 +5,8 @@ import type { OpenedSegment } from "../segment/types.js";
 import { emailHash, fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
+import { plainValueMapping, type ValueMapping } from "./value-mapping.js";
+import { ValueProblems } from "./value-problems.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
 import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
@@ -49,6 +51,8 @@ export interface SyncPlan {
    */
   alreadyUnsubscribed: string[];
   rejected: RejectedRow[];
+  /** Values not sent because they cannot be converted for their field (onInvalid "omit-field"), counted per field. */
+  valueProblems: ValueProblems;
   /** The removal cap for this run, as a number of contacts (raised by an operator's override, if given). */
   removalCap: number;
   /** The cap limits.maxRemovalsPerRun gives, when an override raised it for this run. */
@@ -77,11 +81,13 @@ export async function planSync(
   onProgress?: (rowsRead: number) => void,
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number,
+  /** How values are converted (prepare.ts builds it from the field preflight). */
+  values: ValueMapping = plainValueMapping(config, new Map()),
 ): Promise<SyncPlan> {
   const firstRow = new Map<string, number>();
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], valueProblems: new ValueProblems(), removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] }, rowLabels: new RowLabels(),
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -91,7 +97,7 @@ export async function planSync(
     for (const row of batch) {
       plan.rowsRead++;
       plan.rowLabels.see(row);
-      const result = fingerprintRow(row, config);
+      const result = fingerprintRow(row, config, values);
       if (!result.ok) {
         plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
         continue;
@@ -111,6 +117,7 @@ export async function planSync(
         plan.consentKept.push({ row: row.rowNumber, email, reason: keptReason(inactive) });
         continue;
       }
+      if (result.problems) plan.valueProblems.add(row.rowNumber, result.problems);
       if (unsubscribedBySync) {
         plan.resubscribe.push(email);
         sample("resubscribe", email);

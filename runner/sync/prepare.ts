@@ -7,7 +7,7 @@ import { readInactiveMembers } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
-import { mappedFieldColumns } from "./value-mapping.js";
+import { mappedFieldColumns, plainValueMapping } from "./value-mapping.js";
 import type { Prepared, SyncDeps } from "./types.js";
 
 /** Problems found before any write (exit code 2). */
@@ -31,6 +31,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   if (list === "forbidden") throw new PreflightError(noPermission(config, "ActiveCampaign answered 403 \"You do not have permission to view lists.\""));
   await proveContactsVisible(client, config, state);
   const fieldIds = await resolveFieldIds(client, config);
+  const values = plainValueMapping(config, fieldIds);
   const inactive = await readInactiveMembers(client, config.listId);
 
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
@@ -41,7 +42,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
+    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals, values);
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     if (plan.rowsRead > 0 && stillMissing.length) {
@@ -53,6 +54,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       ignoredState: ignored,
       listName: list.name,
       fieldIds,
+      values,
       segmentResolved: segment.resolved,
       ...(segment.run ? { segmentRun: segment.run } : {}),
       ...(segment.pin ? { segmentPin: segment.pin } : {}),

@@ -7,6 +7,7 @@ import type { StateStore } from "../state/types.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
+import type { ValueMapping } from "./value-mapping.js";
 
 export type SyncMode = "run" | "plan";
 
@@ -40,6 +41,8 @@ export interface Prepared {
   ignoredState: string[];
   listName: string;
   fieldIds: Map<string, number>;
+  /** How each mapped value is converted for its ActiveCampaign field (built once per run, at preflight). */
+  values: ValueMapping;
   segmentResolved: string;
   /** Folder sources: which run was read and why (for the report). */
   segmentRun?: SegmentRun;

@@ -2,6 +2,7 @@
 // REAL-ACCOUNT.md F2). A value that cannot be converted is never sent in a form AC would mangle: the caller gets
 // a reason, syncs the contact without that field and reports the row.
 import { formatNumber } from "./number.js";
+import { showValue, toText } from "./text.js";
 import { multiValue, OptionIndex } from "./options.js";
 import {
   compileDateFormat,
@@ -15,6 +16,8 @@ import {
 } from "./time.js";
 import { isCalendarDate, isNaiveTimestamp, type ConversionOptions, type Converted, type FieldSpec, type SourceValue } from "./types.js";
 
+export { showValue };
+
 const DEFAULT_BOOLEANS = { true: "Yes", false: "No" } as const;
 
 /** A converter for one field, built once: options indexed, date formats compiled. `undefined` means "send nothing". */
@@ -22,16 +25,6 @@ export type FieldConverter = (value: SourceValue) => Converted | undefined;
 
 const fail = (reason: string): Converted => ({ ok: false, reason });
 const ok = (value: string): Converted => ({ ok: true, value });
-
-/** What a value looks like in a reason: short, quoted, never a whole row. */
-export function showValue(value: SourceValue): string {
-  let s: string;
-  if (value instanceof Date) s = Number.isNaN(value.getTime()) ? "an invalid date" : value.toISOString();
-  else if (isCalendarDate(value) || isNaiveTimestamp(value)) s = value.value;
-  else if (Array.isArray(value)) s = `[${value.map((v) => showValue(v as SourceValue)).join(", ")}]`;
-  else s = String(value);
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}…` : s);
-}
 
 export function createConverter(field: FieldSpec, options: ConversionOptions = {}): FieldConverter {
   const tz = options.timeZone ?? "UTC";
@@ -65,29 +58,6 @@ interface Ctx {
   booleans: { true: string; false: string };
 }
 
-function toText(value: SourceValue): Converted | undefined {
-  if (typeof value === "string") return ok(value.trim());
-  if (typeof value === "number" || typeof value === "bigint") {
-    const s = formatNumber(value);
-    return s === undefined ? fail(`${showValue(value)} is not a finite number`) : ok(s);
-  }
-  if (typeof value === "boolean") return ok(value ? "true" : "false");
-  if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? fail("the timestamp is invalid") : ok(isoDateTimeWithOffset(value.getTime(), 0));
-  }
-  if (isCalendarDate(value) || isNaiveTimestamp(value)) return ok(value.value);
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (const v of value) {
-      const c = toText(v as SourceValue);
-      if (c && !c.ok) return c;
-      if (c) parts.push(c.value);
-    }
-    return ok(parts.join(", "));
-  }
-  return fail(`${showValue(value)} has no text form`);
-}
-
 function toDate(value: SourceValue, ctx: Ctx): Converted {
   if (isCalendarDate(value)) return ok(value.value);
   if (isNaiveTimestamp(value)) return ok(value.value.slice(0, 10));
@@ -98,7 +68,7 @@ function toDate(value: SourceValue, ctx: Ctx): Converted {
     const parsed = parseIsoDateTime(value);
     // Text keeps the date it shows, with or without a time or an offset: "2024-05-01T00:00:00+02:00" is 1 May where
     // it was written, though it is 30 April in UTC.
-    if (parsed) return ok(isoDate(parsed.wallMs));
+    if (parsed) return ok(parsed.dateOnly ? value.trim() : isoDate(parsed.wallMs));
     for (const f of ctx.formats) {
       const ms = f(value);
       if (ms !== undefined) return ok(isoDate(ms));
