@@ -23,7 +23,7 @@ import { prepareSync } from "../../../runner/sync/prepare.js";
 import { buildReport, renderMarkdown } from "../../../runner/sync/report.js";
 import { segmentOptions } from "../../../runner/sync/segment-options.js";
 import type { SyncDeps } from "../../../runner/sync/types.js";
-import type { MappedField, ValueMapping } from "../../../runner/sync/value-mapping.js";
+import { plainValueMapping, type MappedField, type ValueMapping } from "../../../runner/sync/value-mapping.js";
 import type { ConversionOptions, FieldSpec } from "../../../runner/values/types.js";
 
 const HOST = "contoso.api-us1.com";
@@ -49,6 +49,10 @@ const FIELDS: FieldSpec[] = [
   { tag: "INTERESTS", type: "checkbox", options: INTERESTS },
   { tag: "OPTIN", type: "checkbox", options: YES },
   { tag: "PRICE", type: "text" },
+  { tag: "T_INT", type: "text" },
+  { tag: "T_BOOL", type: "text" },
+  { tag: "T_WHEN", type: "text" },
+  { tag: "T_DAY", type: "text" },
 ];
 const spec = (tag: string) => FIELDS.find((f) => f.tag === tag)!;
 
@@ -280,5 +284,36 @@ describe.each(["coerce", "fail"] as const)("custom-field values under reading %s
       { AT: "2024-05-01T06:00:00-05:00" },
       { AT: "2024-05-01T07:00:00-05:00" },
     ]);
+  });
+
+  it("plain text fields: the text sent for ordinary typed values is what it was before values were typed", async () => {
+    const columns = { T_INT: "n", T_BOOL: "vip", T_WHEN: "when", T_DAY: "day" };
+    const { dir, deps } = exportFor(sandbox, "plain.parquet", columns);
+    parquetWriteFile({
+      filename: join(dir, "plain.parquet"),
+      columnData: [
+        { name: "email", data: ["p1@example.com"] },
+        { name: "phone", data: ["555-0100"] },
+        { name: "n", data: [9007199254740993n] },
+        { name: "vip", data: [true] },
+        { name: "when", data: [new Date("2024-05-01T12:34:56.789Z")] },
+        { name: "day", data: [new Date("1990-05-17T00:00:00Z")] },
+      ],
+      schema: [
+        { name: "root", num_children: 6 },
+        { name: "email", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        { name: "phone", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
+        { name: "n", type: "INT64", repetition_type: "REQUIRED" },
+        { name: "vip", type: "BOOLEAN", repetition_type: "REQUIRED" },
+        { name: "when", type: "INT64", converted_type: "TIMESTAMP_MILLIS", repetition_type: "REQUIRED" },
+        { name: "day", type: "INT32", converted_type: "DATE", repetition_type: "REQUIRED" },
+      ],
+    });
+    const outcome = await runWith(deps, plainValueMapping(deps.config, new Map()));
+    expect(outcome).toMatchObject({ kind: "completed", applied: { added: 1, failed: [] } });
+    expect(stored("p1@example.com")).toEqual({
+      phone: "555-0100",
+      fields: { T_INT: "9007199254740993", T_BOOL: "true", T_WHEN: "2024-05-01T12:34:56.789Z", T_DAY: "1990-05-17" },
+    });
   });
 });
