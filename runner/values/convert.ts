@@ -9,6 +9,7 @@ import {
   dateInZone,
   isoDate,
   isoDateTimeWithOffset,
+  isIsoDate,
   parseIsoDateTime,
   wallClockToInstant,
   zoneOffsetMinutes,
@@ -31,7 +32,7 @@ export function createConverter(field: FieldSpec, options: ConversionOptions = {
   const formats = (options.dateFormats ?? []).map((f) => compileDateFormat(f)).filter((p): p is DateFormatParser => p !== undefined);
   const ctx: Ctx = { field, tz, formats, separator: options.separator ?? ",", booleans: options.booleans ?? DEFAULT_BOOLEANS };
   const index = field.options ? new OptionIndex(field.options) : undefined;
-  return (value) => {
+  const convert = (value: SourceValue): Converted | undefined => {
     if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) return undefined;
     switch (field.type) {
       case "date":
@@ -48,7 +49,21 @@ export function createConverter(field: FieldSpec, options: ConversionOptions = {
         return toText(value);
     }
   };
+  // Text converts the same every time: the first MEMO_SIZE distinct strings are remembered, so a column of few
+  // distinct values (tiers, interests, dates of one season) costs one lookup per row. Results are never mutated.
+  const memo = new Map<string, Converted | typeof NOTHING>();
+  return (value) => {
+    if (typeof value !== "string") return convert(value);
+    const hit = memo.get(value);
+    if (hit !== undefined) return hit === NOTHING ? undefined : hit;
+    const result = convert(value);
+    if (memo.size < MEMO_SIZE) memo.set(value, result ?? NOTHING);
+    return result;
+  };
 }
+
+const MEMO_SIZE = 4096;
+const NOTHING = Symbol("nothing to send");
 
 interface Ctx {
   field: FieldSpec;
@@ -65,6 +80,7 @@ function toDate(value: SourceValue, ctx: Ctx): Converted {
     return Number.isNaN(value.getTime()) ? fail("the timestamp is invalid") : ok(dateInZone(value.getTime(), ctx.tz));
   }
   if (typeof value === "string") {
+    if (isIsoDate(value)) return ok(value);
     const parsed = parseIsoDateTime(value);
     // Text keeps the date it shows, with or without a time or an offset: "2024-05-01T00:00:00+02:00" is 1 May where
     // it was written, though it is 30 April in UTC.
