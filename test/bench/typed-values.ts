@@ -2,8 +2,8 @@
 // by `ac-export plan`, its three extra columns mapped once to typed ActiveCampaign fields (a date, a dropdown with
 // labels, a checkbox: converted per row) and once to text fields (sent as written), in the same run, alternating;
 // the figure is the ratio of the two (target ≤ 1.2×), not a wall-clock time.
-import { closeSync, openSync, writeSync } from "node:fs";
 import { CSV_HEADER, syntheticRecord } from "../runner/segment/generate.js";
+import { writeCsvRecords } from "./segments.js";
 
 /** The typed fields (types and options as the sandbox holds them) and their text twins. */
 export const TYPED_FIELDS = [
@@ -36,24 +36,12 @@ const INTERESTS = ["Running", "running,Cycling", "Swimming,Chess,Cycling", ""];
  * comma-separated string. Returns the number of records.
  */
 export function writeValuesCsv(path: string, rows: number): number {
-  const fd = openSync(path, "w");
-  try {
-    let buf = `${[...CSV_HEADER, ...VALUE_COLUMNS].join(",")}\n`;
+  return writeCsvRecords(path, [...CSV_HEADER, ...VALUE_COLUMNS], (function* () {
     for (let i = 0; i < rows; i++) {
       const day = i === 0 ? "not a date" : `19${50 + (i % 50)}-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`;
-      const interests = INTERESTS[i % INTERESTS.length]!;
-      const record = [...syntheticRecord(i), day, LABELS[i % LABELS.length]!, interests.includes(",") ? `"${interests}"` : interests];
-      buf += `${record.map((v, k) => (k < CSV_HEADER.length && /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)).join(",")}\n`;
-      if (buf.length > 1 << 20) {
-        writeSync(fd, buf);
-        buf = "";
-      }
+      yield [...syntheticRecord(i), day, LABELS[i % LABELS.length]!, INTERESTS[i % INTERESTS.length]!];
     }
-    writeSync(fd, buf);
-  } finally {
-    closeSync(fd);
-  }
-  return rows;
+  })());
 }
 
 /** The plan's own line for the one unconvertible birthday: present only when the preflight typed the fields. */
