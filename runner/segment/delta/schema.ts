@@ -2,6 +2,7 @@
 // data files under column mapping ("Column Mapping"), and partition values ("Partition Value Serialization") typed
 // the way the Parquet reader types the same column (runner/segment/parquet.ts).
 import { z } from "zod";
+import { formatNumber } from "../../values/number.js";
 import type { SourceValue } from "../../values/types.js";
 import { SegmentError } from "../types.js";
 import { columnMappingEnabled, type DeltaProtocol } from "./protocol.js";
@@ -96,8 +97,11 @@ export function partitionValue(column: DeltaColumn, raw: string | null | undefin
     const n = Number(raw);
     return Number.isNaN(n) && raw !== "NaN" ? bad() : n;
   }
-  // A decimal keeps its exact digits, as the Parquet reader keeps a DECIMAL column's.
-  if (type.startsWith("decimal")) return /^[+-]?\d+(\.\d+)?$/.test(raw) ? raw.replace(/^\+/, "") : bad();
+  // A decimal keeps its exact digits, as the Parquet reader keeps a DECIMAL column's (Java may write "1E+2").
+  if (type.startsWith("decimal")) {
+    if (/^[+-]?\d+(\.\d+)?$/.test(raw)) return raw.replace(/^\+/, "");
+    return formatNumber(Number(raw)) ?? bad();
+  }
   if (type === "boolean") return raw === "true" || raw === "false" ? raw === "true" : bad();
   if (type === "date") return /^\d{4,}-\d{2}-\d{2}$/.test(raw) ? { kind: "date", value: raw } : bad();
   if (type === "timestamp" || isTimestampNtz(type)) {
