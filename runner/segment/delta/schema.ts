@@ -99,7 +99,7 @@ export function partitionValue(column: DeltaColumn, raw: string | null | undefin
   }
   // A decimal keeps its exact digits, as the Parquet reader keeps a DECIMAL column's (Java may write "1E+2").
   if (type.startsWith("decimal")) {
-    if (/^[+-]?\d+(\.\d+)?$/.test(raw)) return raw.replace(/^\+/, "");
+    if (/^[+-]?\d+(\.\d+)?$/.test(raw)) return raw.replace(/^\+/, "").replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
     return formatNumber(Number(raw)) ?? bad();
   }
   if (type === "boolean") return raw === "true" || raw === "false" ? raw === "true" : bad();

@@ -59,7 +59,8 @@ describe("Delta decoders", () => {
     expect(partitionValue(col("integer"), "007", "t")).toBe(7);
     expect(partitionValue(col("long"), "9007199254740993", "t")).toBe(9007199254740993n);
     expect(partitionValue(col("double"), "1.50", "t")).toBe(1.5);
-    expect(partitionValue(col("decimal(10,2)"), "1.50", "t")).toBe("1.50");
+    expect(partitionValue(col("decimal(10,2)"), "1.50", "t")).toBe("1.5");
+    expect(partitionValue(col("decimal(10,2)"), "+10.00", "t")).toBe("10");
     expect(partitionValue(col("decimal(10,-2)"), "1E+2", "t")).toBe("100");
     expect(partitionValue(col("date"), "2024-05-01", "t")).toEqual({ kind: "date", value: "2024-05-01" });
     expect(partitionValue(col("timestamp"), "2024-05-01 12:34:56.789123", "t")).toEqual(new Date("2024-05-01T12:34:56.789Z"));

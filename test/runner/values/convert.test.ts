@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createConverter } from "../../../runner/values/convert.js";
-import { formatNumber, fromFloat32 } from "../../../runner/values/number.js";
+import { formatDecimal, formatNumber, fromFloat32 } from "../../../runner/values/number.js";
 import { isPhoneCountry, toE164 } from "../../../runner/values/phone.js";
 import { compileDateFormat, isIsoDate, isValidTimeZone, parseIsoDateTime } from "../../../runner/values/time.js";
 import type { AcFieldType, ConversionOptions, FieldOption, SourceValue } from "../../../runner/values/types.js";
@@ -134,6 +134,11 @@ describe("text fields and numbers", () => {
 
   it("refuses non-finite numbers", () => {
     expect(convert("text", Number.NaN)).toEqual({ ok: false, reason: '"NaN" is not a finite number' });
+  });
+
+  it("writes a DECIMAL's exact digits, without trailing fractional zeros", () => {
+    expect([formatDecimal(1234n, 2), formatDecimal(1250n, 2), formatDecimal(1000n, 2), formatDecimal(-5n, 3), formatDecimal(0n, 2), formatDecimal(12n, -2)]).toEqual(["12.34", "12.5", "10", "-0.005", "0", "1200"]);
+    expect(formatDecimal(123456789012345678901234567890n, 10)).toBe("12345678901234567890.123456789");
   });
 
   it("formats without exponents or float noise", () => {
