@@ -43,6 +43,10 @@ export function formatPlan(r: RunReport, plan: SyncPlan, configPath?: string): s
   for (const g of refused) lines.push(groupLine(g));
   lines.push(line("reject", plan.rejected.length));
   for (const g of r.rejectsByReason.slice(0, 10)) lines.push(groupLine(g));
+  for (const f of r.valueProblems.slice(0, 10)) {
+    const e = f.examples[0]!;
+    lines.push(`  field ${f.field}: ${n(f.count)} value(s) not sent, the contact is sent without them (e.g. ${typeof e.row === "number" ? `row ${e.row}` : e.row}: ${e.reason})`);
+  }
   lines.push("", automations(r, plan));
   lines.push(...formatPlanFields(r.fields));
   if (plan.leavers.length && r.onLeave !== "keep") {

@@ -2,8 +2,9 @@
 //
 // One JSON object per line (LF or CRLF). Blank lines are skipped. A line that is not valid JSON, is not an object, or
 // is longer than 1 MiB becomes a row with `problem` set (the engine rejects it and goes on); the rest of the file is
-// read normally. Values: strings as they are; numbers and booleans stringified (`12`, `true`); null → undefined;
-// arrays and objects → their JSON text. Row numbers are line numbers (blank lines counted).
+// read normally. Values keep their JSON type until they are converted for their ActiveCampaign field (issue #11):
+// strings, numbers and booleans as they are; arrays as arrays (element by element); objects → their JSON text;
+// null → undefined. Row numbers are line numbers (blank lines counted).
 //
 // Columns: `keys` is the union of the keys of every record read so far, in order of first appearance (complete once
 // the last batch is read), so a key that first appears in record 1,001 is a column like any other.
@@ -12,6 +13,7 @@
 // is a problem row (JSON.parse would silently keep the last), and so is a value nested too deeply to turn into text.
 import type { SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
+import type { SourceValue } from "../values/types.js";
 import type { StopReason, TextChunk } from "./text.js";
 import { quoteValue } from "../output/visible.js";
 
@@ -84,16 +86,15 @@ function firstDuplicateKey(buf: Buffer, start: number, end: number): string | un
  */
 const NOTHING_INHERITED = Object.freeze(Object.create(null) as object);
 
-export function jsonValue(v: unknown): string | undefined {
+export function jsonValue(v: unknown): SourceValue {
   switch (typeof v) {
     case "string":
-      return v;
     case "number":
     case "boolean":
-    case "bigint":
-      return String(v);
+      return v;
     case "object":
-      return v === null ? undefined : JSON.stringify(v);
+      if (v === null) return undefined;
+      return Array.isArray(v) ? v.map(jsonValue) : JSON.stringify(v);
     default:
       return undefined;
   }
@@ -226,7 +227,7 @@ export class JsonlReader {
       rows.push({ rowNumber, values: {}, problem: `line names the key ${quoteValue(dup ?? "?")} twice; keys must be unique in a record` });
       return;
     }
-    const values = Object.create(NOTHING_INHERITED) as Record<string, string | undefined>;
+    const values = Object.create(NOTHING_INHERITED) as Record<string, SourceValue>;
     const want = this.want;
     for (const key of keys) {
       if (!this.keySet.has(key)) {
@@ -234,7 +235,7 @@ export class JsonlReader {
         this.keys.push(key);
       }
       if (want !== null && !want.has(key)) continue;
-      let value: string | undefined;
+      let value: SourceValue;
       try {
         value = jsonValue((parsed as Record<string, unknown>)[key]);
       } catch {

@@ -2,13 +2,17 @@
 // the needed columns (and, when the file has offset indexes, only the needed pages). Memory stays at about one
 // row group's compressed bytes of the needed columns plus one slice of decoded values, whatever the file size.
 //
-// Values are stringified: strings as they are; integers (INT32/INT64, also when a column has the "wrong" type, e.g.
-// an email stored as INT64) and floats with String(); booleans "true"/"false"; DATE columns as "YYYY-MM-DD";
-// timestamps as ISO 8601 in UTC; binary as base64; lists, maps and structs as JSON; null → undefined.
-// Row numbers are 1-based record indexes.
+// Values keep their type until they are converted for their ActiveCampaign field (runner/values, issue #11): strings
+// as they are; integers as numbers (INT32) or bigints (INT64), also when a column has the "wrong" type (an email
+// stored as INT64); FLOAT as the number its writer meant (0.1, not 0.10000000149011612); DOUBLE as is; booleans as
+// booleans; DATE as a CalendarDate; TIMESTAMP as a Date (an instant) when adjusted to UTC, as a NaiveTimestamp
+// (wall-clock time, no zone) when not; DECIMAL as its exact digits in a string; lists as arrays; binary as base64;
+// maps and structs as JSON text; null → undefined. Row numbers are 1-based record indexes.
 import type { AsyncBuffer, FileMetaData, ParquetScan, SchemaTree } from "hyparquet";
 import type { SegmentRow } from "./types.js";
 import { SegmentError } from "./types.js";
+import { formatDecimal, fromFloat32 } from "../values/number.js";
+import type { SourceValue } from "../values/types.js";
 
 /** Rows decoded at a time within a row group. */
 const SLICE_ROWS = 100_000;
@@ -51,22 +55,19 @@ class GroupCache implements AsyncBuffer {
   }
 }
 
-export function parquetValue(v: unknown, dateOnly: boolean): string | undefined {
+/** A decoded value as a SourceValue (lists element by element; structs and maps as JSON text). */
+export function parquetValue(v: unknown): SourceValue {
   switch (typeof v) {
     case "string":
-      return v;
     case "number":
     case "bigint":
     case "boolean":
-      return String(v);
+      return v;
     case "object": {
       if (v === null) return undefined;
-      if (v instanceof Date) {
-        if (Number.isNaN(v.getTime())) return undefined;
-        const iso = v.toISOString();
-        return dateOnly ? iso.slice(0, 10) : iso;
-      }
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v;
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+      if (Array.isArray(v)) return v.map(parquetValue);
       return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
     }
     default:
@@ -74,9 +75,53 @@ export function parquetValue(v: unknown, dateOnly: boolean): string | undefined 
   }
 }
 
-function isDateColumn(node: SchemaTree): boolean {
+/** Reads one column's decoded value as a SourceValue. */
+type ColumnValue = (v: unknown) => SourceValue;
+
+/** A big-endian two's-complement integer (a DECIMAL stored as bytes). */
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return bytes.length && bytes[0]! & 0x80 ? n - (1n << BigInt(bytes.length * 8)) : n;
+}
+
+/** How each top-level column's values are typed beyond what hyparquet gives (by its logical or converted type). */
+function columnValue(node: SchemaTree): ColumnValue {
   const e = node.element;
-  return e.converted_type === "DATE" || e.logical_type?.type === "DATE";
+  if (node.children.length > 0) return parquetValue;
+  if (e.converted_type === "DATE" || e.logical_type?.type === "DATE") {
+    return (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? { kind: "date", value: v.toISOString().slice(0, 10) } : parquetValue(v));
+  }
+  if (e.logical_type?.type === "TIMESTAMP" && !e.logical_type.isAdjustedToUTC) {
+    // hyparquet reads the wall-clock time as if it were UTC: its UTC fields are the wall clock.
+    return (v) => (v instanceof Date && !Number.isNaN(v.getTime()) ? { kind: "naive-timestamp", value: v.toISOString().slice(0, -1) } : parquetValue(v));
+  }
+  if (isExactDecimal(node)) {
+    const scale = e.scale ?? 0;
+    return (v) => {
+      if (v === null || v === undefined) return undefined;
+      const unscaled = v instanceof Uint8Array ? bytesToBigInt(v) : BigInt(v as number | bigint);
+      return formatDecimal(unscaled, scale);
+    };
+  }
+  if (e.type === "FLOAT") return (v) => (typeof v === "number" ? fromFloat32(v) : parquetValue(v));
+  return parquetValue;
+}
+
+/** A top-level DECIMAL column whose unscaled integers hyparquet can hand over (it would turn them into floats). */
+function isExactDecimal(node: SchemaTree): boolean {
+  const e = node.element;
+  return node.children.length === 0 && e.converted_type === "DECIMAL" && (e.type === "INT32" || e.type === "INT64" || e.type === "FIXED_LEN_BYTE_ARRAY");
+}
+
+/**
+ * The footer as hyparquet should decode it: DECIMAL columns without their decimal annotation, so they arrive as
+ * unscaled integers that columnValue turns into exact digits. The reader's own `metadata` stays as written.
+ */
+function scanMetadata(metadata: FileMetaData, tree: SchemaTree): FileMetaData {
+  const exact = new Set(tree.children.filter(isExactDecimal).map((c) => c.element));
+  if (exact.size === 0) return metadata;
+  return { ...metadata, schema: metadata.schema.map((e) => (exact.has(e) ? { ...e, converted_type: undefined, logical_type: undefined } : e)) };
 }
 
 export class ParquetReader {
@@ -86,8 +131,11 @@ export class ParquetReader {
     /** The footer (Delta's column mapping by id reads the field ids from its schema). */
     readonly metadata: FileMetaData,
     readonly columns: string[],
-    private readonly dateColumns: Set<string>,
+    /** How each column's values are typed, by name. */
+    private readonly columnValues: Map<string, ColumnValue>,
     private readonly wanted: string[],
+    /** The footer handed to hyparquet to decode with (see scanMetadata). */
+    private readonly scanMeta: FileMetaData,
   ) {}
 
   static async open(file: RandomAccess, options: { name: string; columns?: readonly string[] }): Promise<ParquetReader> {
@@ -117,10 +165,10 @@ export class ParquetReader {
       }
       seen.set(name, i);
     });
-    const dateColumns = new Set(tree.children.filter(isDateColumn).map((c) => c.element.name));
+    const columnValues = new Map(tree.children.map((c) => [c.element.name, columnValue(c)]));
     const want = options.columns ? new Set(options.columns) : null;
     const wanted = want ? columns.filter((c) => want.has(c)) : columns;
-    return new ParquetReader(options.name, cached, metadata, columns, dateColumns, wanted);
+    return new ParquetReader(options.name, cached, metadata, columns, columnValues, wanted, scanMetadata(metadata, tree));
   }
 
   /** Total number of records, from the footer. */
@@ -133,7 +181,7 @@ export class ParquetReader {
     // zstd, brotli, lz4 and gzip pages (Fabric, Databricks and delta-rs write zstd); hyparquet alone reads snappy only.
     const { compressors } = await import("hyparquet-compressors");
     const wanted = this.wanted;
-    const dateOnly = wanted.map((c) => this.dateColumns.has(c));
+    const read = wanted.map((c) => this.columnValues.get(c)!);
     const protoKey = wanted.includes("__proto__");
     let scan: ParquetScan | undefined;
     const fail = (e: unknown): never => {
@@ -144,7 +192,7 @@ export class ParquetReader {
     };
     if (wanted.length > 0) {
       try {
-        scan = await parquetScan({ file: this.file, metadata: this.metadata, columns: wanted, useOffsetIndex: true, compressors });
+        scan = await parquetScan({ file: this.file, metadata: this.scanMeta, columns: wanted, useOffsetIndex: true, compressors });
       } catch (e) {
         fail(e);
       }
@@ -166,9 +214,9 @@ export class ParquetReader {
           }
         }
         for (let r = 0; r < end - start; r++) {
-          const values: Record<string, string | undefined> = {};
+          const values: Record<string, SourceValue> = {};
           for (let c = 0; c < wanted.length; c++) {
-            const value = parquetValue(data[c]![r], dateOnly[c]!);
+            const value = read[c]!(data[c]![r]);
             if (protoKey && wanted[c] === "__proto__") {
               Object.defineProperty(values, "__proto__", { value, enumerable: true, writable: true, configurable: true });
             } else values[wanted[c]!] = value;

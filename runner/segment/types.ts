@@ -1,15 +1,20 @@
 // The segment-reader contract: the sync engine reads every format and location through this.
 import { AcExportError } from "../errors.js";
 import type { Location, SegmentFormat } from "../config.js";
+import type { SourceValue } from "../values/types.js";
 
-/** One input record. Values are strings (Parquet numbers/dates are stringified); a missing or null cell is undefined. */
+/**
+ * One input record. Values keep their source type until they are converted for their ActiveCampaign field
+ * (runner/values): CSV cells are strings; Parquet, JSON Lines and Delta values are typed (a DATE a CalendarDate, a
+ * zoned timestamp a Date, a list an array…; see SourceValue). A missing or null cell is undefined.
+ */
 export interface SegmentRow {
   /**
    * Where a person finds the row: CSV, the spreadsheet row (header = 1, first record = 2); JSON Lines, the line
    * number; Parquet, the 1-based record index.
    */
   rowNumber: number;
-  values: Record<string, string | undefined>;
+  values: Record<string, SourceValue>;
   /**
    * Multi-part segments only: the 1-based part the row is in and its row number within that part (numbered as for a
    * single file). `rowNumber` then stays unique across the segment (each part's numbers are offset past the previous

@@ -87,7 +87,7 @@ async function* segmentChanges(src: ChangeSource, prepared: Prepared, judge: Syn
 function* rowChanges(config: ExportConfig, row: SegmentRow, prepared: Prepared, judge: SyncState | undefined, skipRows: Set<number>, resubscribe: Set<string>): Generator<Change> {
   const planned = prepared.plan.send.get(row.rowNumber);
   if (planned === undefined && resubscribe.size === 0) return;
-  const result = fingerprintRow(row, config);
+  const result = fingerprintRow(row, config, prepared.values);
   if (!result.ok) return;
   const { email } = result;
   const label = row.part === undefined ? row.rowNumber : rowLabel(row);

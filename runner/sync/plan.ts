@@ -6,6 +6,8 @@ import { emailHash, fingerprintRow } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
 import { SeenMembers } from "./seen-members.js";
+import { plainValueMapping, type ValueMapping } from "./value-mapping.js";
+import { ValueProblems } from "./value-problems.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
 import { refusalDue, refusedEarlierReason } from "./refusals.js";
 import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
@@ -51,6 +53,8 @@ export interface SyncPlan {
    */
   alreadyUnsubscribed: string[];
   rejected: RejectedRow[];
+  /** Values not sent because they cannot be converted for their field (onInvalid "omit-field"), counted per field. */
+  valueProblems: ValueProblems;
   /** The removal cap for this run, as a number of contacts (raised by an operator's override, if given). */
   removalCap: number;
   /** The cap limits.maxRemovalsPerRun gives, when an override raised it for this run. */
@@ -81,11 +85,13 @@ export async function planSync(
   allowRemovals?: number,
   /** The run's UTC day number, for the refusal cool-down (refusals.retryAfterDays). */
   today?: number,
+  /** How values are converted (prepare.ts builds it from the field preflight). */
+  values: ValueMapping = plainValueMapping(config, new Map()),
 ): Promise<SyncPlan> {
   const seen = new SeenMembers(state);
   const plan: SyncPlan = {
     rowsRead: 0, members: 0, adds: 0, updates: 0, unchanged: 0,
-    send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], removalCap: 0,
+    send: new RowFingerprints(), sendEmails: new RowFingerprints(), newRows: new RowMarks(), resubscribe: [], consentKept: [], refusedEarlier: [], leavers: [], alreadyUnsubscribed: [], rejected: [], valueProblems: new ValueProblems(), removalCap: 0,
     samples: { adds: [], updates: [], leavers: [], resubscribe: [] }, rowLabels: new RowLabels(),
   };
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
@@ -95,7 +101,7 @@ export async function planSync(
     for (const row of batch) {
       plan.rowsRead++;
       plan.rowLabels.see(row);
-      const result = fingerprintRow(row, config);
+      const result = fingerprintRow(row, config, values);
       if (!result.ok) {
         plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
         continue;
@@ -114,6 +120,7 @@ export async function planSync(
         plan.consentKept.push({ row: row.rowNumber, email, reason: keptReason(inactive) });
         continue;
       }
+      if (result.problems) plan.valueProblems.add(row.rowNumber, result.problems);
       if (unsubscribedBySync) {
         plan.resubscribe.push(email);
         sample("resubscribe", email);

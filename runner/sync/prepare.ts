@@ -43,7 +43,7 @@ export async function prepareSync(deps: SyncDeps, mode: SyncMode = "plan"): Prom
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals, runDay(deps));
+    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals, runDay(deps), values);
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     if (plan.rowsRead > 0 && stillMissing.length) {

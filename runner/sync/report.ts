@@ -11,6 +11,7 @@ import type { RowLabels } from "./row-labels.js";
 import type { FieldsReport } from "./field-preflight.js";
 import { fieldsMarkdown } from "./fields-markdown.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
+import type { FieldProblems } from "./value-problems.js";
 
 /** What every run or plan report holds, even one of a command that stopped before its config was known. */
 export interface ReportHeader {
@@ -95,6 +96,11 @@ export interface RunReport extends ReportHeader {
   rejectsByReason: RowGroup[];
   /** Mapped custom fields (type, conversion), the export's tags, and what the preflight created or would create. */
   fields?: FieldsReport;
+  /**
+   * Values not sent because they cannot be converted for their ActiveCampaign field (onInvalid "omit-field"; the
+   * contact was sent without them), per field: how many, and the first rows with the value and the reason.
+   */
+  valueProblems: ValueProblemsReport[];
   /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
   keptByReason: RowGroup[];
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
@@ -118,6 +124,11 @@ export interface RemovalOverride {
   configuredCap?: number;
   leavers?: number;
   used?: boolean;
+}
+
+/** One field's values that were not sent; the examples name rows as the rejected rows do. */
+export interface ValueProblemsReport extends Omit<FieldProblems, "examples"> {
+  examples: Array<{ row: number | string; value: string; reason: string }>;
 }
 
 /** Rows sharing a reason: their row numbers (the unique keys) and, in a multi-part segment, how people name them. */
@@ -216,6 +227,7 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
     ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
     ...(prepared?.fields ? { fields: prepared.fields } : {}),
     rejectsByReason: groupRejects(rejected, undefined, plan?.rowLabels),
+    valueProblems: (plan?.valueProblems.list() ?? []).map((f) => ({ ...f, examples: f.examples.map((e) => ({ ...e, row: plan!.rowLabels.label(e.row) })) })),
     keptByReason: groupRejects(kept, undefined, plan?.rowLabels),
     failures: groupFailures(failed),
     ...(input.stats ? { requests: { ...input.stats, total } } : {}),
@@ -279,6 +291,14 @@ export function renderMarkdown(r: RunReport): string {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");
     for (const g of r.rejectsByReason) lines.push(`| ${md(g.reason)} | ${n(g.count)} | ${g.labels ? g.labels.join("; ") : g.rows.join(", ")}${g.count > g.rows.length ? (g.labels ? "; …" : ", …") : ""} |`);
     lines.push("", "Every rejected row is listed in `rejected.csv` with its row number and reason.");
+  }
+  if (r.valueProblems.length) {
+    lines.push("", "## Values not sent", "", "These contacts were sent without the field: the value cannot be stored as the field's type.", "");
+    lines.push("| field | rows | examples (row: value — reason) |", "|---|---:|---|");
+    for (const f of r.valueProblems) {
+      const shown = f.examples.slice(0, 3).map((e) => `${typeof e.row === "number" ? `row ${e.row}` : e.row}: ${e.value} — ${e.reason}`);
+      lines.push(`| ${md(f.field)} | ${n(f.count)} | ${md(shown.join("; "))}${f.count > shown.length ? "; …" : ""} |`);
+    }
   }
   if (r.failures.length) {
     lines.push("", "## Failed at ActiveCampaign", "", "| batch | reason | contacts | examples |", "|---|---|---:|---|");

@@ -1,7 +1,7 @@
 // Apply step "send": new and changed members. Pass 2 over the segment yields exactly the rows the plan chose; they go
 // through bulk import, or, when there are only a few, through the small-delta path (small-delta.ts).
 import { AcExportError } from "../errors.js";
-import { rowLabel, type SegmentPin } from "../segment/types.js";
+import { rowLabel } from "../segment/types.js";
 import { BULK_MAX_BYTES } from "../config/ac-limits.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
@@ -10,10 +10,9 @@ import { Batcher } from "./batcher.js";
 import { toBulkContact } from "./bulk-contact.js";
 import { SMALL_DELTA_MAX } from "./constants.js";
 import { emailHash, toMember, type Member } from "./member.js";
-import type { SyncPlan } from "./plan.js";
 import { segmentOptions } from "./segment-options.js";
 import { sendSmallDelta } from "./small-delta.js";
-import type { SendMeta, SyncDeps } from "./types.js";
+import type { Prepared, SendMeta, SyncDeps } from "./types.js";
 
 export interface PlannedMember {
   member: Member;
@@ -27,12 +26,12 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
   deps.events.event("phase", { phase: `sending ${plan.send.size} new or changed members` });
   if (plan.send.size <= (deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
     const members: PlannedMember[] = [];
-    for await (const planned of plannedMembers(deps, plan, prepared.segmentPin)) members.push(planned);
+    for await (const planned of plannedMembers(deps, prepared)) members.push(planned);
     return sendSmallDelta(ctx, members);
   }
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
   const gate = new BulkConsentGate(ctx);
-  for await (const { member, row } of plannedMembers(deps, plan, prepared.segmentPin)) {
+  for await (const { member, row } of plannedMembers(deps, prepared)) {
     const consent = await gate.check(member.email);
     if (!consent.send) {
       applied.consentKept.push({ row, email: member.email, reason: consent.reason });
@@ -49,14 +48,15 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
 }
 
 /** Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw. */
-async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin | undefined): AsyncGenerator<PlannedMember> {
-  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config, pin));
+async function* plannedMembers(deps: SyncDeps, prepared: Prepared): AsyncGenerator<PlannedMember> {
+  const { plan } = prepared;
+  const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config, prepared.segmentPin));
   try {
     for await (const rows of segment.batches()) {
       for (const row of rows) {
         const fp = plan.send.get(row.rowNumber);
         if (fp === undefined) continue;
-        const result = toMember(row, deps.config);
+        const result = toMember(row, deps.config, prepared.values);
         // Every field the plan decided on, the email included (the fingerprint leaves it out: it is the state's key).
         if (!result.ok || result.member.fingerprint !== fp || emailHash(result.member.email) !== plan.sendEmails.get(row.rowNumber)) {
           throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (${rowLabel(row)} differs between passes); nothing unplanned was sent; run again`);

@@ -2,18 +2,22 @@
 // REAL-ACCOUNT.md F2). A value that cannot be converted is never sent in a form AC would mangle: the caller gets
 // a reason, syncs the contact without that field and reports the row.
 import { formatNumber } from "./number.js";
+import { showValue, toText } from "./text.js";
 import { multiValue, OptionIndex } from "./options.js";
 import {
   compileDateFormat,
   dateInZone,
   isoDate,
   isoDateTimeWithOffset,
+  isIsoDate,
   parseIsoDateTime,
   wallClockToInstant,
   zoneOffsetMinutes,
   type DateFormatParser,
 } from "./time.js";
 import { isCalendarDate, isNaiveTimestamp, type ConversionOptions, type Converted, type FieldSpec, type SourceValue } from "./types.js";
+
+export { showValue };
 
 const DEFAULT_BOOLEANS = { true: "Yes", false: "No" } as const;
 
@@ -23,22 +27,12 @@ export type FieldConverter = (value: SourceValue) => Converted | undefined;
 const fail = (reason: string): Converted => ({ ok: false, reason });
 const ok = (value: string): Converted => ({ ok: true, value });
 
-/** What a value looks like in a reason: short, quoted, never a whole row. */
-export function showValue(value: SourceValue): string {
-  let s: string;
-  if (value instanceof Date) s = Number.isNaN(value.getTime()) ? "an invalid date" : value.toISOString();
-  else if (isCalendarDate(value) || isNaiveTimestamp(value)) s = value.value;
-  else if (Array.isArray(value)) s = `[${value.map((v) => showValue(v as SourceValue)).join(", ")}]`;
-  else s = String(value);
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}…` : s);
-}
-
 export function createConverter(field: FieldSpec, options: ConversionOptions = {}): FieldConverter {
   const tz = options.timeZone ?? "UTC";
   const formats = (options.dateFormats ?? []).map((f) => compileDateFormat(f)).filter((p): p is DateFormatParser => p !== undefined);
   const ctx: Ctx = { field, tz, formats, separator: options.separator ?? ",", booleans: options.booleans ?? DEFAULT_BOOLEANS };
   const index = field.options ? new OptionIndex(field.options) : undefined;
-  return (value) => {
+  const convert = (value: SourceValue): Converted | undefined => {
     if (value === null || value === undefined || (typeof value === "string" && value.trim() === "")) return undefined;
     switch (field.type) {
       case "date":
@@ -55,7 +49,21 @@ export function createConverter(field: FieldSpec, options: ConversionOptions = {
         return toText(value);
     }
   };
+  // Text converts the same every time: the first MEMO_SIZE distinct strings are remembered, so a column of few
+  // distinct values (tiers, interests, dates of one season) costs one lookup per row. Results are never mutated.
+  const memo = new Map<string, Converted | typeof NOTHING>();
+  return (value) => {
+    if (typeof value !== "string") return convert(value);
+    const hit = memo.get(value);
+    if (hit !== undefined) return hit === NOTHING ? undefined : hit;
+    const result = convert(value);
+    if (memo.size < MEMO_SIZE) memo.set(value, result ?? NOTHING);
+    return result;
+  };
 }
+
+const MEMO_SIZE = 4096;
+const NOTHING = Symbol("nothing to send");
 
 interface Ctx {
   field: FieldSpec;
@@ -65,29 +73,6 @@ interface Ctx {
   booleans: { true: string; false: string };
 }
 
-function toText(value: SourceValue): Converted | undefined {
-  if (typeof value === "string") return ok(value.trim());
-  if (typeof value === "number" || typeof value === "bigint") {
-    const s = formatNumber(value);
-    return s === undefined ? fail(`${showValue(value)} is not a finite number`) : ok(s);
-  }
-  if (typeof value === "boolean") return ok(value ? "true" : "false");
-  if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? fail("the timestamp is invalid") : ok(isoDateTimeWithOffset(value.getTime(), 0));
-  }
-  if (isCalendarDate(value) || isNaiveTimestamp(value)) return ok(value.value);
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (const v of value) {
-      const c = toText(v as SourceValue);
-      if (c && !c.ok) return c;
-      if (c) parts.push(c.value);
-    }
-    return ok(parts.join(", "));
-  }
-  return fail(`${showValue(value)} has no text form`);
-}
-
 function toDate(value: SourceValue, ctx: Ctx): Converted {
   if (isCalendarDate(value)) return ok(value.value);
   if (isNaiveTimestamp(value)) return ok(value.value.slice(0, 10));
@@ -95,10 +80,11 @@ function toDate(value: SourceValue, ctx: Ctx): Converted {
     return Number.isNaN(value.getTime()) ? fail("the timestamp is invalid") : ok(dateInZone(value.getTime(), ctx.tz));
   }
   if (typeof value === "string") {
+    if (isIsoDate(value)) return ok(value);
     const parsed = parseIsoDateTime(value);
     // Text keeps the date it shows, with or without a time or an offset: "2024-05-01T00:00:00+02:00" is 1 May where
     // it was written, though it is 30 April in UTC.
-    if (parsed) return ok(isoDate(parsed.wallMs));
+    if (parsed) return ok(parsed.dateOnly ? value.trim() : isoDate(parsed.wallMs));
     for (const f of ctx.formats) {
       const ms = f(value);
       if (ms !== undefined) return ok(isoDate(ms));

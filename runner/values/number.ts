@@ -38,3 +38,18 @@ export function formatNumber(x: number | bigint): string | undefined {
   if (Object.is(x, -0)) return "0";
   return expandExponent(String(x));
 }
+
+/**
+ * A DECIMAL's exact digits from its unscaled integer and scale, without trailing fractional zeros (as the number was
+ * written before decimals were exact, so a text field's value stays the same): (1234n, 2) → "12.34", (1250n, 2) →
+ * "12.5", (-5n, 3) → "-0.005".
+ */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  let digits = (negative ? -unscaled : unscaled).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, "0");
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`.replace(/\.?0+$/, "");
+  } else if (scale < 0) digits += "0".repeat(-scale);
+  return negative ? `-${digits}` : digits;
+}

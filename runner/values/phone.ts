@@ -9,13 +9,14 @@ export function isPhoneCountry(code: string): boolean {
   return isSupportedCountry(code);
 }
 
-/** A phone number in E.164, read with `defaultCountry` when it has no +country prefix. */
-export function toE164(text: string, defaultCountry: string): Converted {
+/** A phone number in E.164, read with `defaultCountry` when it has no +country prefix (without one, it needs it). */
+export function toE164(text: string, defaultCountry?: string): Converted {
   const trimmed = text.trim();
-  const parsed = parsePhoneNumberFromString(trimmed, { defaultCountry: defaultCountry as CountryCode });
+  const parsed = parsePhoneNumberFromString(trimmed, defaultCountry ? { defaultCountry: defaultCountry as CountryCode } : {});
   if (!parsed || !parsed.isValid()) {
     const shown = trimmed.length > 30 ? `${trimmed.slice(0, 27)}…` : trimmed;
-    return { ok: false, reason: `${JSON.stringify(shown)} is not a valid phone number (default country ${defaultCountry})` };
+    const how = defaultCountry ? `default country ${defaultCountry}` : "no default country, so it needs its +country code";
+    return { ok: false, reason: `${JSON.stringify(shown)} is not a valid phone number (${how})` };
   }
   return { ok: true, value: parsed.number };
 }

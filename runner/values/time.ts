@@ -106,13 +106,19 @@ function digitsAt(s: string, at: number, n: number): number {
   return v;
 }
 
-/** A real calendar day (no 2024-02-30), as UTC ms; NaN otherwise. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A real calendar day (no 2024-02-30) of a year from 100 on, as UTC ms; NaN otherwise. Arithmetic only: it runs per row. */
 export function calendarMs(y: number, m: number, d: number): number {
-  if (y < 1 || m < 1 || m > 12 || d < 1) return NaN;
-  const ms = Date.UTC(y, m - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCDate() !== d || back.getUTCMonth() !== m - 1) return NaN;
-  return y < 100 ? NaN : ms;
+  if (y < 100 || m < 1 || m > 12 || d < 1) return NaN;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > MONTH_DAYS[m - 1]! + (leap ? 1 : 0)) return NaN;
+  return Date.UTC(y, m - 1, d);
+}
+
+/** True for text that is exactly a real YYYY-MM-DD date: what a date field stores, sent as it is. */
+export function isIsoDate(s: string): boolean {
+  return s.length === 10 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && !Number.isNaN(calendarMs(digitsAt(s, 0, 4), digitsAt(s, 5, 2), digitsAt(s, 8, 2)));
 }
 
 /**

@@ -132,6 +132,10 @@ export class SandboxHttp {
   createField(field: { title: string; perstag: string; type?: string }) {
     return this.call<{ id: number }>("POST", "/fields", field);
   }
+  /** Lists, fields (with types, options and list relations), tags and contacts in one call (inspect.ts SeedData). */
+  seed(data: { fields?: Array<{ title: string; perstag: string; type?: string; options?: Array<string | { value: string; label?: string }> }> }) {
+    return this.call<{ fields: number[] }>("POST", "/seed", data);
+  }
   members(listId: number, status?: number) {
     return this.call<MemberView[]>("GET", `/lists/${listId}/members${status === undefined ? "" : `?status=${status}`}`);
   }

@@ -11,10 +11,12 @@
 //      against one uncompressed file of the same format (ratios, same run)
 //   7. scale: the engine's memory at each of --scale-profiles (default N) profiles, without the network: plan, the
 //      sync's commits and snapshot of a first sync, then the next run's state load and plan (test/bench/state-scale.ts)
+//   8. value conversion (values): `ac-export plan` over N rows with a date, a dropdown and a checkbox field vs the same
+//      plan with the columns mapped to text fields (ratio, same run; see typed-values.ts)
 //
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick run writes to the temp dir unless --out is given),
-//          --only pipeline,sync,incremental,baseline,segment-parts,scale, --keep (keep the temp dir),
+//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values, --keep (keep the temp dir),
 //          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time).
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -29,6 +31,7 @@ import { naiveSync, type NaiveContact } from "./naive-client.js";
 import { parseEvents, ROOT, runNode, runRunner, startSandboxProcess, useBundle, type ProcResult, type SandboxProcess } from "./lib.js";
 import { churned, record, writeCsv, writeParquet, type SegmentSpec } from "./segments.js";
 import { measureSegmentSources, PARTS } from "./segment-sources.js";
+import { CONVERSION_PROOF, TEXT_FIELDS, TYPED_FIELDS, textMapping, typedMapping, VALUE_COLUMNS, writeValuesCsv } from "./typed-values.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
@@ -55,7 +58,7 @@ const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
 const RUNNER_HEAP = opt("runner-heap") ? num("runner-heap", 0) : undefined;
-const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale"];
+const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values"];
 const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
 for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
 const SCALE_PROFILES = (opt("scale-profiles") ?? String(ROWS)).split(",").map((v) => {
@@ -201,6 +204,59 @@ async function pipelineCost(sandbox: SandboxProcess, listId: number, files: { cs
     log(`  ${format}: plan ${secs(bestPlan!.wallMs)} (${mb(rss)}), bare ${secs(bestBare!.wallMs)} (${mb(bestBare!.usage!.maxRssBytes)}) → ${fmt(ratio, 2)}×`);
   }
   sections.push(lines.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 7. value conversion
+async function valuesCost(sandbox: SandboxProcess, listId: number) {
+  log(`value conversion: plan with typed vs text fields over ${fmt(ROWS)} rows, best of ${REPEAT}`);
+  await sandbox.seed({ fields: [...TYPED_FIELDS, ...TEXT_FIELDS] });
+  const csv = join(work, "values.csv");
+  writeValuesCsv(csv, ROWS);
+  const exportOf = (kind: "typed" | "text", fields: Record<string, string>) => {
+    const base = configFor(`values-${kind}`, listId, csv, { limits: { maxProfiles: 10_000_000 } });
+    return exportDir(`values-${kind}`, { ...base, mappings: { ...base.mappings, fields: { ...base.mappings.fields, ...fields } } });
+  };
+  const dirs = { typed: exportOf("typed", typedMapping()), text: exportOf("text", textMapping()) };
+  const best: Partial<Record<"typed" | "text", ProcResult>> = {};
+  for (let i = 0; i < REPEAT; i++) {
+    // Alternating, so a burst of other load on this shared machine hits both sides alike.
+    for (const kind of ["text", "typed"] as const) {
+      const plan = await runRunner(["plan", "--config", "export.json"], { cwd: dirs[kind], env: runnerEnv(sandbox), usageFile: join(work, "usage.json") });
+      expectExit(`plan (${kind} fields)`, plan, [0]);
+      if (kind === "typed" && i === 0) writeFileSync(join(work, "values-typed-plan.txt"), plan.stdout);
+      if (!best[kind] || plan.wallMs < best[kind]!.wallMs) best[kind] = plan;
+    }
+  }
+  const cpu = (r: ProcResult) => r.usage!.userCpuMs + r.usage!.systemCpuMs;
+  const typed = best.typed!;
+  const text = best.text!;
+  const converted = CONVERSION_PROOF.test(typed.stdout);
+  const ratio = typed.wallMs / text.wallMs;
+  const cpuRatio = cpu(typed) / cpu(text);
+  sections.push(
+    [
+      `### 7. Value conversion: \`ac-export plan\` over ${fmt(ROWS)} rows with typed custom fields`,
+      "",
+      `The same CSV (the 8 synthetic columns plus ${VALUE_COLUMNS.join(", ")}), planned with those three columns mapped to a`,
+      "date, a dropdown (matched by label or value, any case) and a checkbox field (comma-separated, every element an",
+      "option), and with them mapped to text fields. Both exports also map names, phone and the loyalty tier. Whole",
+      `processes, alternating, best of ${REPEAT}.${converted ? "" : " **The typed plan did not convert** (it did not report the one unconvertible birthday): the field preflight did not give the fields their types, so this ratio measures nothing."}`,
+      "",
+      "| fields | wall | CPU (user+sys) | peak RSS |",
+      "|---|---:|---:|---:|",
+      `| text | ${secs(text.wallMs)} | ${secs(cpu(text))} | ${mb(text.usage!.maxRssBytes)} |`,
+      `| date, dropdown, checkbox | ${secs(typed.wallMs)} | ${secs(cpu(typed))} | ${mb(typed.usage!.maxRssBytes)} |`,
+      `| **ratio** | **${fmt(ratio, 2)}×** | ${fmt(cpuRatio, 2)}× | |`,
+    ].join("\n"),
+  );
+  summary.push({
+    figure: `plan over ${fmt(ROWS)} rows with a date, a dropdown and a checkbox field vs text fields`,
+    measured: converted ? `${fmt(ratio, 2)}× wall (${secs(typed.wallMs)} vs ${secs(text.wallMs)}), ${fmt(cpuRatio, 2)}× CPU` : "not measured: the fields were not typed",
+    target: "≤ 1.2×",
+    verdict: converted ? (ratio <= 1.2 ? "met" : "MISSED") : "MISSED",
+  });
+  log(`  typed ${secs(typed.wallMs)}, text ${secs(text.wallMs)} → ${fmt(ratio, 2)}× (CPU ${fmt(cpuRatio, 2)}×)${converted ? "" : "; NOT CONVERTED"}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -589,13 +645,14 @@ async function main() {
   }
 
   if (ONLY.has("segment-parts")) await segmentSources(files.csv);
-  if (!["pipeline", "sync", "incremental", "baseline"].some((o) => ONLY.has(o))) return finish(started);
+  if (!["pipeline", "sync", "incremental", "baseline", "values"].some((o) => ONLY.has(o))) return finish(started);
 
   const sandbox = await startSandboxProcess({ timeScale: TIME_SCALE, apiKey: API_KEY });
   let firstPerMin: number | undefined;
   try {
     await sandbox.createField({ title: "Loyalty tier", perstag: "LOYALTY_TIER" });
     if (ONLY.has("pipeline")) await pipelineCost(sandbox, (await sandbox.createList("bench plan")).id, files, bare);
+    if (ONLY.has("values")) await valuesCost(sandbox, (await sandbox.createList("bench values")).id);
     if (ONLY.has("sync")) {
       const first = await firstSync(sandbox, files.csv);
       firstPerMin = first.perMinSend;

@@ -52,12 +52,19 @@ const csvField = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""'
 
 /** Writes the segment as CSV (header + one record per member). Returns the number of records. */
 export function writeCsv(path: string, spec: SegmentSpec): number {
+  return writeCsvRecords(path, CSV_HEADER, (function* () {
+    for (const i of indexes(spec)) yield record(i, spec.changed?.(i) ?? false);
+  })());
+}
+
+/** Writes a header and records as CSV (fields quoted where needed), in 1 MiB writes. Returns the number of records. */
+export function writeCsvRecords(path: string, header: readonly string[], records: Iterable<string[]>): number {
   const fd = openSync(path, "w");
   let n = 0;
   try {
-    let buf = `${CSV_HEADER.join(",")}\n`;
-    for (const i of indexes(spec)) {
-      buf += `${record(i, spec.changed?.(i) ?? false).map(csvField).join(",")}\n`;
+    let buf = `${header.join(",")}\n`;
+    for (const r of records) {
+      buf += `${r.map(csvField).join(",")}\n`;
       n++;
       if (buf.length > 1 << 20) {
         writeSync(fd, buf);

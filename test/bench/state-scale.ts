@@ -14,6 +14,7 @@ import "../../runner/v8-regexp-workaround.js";
 import { parseExportConfig } from "../../runner/config.js";
 import type { OpenedSegment, SegmentRow } from "../../runner/segment/types.js";
 import { fingerprintRow } from "../../runner/sync/member.js";
+import { plainValueMapping } from "../../runner/sync/value-mapping.js";
 import { planSync } from "../../runner/sync/plan.js";
 import { SyncState } from "../../runner/sync/state.js";
 import { CSV_HEADER, syntheticRecord } from "../runner/segment/generate.js";
@@ -74,9 +75,10 @@ if (mode === "first") {
       SyncState.journalEntry(scope, upserts);
       upserts = [];
     };
+    const values = plainValueMapping(config, new Map());
     for await (const rows of generated().batches()) {
       for (const row of rows) {
-        const r = fingerprintRow(row, config);
+        const r = fingerprintRow(row, config, values);
         if (!r.ok || plan.send.get(row.rowNumber) !== r.fingerprint) throw new Error(`row ${row.rowNumber} is not the planned one`);
         upserts.push([r.email, r.fingerprint, 0]);
         if (upserts.length === 250) commit();

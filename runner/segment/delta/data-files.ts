@@ -8,6 +8,7 @@ import type { AddAction } from "./actions.js";
 import { loadDeletionVector, type DeletedRows } from "./deletion-vector.js";
 import { isTimestampNtz, partitionValue, type DeltaColumn, type TableSchema } from "./schema.js";
 import type { TableStorage } from "./storage.js";
+import type { SourceValue } from "../../values/types.js";
 
 export interface ReadPlan {
   storage: TableStorage;
@@ -19,7 +20,7 @@ export interface ReadPlan {
 }
 
 /** Sets a key, "__proto__" included, as an own property. */
-function put(values: Record<string, string | undefined>, key: string, value: string | undefined): void {
+function put(values: Record<string, SourceValue>, key: string, value: SourceValue): void {
   if (key === "__proto__") Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
   else values[key] = value;
 }
@@ -95,7 +96,7 @@ interface Slot {
   name: string;
   partition: boolean;
   /** Partition value (partition columns). */
-  value?: string;
+  value?: SourceValue;
   /** The file's column (data columns; undefined when the file lacks it). */
   from?: string;
   ntz: boolean;
@@ -154,10 +155,11 @@ export async function* fileRows(file: PreparedFile, plan: ReadPlan, numbering: {
     for (const row of batch) {
       if (deleted?.has(row.rowNumber - 1)) continue;
       if (!passThrough) {
-        const values: Record<string, string | undefined> = {};
+        const values: Record<string, SourceValue> = {};
         for (const s of slots) {
           let v = s.partition ? s.value : s.from === undefined ? undefined : row.values[s.from];
-          if (s.ntz && v !== undefined && v.endsWith("Z")) v = v.slice(0, -1);
+          // A timestamp_ntz written without the Parquet annotation that says so is still a wall-clock time.
+          if (s.ntz && v instanceof Date) v = { kind: "naive-timestamp", value: v.toISOString().slice(0, -1) };
           put(values, s.name, v);
         }
         row.values = values;

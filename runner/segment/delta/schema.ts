@@ -1,7 +1,9 @@
 // The table's columns from the log's schemaString (PROTOCOL.md "Schema Serialization Format"), their names in the
-// data files under column mapping ("Column Mapping"), and partition values as typed strings ("Partition Value
-// Serialization"), written the way the Parquet reader writes the same type (runner/segment/parquet.ts).
+// data files under column mapping ("Column Mapping"), and partition values ("Partition Value Serialization") typed
+// the way the Parquet reader types the same column (runner/segment/parquet.ts).
 import { z } from "zod";
+import { formatNumber } from "../../values/number.js";
+import type { SourceValue } from "../../values/types.js";
 import { SegmentError } from "../types.js";
 import { columnMappingEnabled, type DeltaProtocol } from "./protocol.js";
 
@@ -78,26 +80,33 @@ export function tableSchema(metadata: DeltaMetadata, protocol: DeltaProtocol, ta
 export const isTimestampNtz = (type: string): boolean => type === "timestamp_ntz";
 
 /**
- * A partition value from the log as the segment's string for the column's type, or undefined for null (an empty
- * string is null for every type). Throws a SegmentError naming the column for a value that does not fit its type.
+ * A partition value from the log, typed as the Parquet reader types the column's values (a long as a bigint, a date
+ * as a CalendarDate, a timestamp as a Date…), or undefined for null (an empty string is null for every type). Throws
+ * a SegmentError naming the column for a value that does not fit its type.
  */
-export function partitionValue(column: DeltaColumn, raw: string | null | undefined, table: string): string | undefined {
+export function partitionValue(column: DeltaColumn, raw: string | null | undefined, table: string): SourceValue {
   if (raw === null || raw === undefined || raw === "") return undefined;
   const bad = (): never => {
     throw new SegmentError(`the Delta table ${table} has partition value ${JSON.stringify(raw.slice(0, 100))} for column ${JSON.stringify(column.name)}, which is not a ${column.type}`);
   };
   const type = column.type;
   if (type === "string") return raw;
-  if (type === "byte" || type === "short" || type === "integer" || type === "long") return /^[+-]?\d+$/.test(raw) ? BigInt(raw).toString() : bad();
-  if (type === "float" || type === "double" || type.startsWith("decimal")) {
+  if (type === "byte" || type === "short" || type === "integer") return /^[+-]?\d+$/.test(raw) ? Number(raw) : bad();
+  if (type === "long") return /^[+-]?\d+$/.test(raw) ? BigInt(raw) : bad();
+  if (type === "float" || type === "double") {
     const n = Number(raw);
-    return Number.isNaN(n) && raw !== "NaN" ? bad() : String(n);
+    return Number.isNaN(n) && raw !== "NaN" ? bad() : n;
   }
-  if (type === "boolean") return raw === "true" || raw === "false" ? raw : bad();
-  if (type === "date") return /^\d{4,}-\d{2}-\d{2}$/.test(raw) ? raw : bad();
+  // A decimal keeps its exact digits, as the Parquet reader keeps a DECIMAL column's (Java may write "1E+2").
+  if (type.startsWith("decimal")) {
+    if (/^[+-]?\d+(\.\d+)?$/.test(raw)) return raw.replace(/^\+/, "").replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+    return formatNumber(Number(raw)) ?? bad();
+  }
+  if (type === "boolean") return raw === "true" || raw === "false" ? raw === "true" : bad();
+  if (type === "date") return /^\d{4,}-\d{2}-\d{2}$/.test(raw) ? { kind: "date", value: raw } : bad();
   if (type === "timestamp" || isTimestampNtz(type)) {
     const iso = timestampIso(raw) ?? bad();
-    return isTimestampNtz(type) ? iso.slice(0, -1) : iso;
+    return isTimestampNtz(type) ? { kind: "naive-timestamp", value: iso.slice(0, -1) } : new Date(iso);
   }
   // binary: each character is one byte ("\u0001\u0002"); the Parquet reader writes binary as base64.
   if (type === "binary") return Buffer.from(raw, "latin1").toString("base64");

@@ -1,6 +1,7 @@
 // The Delta reader on tables written here, for the shapes the real fixtures lack: column mapping by id, inline and
 // absolute-path deletion vectors, multi-part checkpoints, timestamp_ntz, typed partition values, a column that must
 // not be read, a gap in the log; and the decoders (Z85, RoaringBitmap) on their specifications' examples.
+import type { SourceValue } from "../../../runner/values/types.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -53,16 +54,19 @@ describe("Delta decoders", () => {
     expect(() => parseRoaringArray(new Uint8Array(12))).toThrow("wrong magic number");
   });
 
-  it("writes partition values as the Parquet reader writes the type; an empty string is null", () => {
+  it("types partition values as the Parquet reader types the column; an empty string is null", () => {
     const col = (type: string): DeltaColumn => ({ name: "c", type, physicalName: "c", partition: true });
-    expect(partitionValue(col("integer"), "007", "t")).toBe("7");
-    expect(partitionValue(col("long"), "9007199254740993", "t")).toBe("9007199254740993");
-    expect(partitionValue(col("double"), "1.50", "t")).toBe("1.5");
-    expect(partitionValue(col("date"), "2024-05-01", "t")).toBe("2024-05-01");
-    expect(partitionValue(col("timestamp"), "2024-05-01 12:34:56.789123", "t")).toBe("2024-05-01T12:34:56.789Z");
-    expect(partitionValue(col("timestamp"), "2024-05-01T10:00:00.000000Z", "t")).toBe("2024-05-01T10:00:00.000Z");
-    expect(partitionValue(col("timestamp_ntz"), "2024-05-01 12:34:56", "t")).toBe("2024-05-01T12:34:56.000");
-    expect(partitionValue(col("boolean"), "true", "t")).toBe("true");
+    expect(partitionValue(col("integer"), "007", "t")).toBe(7);
+    expect(partitionValue(col("long"), "9007199254740993", "t")).toBe(9007199254740993n);
+    expect(partitionValue(col("double"), "1.50", "t")).toBe(1.5);
+    expect(partitionValue(col("decimal(10,2)"), "1.50", "t")).toBe("1.5");
+    expect(partitionValue(col("decimal(10,2)"), "+10.00", "t")).toBe("10");
+    expect(partitionValue(col("decimal(10,-2)"), "1E+2", "t")).toBe("100");
+    expect(partitionValue(col("date"), "2024-05-01", "t")).toEqual({ kind: "date", value: "2024-05-01" });
+    expect(partitionValue(col("timestamp"), "2024-05-01 12:34:56.789123", "t")).toEqual(new Date("2024-05-01T12:34:56.789Z"));
+    expect(partitionValue(col("timestamp"), "2024-05-01T10:00:00.000000Z", "t")).toEqual(new Date("2024-05-01T10:00:00.000Z"));
+    expect(partitionValue(col("timestamp_ntz"), "2024-05-01 12:34:56", "t")).toEqual({ kind: "naive-timestamp", value: "2024-05-01T12:34:56.000" });
+    expect(partitionValue(col("boolean"), "true", "t")).toBe(true);
     expect(partitionValue(col("binary"), "\u0001\u0002", "t")).toBe("AQI=");
     expect(partitionValue(col("string"), "", "t")).toBeUndefined();
     expect(partitionValue(col("integer"), null, "t")).toBeUndefined();
@@ -115,7 +119,7 @@ describe("Delta tables written here", () => {
       add("b.parquet", { deletionVector: absolute }),
     ]);
     const { rows } = await read(t);
-    expect(rows.map((r) => r.values.n)).toEqual([...kept, ...kept.map((v) => String(Number(v) + 100))]);
+    expect(rows.map((r) => String(r.values.n))).toEqual([...kept, ...kept.map((v) => String(Number(v) + 100))]);
     // A damaged vector file is refused, never read as "nothing deleted".
     const bytes = readFileSync(dvFile);
     bytes[20] = bytes[20]! ^ 0xff;
@@ -137,13 +141,13 @@ describe("Delta tables written here", () => {
     commit(t, 2, [add("d.parquet")]);
     const { seg, rows } = await read(t);
     expect(seg.resolved).toBe(`${t}/ (Delta table version 2: checkpoint 1 (multi-part) + 1 commit(s), 3 data file(s))`);
-    expect(rows.map((r) => r.values.v)).toEqual(["98", "99", "100"]);
+    expect(rows.map((r) => r.values.v)).toEqual([98, 99, 100]);
     // A 3-part checkpoint at version 2 with only two parts written: ignored, the 2-part one is used.
     checkpointPart(t, cp(2, 1, 3), { adds: ["zzz.parquet"] });
     checkpointPart(t, cp(2, 2, 3), { adds: ["zzz.parquet"] });
     const again = await read(t);
     expect(again.seg.resolved).toContain("checkpoint 1 (multi-part) + 1 commit(s)");
-    expect(again.rows.map((r) => r.values.v)).toEqual(["98", "99", "100"]);
+    expect(again.rows.map((r) => r.values.v)).toEqual([98, 99, 100]);
   });
 
   it("timestamps with and without a zone, and typed partition values", async () => {
@@ -167,9 +171,11 @@ describe("Delta tables written here", () => {
       add("day=2024-05-01/p.parquet", { partitionValues: { day: "2024-05-01", n: "", since: "2024-01-02 03:04:05" } }),
     ]);
     const { rows } = await read(t);
+    const naive = { kind: "naive-timestamp", value: "2024-05-01T12:34:56.789" };
+    const day = { kind: "date", value: "2024-05-01" };
     expect(rows.map((r) => r.values)).toEqual([
-      { at: "2024-05-01T12:34:56.789Z", local: "2024-05-01T12:34:56.789", day: "2024-05-01", n: undefined, since: "2024-01-02T03:04:05.000Z" },
-      { at: undefined, local: "2024-05-01T12:34:56.789", day: "2024-05-01", n: undefined, since: "2024-01-02T03:04:05.000Z" },
+      { at: new Date("2024-05-01T12:34:56.789Z"), local: naive, day, n: undefined, since: new Date("2024-01-02T03:04:05.000Z") },
+      { at: undefined, local: naive, day, n: undefined, since: new Date("2024-01-02T03:04:05.000Z") },
     ]);
   });
 
@@ -230,7 +236,7 @@ describe("Delta tables written here", () => {
     dataFile(t, "a.parquet", [{ name: "v", data: [1, 2], type: "INT32" }]);
     commit(t, 0, [protocol(1), metaData([{ name: "v", type: "integer" }]), add("a.parquet"), add("gone.parquet")]);
     const seg = await openDeltaSegment({ kind: "file", path: t }, { batchSize: 2 });
-    const seen: Array<string | undefined> = [];
+    const seen: SourceValue[] = [];
     let error: Error | undefined;
     try {
       for await (const batch of seg.batches()) seen.push(...batch.map((r) => r.values.v));
@@ -239,7 +245,7 @@ describe("Delta tables written here", () => {
     } finally {
       await seg.close();
     }
-    expect(seen).toEqual(["1", "2"]);
+    expect(seen).toEqual([1, 2]);
     expect(error).toBeInstanceOf(SegmentError);
     expect(error!.message).toBe(`segment file not found: ${t}/gone.parquet`);
   });

@@ -1,5 +1,6 @@
 // The Delta reader on tables written by Spark, Databricks and delta-rs (test/fixtures/delta-tables/README.md says what
 // each one must read as).
+import type { SourceValue } from "../../../runner/values/types.js";
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,8 +18,8 @@ afterAll(() => tmp.cleanup());
 const table = (name: string): Location => ({ kind: "file", path: join(DELTA_FIXTURES, name) });
 
 
-const column = (rows: Array<{ values: Record<string, string | undefined> }>, name: string) => rows.map((r) => r.values[name]);
-const sortedNumbers = (values: Array<string | undefined>) => values.map(Number).sort((a, b) => a - b);
+const column = (rows: Array<{ values: Record<string, SourceValue> }>, name: string) => rows.map((r) => r.values[name]);
+const sortedNumbers = (values: SourceValue[]) => values.map(Number).sort((a, b) => a - b);
 
 /** A copy of a fixture table with every checkpoint and _last_checkpoint removed: the reader must replay JSON only. */
 function withoutCheckpoints(name: string): Location {
@@ -72,21 +73,21 @@ describe("Delta tables written by real engines", () => {
     expect(seg.resolved).toContain("Delta table version 9: checkpoint 8 (uuid) + 1 commit(s), 8 data file(s)");
     expect(seg.columns).toEqual(["id", "name", "created_at"]);
     expect(sortedNumbers(column(rows, "id"))).toEqual(Array.from({ length: 44 }, (_, i) => i + 1));
-    expect(rows.find((r) => r.values.id === "44")?.values).toEqual({ id: "44", name: "Mallory", created_at: "2025-08-09T14:52:14.723Z" });
+    expect(rows.find((r) => Number(r.values.id) === 44)?.values).toEqual({ id: 44n, name: "Mallory", created_at: new Date("2025-08-09T14:52:14.723Z") });
     const replay = await read(withoutCheckpoints("checkpoint-v2-table"));
     expect(sortedNumbers(column(replay.rows, "id"))).toEqual(sortedNumbers(column(rows, "id")));
   });
 
   it("table-with-dv-small: the on-disk deletion vector removes rows 0 and 9, leaving values 1 to 8", async () => {
     const { seg, rows } = await read(table("table-with-dv-small"), { batchSize: 3 });
-    expect(column(rows, "value")).toEqual(["1", "2", "3", "4", "5", "6", "7", "8"]);
+    expect(column(rows, "value")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(rows.map((r) => r.rowNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seg.rowCount).toBe(8);
   });
 
   it("table-without-dv-small: the same table before the delete has values 0 to 9", async () => {
     const { rows } = await read(table("table-without-dv-small"));
-    expect(column(rows, "value")).toEqual(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect(column(rows, "value")).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n]);
   });
 
   it("table_with_column_mapping: exposes the logical names (with spaces), reading the physical columns and partition values", async () => {
@@ -144,8 +145,8 @@ describe("Delta tables written by real engines", () => {
   it("table_with_edge_timestamps: INT96 timestamps at year 9999 survive", async () => {
     const { rows } = await read(table("table_with_edge_timestamps"));
     expect(rows.map((r) => r.values)).toEqual([
-      { BIG_DATE: "9999-12-31T00:00:00.000Z", NORMAL_DATE: "2022-01-01T00:00:00.000Z", SOME_VALUE: "1" },
-      { BIG_DATE: "9999-12-30T00:00:00.000Z", NORMAL_DATE: "2022-02-01T00:00:00.000Z", SOME_VALUE: "2" },
+      { BIG_DATE: new Date("9999-12-31T00:00:00.000Z"), NORMAL_DATE: new Date("2022-01-01T00:00:00.000Z"), SOME_VALUE: 1 },
+      { BIG_DATE: new Date("9999-12-30T00:00:00.000Z"), NORMAL_DATE: new Date("2022-02-01T00:00:00.000Z"), SOME_VALUE: 2 },
     ]);
   });
 

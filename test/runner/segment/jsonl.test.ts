@@ -8,7 +8,7 @@ let n = 0;
 const jsonl = (data: string | Buffer) => tmp.file(`t${n++}.jsonl`, data);
 
 describe("JSON Lines", () => {
-  it("reads objects, stringifies values, and turns bad lines into problem rows numbered by line", async () => {
+  it("reads objects, keeps each value's JSON type (objects as JSON text), and turns bad lines into problem rows numbered by line", async () => {
     const r = await readAll(fixture("broken.jsonl"), { format: "jsonl" });
     expect(r.columns).toEqual(["email", "first_name", "age", "vip", "tags", "address", "phone"]);
     expect(plain(r.rows)).toEqual([
@@ -18,7 +18,7 @@ describe("JSON Lines", () => {
       { rowNumber: 5, values: {}, problem: "line is a number, not a JSON object" },
       {
         rowNumber: 6,
-        values: { email: "cy@example.com", age: "41", vip: "true", tags: '["a","b"]', address: '{"city":"Lyon"}', phone: undefined },
+        values: { email: "cy@example.com", age: 41, vip: true, tags: ["a", "b"], address: '{"city":"Lyon"}', phone: undefined },
       },
     ]);
   });
@@ -37,8 +37,8 @@ describe("JSON Lines", () => {
   it("accepts CRLF, a UTF-8 BOM, blank lines and a last line without a line break", async () => {
     const r = await readAll(jsonl('\uFEFF{"email":"a@x.io","n":1.5}\r\n  \r\n\r\n{"email":"b@x.io","n":-2,"ok":false}'), { format: "jsonl" });
     expect(plain(r.rows)).toEqual([
-      { rowNumber: 1, values: { email: "a@x.io", n: "1.5" } },
-      { rowNumber: 4, values: { email: "b@x.io", n: "-2", ok: "false" } },
+      { rowNumber: 1, values: { email: "a@x.io", n: 1.5 } },
+      { rowNumber: 4, values: { email: "b@x.io", n: -2, ok: false } },
     ]);
   });
 
@@ -101,6 +101,7 @@ describe("JSON Lines", () => {
     it("a mapped column named like an Object property, missing from a row, gives a blank value instead of a crash", async () => {
       const { parseExportConfig } = await import("../../../runner/config.js");
       const { toMember } = await import("../../../runner/sync/member.js");
+      const { plainValueMapping } = await import("../../../runner/sync/value-mapping.js");
       const config = parseExportConfig({
         name: "t",
         connection: { name: "c", hostname: "contoso.api-us1.com" },
@@ -109,7 +110,7 @@ describe("JSON Lines", () => {
         mappings: { email: "email", firstName: "constructor", lastName: "toString", fields: { TIER: "hasOwnProperty" } },
       });
       const r = await readAll(jsonl('{"email":"a@x.io"}\n{"email":"b@x.io","constructor":"Bea"}\n'), { format: "jsonl" });
-      const members = r.rows.map((row) => toMember(row, config));
+      const members = r.rows.map((row) => toMember(row, config, plainValueMapping(config, new Map())));
       expect(members.map((m) => m.ok && [m.member.email, m.member.firstName, m.member.lastName])).toEqual([
         ["a@x.io", undefined, undefined],
         ["b@x.io", "Bea", undefined],

@@ -7,7 +7,7 @@ const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 describe("Parquet", () => {
-  it("stringifies every type, numbers rows by record, and reads across row groups", async () => {
+  it("keeps every type, numbers rows by record, and reads across row groups", async () => {
     const path = `${tmp.dir}/types.parquet`;
     parquetWriteFile({
       filename: path,
@@ -35,26 +35,59 @@ describe("Parquet", () => {
     const r = await readAll({ kind: "file", path }, { format: "parquet", batchSize: 2 });
     expect(r.columns).toEqual(["email", "age", "customer_id", "score", "vip", "birthday", "seen"]);
     expect(r.batchSizes).toEqual([2, 2, 1]);
+    const day = (value: string) => ({ kind: "date", value });
     expect(plain(r.rows)).toEqual([
       {
         rowNumber: 1,
-        values: { email: "a@x.io", age: "41", customer_id: "1", score: "1.5", vip: "true", birthday: "1990-05-17", seen: "2024-05-01T12:34:56.789Z" },
+        values: { email: "a@x.io", age: 41, customer_id: 1n, score: 1.5, vip: true, birthday: day("1990-05-17"), seen: new Date("2024-05-01T12:34:56.789Z") },
       },
-      { rowNumber: 2, values: { email: "b@x.io", age: undefined, customer_id: "2", score: "0.1", vip: "false", birthday: undefined, seen: undefined } },
+      { rowNumber: 2, values: { email: "b@x.io", age: undefined, customer_id: 2n, score: 0.1, vip: false, birthday: undefined, seen: undefined } },
       {
         rowNumber: 3,
-        values: { email: undefined, age: "7", customer_id: "9007199254740993", score: undefined, vip: undefined, birthday: "2000-01-01", seen: undefined },
+        values: { email: undefined, age: 7, customer_id: 9007199254740993n, score: undefined, vip: undefined, birthday: day("2000-01-01"), seen: undefined },
       },
-      { rowNumber: 4, values: { email: "d@x.io", age: "-1", customer_id: undefined, score: "1e+21", vip: "true", birthday: undefined, seen: undefined } },
-      { rowNumber: 5, values: { email: "e@x.io", age: "0", customer_id: "-5", score: "0", vip: "false", birthday: undefined, seen: undefined } },
+      { rowNumber: 4, values: { email: "d@x.io", age: -1, customer_id: undefined, score: 1e21, vip: true, birthday: undefined, seen: undefined } },
+      { rowNumber: 5, values: { email: "e@x.io", age: 0, customer_id: -5n, score: -0, vip: false, birthday: undefined, seen: undefined } },
     ]);
   });
 
-  it("an email column stored as INT64 just comes out as digits (the engine rejects them as emails)", async () => {
+  it("keeps what conversion needs: naive timestamps, exact decimals, float32 as written, lists", async () => {
+    const path = `${tmp.dir}/typed.parquet`;
+    parquetWriteFile({
+      filename: path,
+      columnData: [
+        { name: "local", data: [1714566896789n, null] },
+        // Decimals are written as their unscaled integers.
+        { name: "price", data: [1234n, -5n] },
+        { name: "big", data: [12345678901234567n, null] },
+        { name: "wide", data: [123456n, -5n] },
+        { name: "ratio", data: [Math.fround(0.1), Math.fround(19.99)] },
+        { name: "tags", data: [["a", "b"], []] },
+      ],
+      schema: [
+        { name: "root", num_children: 6 },
+        { name: "local", type: "INT64", repetition_type: "OPTIONAL", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: false, unit: "MILLIS" } },
+        { name: "price", type: "INT32", repetition_type: "REQUIRED", converted_type: "DECIMAL", precision: 9, scale: 2 },
+        { name: "big", type: "INT64", repetition_type: "OPTIONAL", converted_type: "DECIMAL", precision: 18, scale: 4 },
+        { name: "wide", type: "FIXED_LEN_BYTE_ARRAY", type_length: 3, repetition_type: "REQUIRED", converted_type: "DECIMAL", precision: 6, scale: 3 },
+        { name: "ratio", type: "FLOAT", repetition_type: "REQUIRED" },
+        { name: "tags", repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        { name: "element", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "OPTIONAL" },
+      ],
+    });
+    const r = await readAll({ kind: "file", path }, { format: "parquet" });
+    expect(plain(r.rows).map((row) => row.values)).toEqual([
+      { local: { kind: "naive-timestamp", value: "2024-05-01T12:34:56.789" }, price: "12.34", big: "1234567890123.4567", wide: "123.456", ratio: 0.1, tags: ["a", "b"] },
+      { local: undefined, price: "-0.05", big: undefined, wide: "-0.005", ratio: 19.99, tags: [] },
+    ]);
+  });
+
+  it("an email column stored as INT64 comes out as an integer (the engine reads it as digits and rejects them as emails)", async () => {
     const path = `${tmp.dir}/wrong-type.parquet`;
     parquetWriteFile({ filename: path, columnData: [{ name: "email", data: [12345n, 678n], type: "INT64" }] });
     const r = await readAll({ kind: "file", path }, { format: "parquet" });
-    expect(r.rows.map((row) => row.values.email)).toEqual(["12345", "678"]);
+    expect(r.rows.map((row) => row.values.email)).toEqual([12345n, 678n]);
   });
 
   it("reads only the columns asked for", async () => {

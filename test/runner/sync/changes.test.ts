@@ -9,6 +9,7 @@ import type { SyncOutcome } from "../../../runner/sync/outcome.js";
 import { planSync } from "../../../runner/sync/plan.js";
 import { SyncState, UNSUBSCRIBED_BY_SYNC } from "../../../runner/sync/state.js";
 import type { Prepared } from "../../../runner/sync/types.js";
+import { plainValueMapping } from "../../../runner/sync/value-mapping.js";
 
 const config = parseExportConfig({
   name: "t",
@@ -40,7 +41,7 @@ async function prepare(): Promise<Prepared> {
   state.set("a@x.io", 1); // changed: a is updated
   state.set("gone@x.io", 2); // a leaver
   const plan = await planSync(config, segment(), state, new Map());
-  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), values: { fields: [], onInvalid: "omit-field" }, tagIds: new Map(), consent: new ConsentCache("contoso.api-us1.com", 12), segmentResolved: "mem" };
+  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), values: plainValueMapping(config, new Map()), tagIds: new Map(), consent: new ConsentCache("contoso.api-us1.com", 12), segmentResolved: "mem" };
 }
 
 describe("listChanges", () => {

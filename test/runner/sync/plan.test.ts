@@ -3,6 +3,7 @@ import { parseExportConfig, type ExportConfigInput } from "../../../runner/confi
 import type { OpenedSegment, SegmentRow } from "../../../runner/segment/types.js";
 import { toMember } from "../../../runner/sync/member.js";
 import { planSync } from "../../../runner/sync/plan.js";
+import { plainValueMapping } from "../../../runner/sync/value-mapping.js";
 import { SyncState, UNSUBSCRIBED_BY_SYNC } from "../../../runner/sync/state.js";
 
 const config = (over: Partial<ExportConfigInput> = {}) =>
@@ -25,7 +26,7 @@ const segment = (rows: SegmentRow[]): OpenedSegment => ({
   close: async () => undefined,
 });
 const fp = (v: Record<string, string>, c = config()) => {
-  const r = toMember({ rowNumber: 0, values: v }, c);
+  const r = toMember({ rowNumber: 0, values: v }, c, plainValueMapping(c, new Map()));
   if (!r.ok) throw new Error(r.reason);
   return r.member.fingerprint;
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createConverter } from "../../../runner/values/convert.js";
-import { formatNumber, fromFloat32 } from "../../../runner/values/number.js";
+import { formatDecimal, formatNumber, fromFloat32 } from "../../../runner/values/number.js";
 import { isPhoneCountry, toE164 } from "../../../runner/values/phone.js";
-import { compileDateFormat, isValidTimeZone, parseIsoDateTime } from "../../../runner/values/time.js";
+import { compileDateFormat, isIsoDate, isValidTimeZone, parseIsoDateTime } from "../../../runner/values/time.js";
 import type { AcFieldType, ConversionOptions, FieldOption, SourceValue } from "../../../runner/values/types.js";
 
 const TIERS: FieldOption[] = [
@@ -121,7 +121,7 @@ describe("text fields and numbers", () => {
     [-0, "0"],
     [12345678901234567890n, "12345678901234567890"],
     [true, "true"],
-    [new Date("2024-05-01T10:00:00.000Z"), "2024-05-01T10:00:00+00:00"],
+    [new Date("2024-05-01T10:00:00.000Z"), "2024-05-01T10:00:00.000Z"],
     [date("2024-05-01"), "2024-05-01"],
     [["a", "b"], "a, b"],
   ])("%s → %s", (value, expected) => {
@@ -136,6 +136,11 @@ describe("text fields and numbers", () => {
     expect(convert("text", Number.NaN)).toEqual({ ok: false, reason: '"NaN" is not a finite number' });
   });
 
+  it("writes a DECIMAL's exact digits, without trailing fractional zeros", () => {
+    expect([formatDecimal(1234n, 2), formatDecimal(1250n, 2), formatDecimal(1000n, 2), formatDecimal(-5n, 3), formatDecimal(0n, 2), formatDecimal(12n, -2)]).toEqual(["12.34", "12.5", "10", "-0.005", "0", "1200"]);
+    expect(formatDecimal(123456789012345678901234567890n, 10)).toBe("12345678901234567890.123456789");
+  });
+
   it("formats without exponents or float noise", () => {
     expect(formatNumber(2.5e25)).toBe("25000000000000000000000000");
     expect(formatNumber(-1.25e-10)).toBe("-0.000000000125");
@@ -148,6 +153,23 @@ describe("parsing helpers", () => {
     expect(parseIsoDateTime("2024-05-01T10:00:00Z")).toEqual({ wallMs: Date.UTC(2024, 4, 1, 10), offsetMin: 0, dateOnly: false });
     expect(parseIsoDateTime("2024-05-01T10:00+0530")?.offsetMin).toBe(330);
     for (const bad of ["2024-5-1", "2024-05-01T25:00", "2024-05-01T10:00:00+2", "2024-05-01X"]) expect(parseIsoDateTime(bad)).toBeUndefined();
+  });
+
+  it("knows the calendar: leap days, month lengths, no two-digit years", () => {
+    expect(["2024-02-29", "2000-02-29", "2023-12-31", "0100-01-01"].map(isIsoDate)).toEqual([true, true, true, true]);
+    expect(["2023-02-29", "1900-02-29", "2024-04-31", "2024-13-01", "2024-00-10", "0099-01-01", "2024-1-01", " 2024-01-01"].map(isIsoDate)).toEqual(Array(8).fill(false));
+  });
+
+  it("converts repeated text once per distinct value, and the same way every time", () => {
+    const tier = createConverter({ tag: "T", type: "dropdown", options: TIERS });
+    expect([tier("GOLD"), tier("GOLD"), tier(""), tier(""), tier("nope"), tier("nope")]).toEqual([
+      { ok: true, value: "gold" },
+      { ok: true, value: "gold" },
+      undefined,
+      undefined,
+      { ok: false, reason: '"nope" matches no option of T (options: "gold", "silver", "NSW")' },
+      { ok: false, reason: '"nope" matches no option of T (options: "gold", "silver", "NSW")' },
+    ]);
   });
 
   it("compiles only formats made of YYYY, M(M), D(D) once each", () => {
