@@ -1,7 +1,9 @@
 // Commits what ActiveCampaign confirmed: updates the state in memory and appends one journal entry per commit,
-// one after another in the order of confirmation, so a killed run resumes where it stopped. Owns lock loss too: once
-// the state lock is lost (another run may hold it now), nothing more is committed.
+// one after another in the order of confirmation, so a killed run resumes where it stopped. Also journals each bulk
+// import AC accepted until it settles (batch-records.ts), so the next run polls it instead of sending it again. Owns
+// lock loss too: once the state lock is lost (another run may hold it now), nothing more is written.
 import type { StateLock, StateStore } from "../state/types.js";
+import { acceptedEntry, settledEntry, type BatchRecord } from "./batch-records.js";
 import { SyncState } from "./state.js";
 import type { Upsert } from "./types.js";
 
@@ -13,6 +15,8 @@ export class Checkpointer {
     private readonly state: SyncState,
     private readonly store: StateStore,
     lock: StateLock,
+    /** Accepted, not yet settled batches: loaded from the journal, kept current here (compactState re-journals them). */
+    readonly openBatches: Map<string, BatchRecord> = new Map(),
   ) {
     lock.lost.catch((e: unknown) => (this.lockLost = e));
   }
@@ -22,13 +26,40 @@ export class Checkpointer {
     if (this.lockLost) return Promise.reject(this.lockLost);
     for (const [email, fp, flags] of upserts) this.state.set(email, fp, flags);
     for (const email of removals) this.state.delete(email);
-    const entry = SyncState.journalEntry(this.state.scope, upserts, removals);
-    this.tail = this.tail.then(() => this.store.appendJournal(entry));
-    return this.tail;
+    return this.append(SyncState.journalEntry(this.state.scope, upserts, removals));
+  }
+
+  /** AC accepted this batch (it has a batchId): journaled before anything else happens to it. */
+  accepted(record: BatchRecord): Promise<void> {
+    if (this.lockLost) return Promise.reject(this.lockLost);
+    this.openBatches.set(record.batchId, record);
+    return this.append(acceptedEntry(this.state.scope, record));
+  }
+
+  /** The batch is settled (its confirmed members were committed before this, or it failed): the next run skips it. */
+  settled(batchId: string): Promise<void> {
+    if (this.lockLost) return Promise.reject(this.lockLost);
+    if (!this.openBatches.delete(batchId)) return this.tail;
+    return this.append(settledEntry(this.state.scope, batchId));
   }
 
   /** Waits until every queued journal entry is durable (rejects if one append failed). */
   flush(): Promise<void> {
     return this.tail;
   }
+
+  private append(entry: Buffer): Promise<void> {
+    this.tail = this.tail.then(() => this.store.appendJournal(entry));
+    return this.tail;
+  }
+}
+
+/**
+ * Compacts the journal into a snapshot of the state, then journals again the batches still open (a snapshot empties
+ * the journal, and those batches may still confirm at AC: the next run polls them). A kill between the two loses only
+ * those records, so those members are sent again: the one window where a kill costs more than the POSTs in flight.
+ */
+export async function compactState(store: StateStore, state: SyncState, openBatches: ReadonlyMap<string, BatchRecord> | undefined): Promise<void> {
+  await store.writeSnapshot(state.encodeSnapshot());
+  for (const record of openBatches?.values() ?? []) await store.appendJournal(acceptedEntry(state.scope, record));
 }

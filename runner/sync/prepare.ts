@@ -3,6 +3,7 @@
 import { AcExportError } from "../errors.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
+import { splitJournal } from "./batch-records.js";
 import { readInactiveMembers } from "./consent.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
@@ -22,7 +23,9 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   const { config, client, store, events } = deps;
   const scope = { hostname: config.connection.hostname, listId: config.listId };
   const loaded = await store.load();
-  const { state, ignored } = SyncState.load(scope, loaded.snapshot, loaded.journal);
+  // Batches an earlier run left open at AC are journaled apart from the state (runner/sync/batch-records.ts).
+  const { open: openBatches, stateEntries } = splitJournal(scope, loaded.journal);
+  const { state, ignored } = SyncState.load(scope, loaded.snapshot, stateEntries);
   for (const what of ignored) events.event("warning", { message: `state ignored: ${what} (the export now points at ${scope.hostname} list ${scope.listId})` });
 
   await client.checkKey();
@@ -51,6 +54,7 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       plan,
       state,
       ignoredState: ignored,
+      openBatches,
       listName: list.name,
       fieldIds,
       segmentResolved: segment.resolved,

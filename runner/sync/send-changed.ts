@@ -10,6 +10,7 @@ import { toBulkContact } from "./bulk-contact.js";
 import { SMALL_DELTA_MAX } from "./constants.js";
 import { emailHash, toMember, type Member } from "./member.js";
 import type { SyncPlan } from "./plan.js";
+import type { SyncState } from "./state.js";
 import { segmentOptions } from "./segment-options.js";
 import { sendSmallDelta } from "./small-delta.js";
 import type { SendMeta, SyncDeps } from "./types.js";
@@ -26,11 +27,11 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
   deps.events.event("phase", { phase: `sending ${plan.send.size} new or changed members` });
   if (plan.send.size <= (deps.smallDeltaMax ?? SMALL_DELTA_MAX)) {
     const members: PlannedMember[] = [];
-    for await (const planned of plannedMembers(deps, plan, prepared.segmentPin)) members.push(planned);
+    for await (const planned of plannedMembers(deps, plan, prepared.segmentPin, prepared.state)) members.push(planned);
     return sendSmallDelta(ctx, members);
   }
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
-  for await (const { member, row } of plannedMembers(deps, plan, prepared.segmentPin)) {
+  for await (const { member, row } of plannedMembers(deps, plan, prepared.segmentPin, prepared.state)) {
     const contact = toBulkContact(member, deps.config, prepared.fieldIds);
     if (!Batcher.fits(contact)) {
       applied.failed.push({ row, email: contact.email, reason: `too large for one ActiveCampaign import request (${BULK_MAX_BYTES.toLocaleString("en-US")} bytes)` });
@@ -41,8 +42,11 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
   await sender.finish();
 }
 
-/** Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw. */
-async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin | undefined): AsyncGenerator<PlannedMember> {
+/**
+ * Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw; less those an earlier run's
+ * batch confirmed since the plan (resume.ts committed them with this very fingerprint).
+ */
+async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin | undefined, state: SyncState): AsyncGenerator<PlannedMember> {
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config, pin));
   try {
     for await (const rows of segment.batches()) {
@@ -54,6 +58,8 @@ async function* plannedMembers(deps: SyncDeps, plan: SyncPlan, pin: SegmentPin |
         if (!result.ok || result.member.fingerprint !== fp || emailHash(result.member.email) !== plan.sendEmails.get(row.rowNumber)) {
           throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (${rowLabel(row)} differs between passes); nothing unplanned was sent; run again`);
         }
+        const known = state.get(result.member.email);
+        if (known && known.fingerprint === fp && known.flags === 0) continue;
         yield { member: result.member, row: row.rowNumber };
       }
     }
