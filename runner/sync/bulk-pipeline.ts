@@ -19,6 +19,12 @@ import { InFlightLimit } from "./in-flight-limit.js";
 export const CONFIRM_TIMEOUT_MS = 6 * 3_600_000;
 /** Longest wait between two polls of one batch, AC time. */
 const MAX_POLL_DELAY_MS = 60_000;
+/**
+ * POSTs whose batchId is not yet journaled, at most. A kill loses exactly these (the next run cannot poll what it
+ * has no batchId for, so it sends them again): the bound on what a kill costs, 1–2 batches (issue #12). At AC's
+ * real pace (100 imports/min, a POST answered in well under a second) this never slows the run.
+ */
+const MAX_UNJOURNALED_POSTS = 2;
 /** A 404/400 this soon after the POST may be AC not having registered the batch yet: polled again until then, AC time. */
 const UNKNOWN_GRACE_MS = 5 * 60_000;
 
@@ -65,6 +71,8 @@ export class BulkPipeline<T> {
   /** Batches being polled, in the order AC accepted them: a batch's place estimates its wait in a serial queue. */
   private readonly watching = new Set<string>();
   private readonly pendingStatuses: string[] = [];
+  private unjournaled = 0;
+  private readonly postWaiters: Array<() => void> = [];
   batchesSent = 0;
   batchesConfirmed = 0;
   contactsConfirmed = 0;
@@ -148,15 +156,33 @@ export class BulkPipeline<T> {
 
   private async process(items: BatchItem<T>[], attempt: number): Promise<void> {
     if (this.fatal !== undefined) return; // stop sending after a fatal error; what is confirmed stays committed
-    const result = await this.client.bulkImport(items.map((i) => i.contact));
-    // Timed from the answer, not from the call: the call includes the wait for a bulk slot.
-    const acceptedAt = Date.now();
-    this.batchesSent++;
-    if ("rejected" in result) return this.handleRejection(items, result.rejected, attempt);
-    const { batchId } = result;
-    await this.opts.onAccepted?.(items, batchId, acceptedAt);
-    this.opts.onEvent?.({ event: "batch-sent", batchId, contacts: items.length });
-    return this.follow(batchId, acceptedAt, items, attempt, true);
+    while (this.unjournaled >= MAX_UNJOURNALED_POSTS) await new Promise<void>((resolve) => this.postWaiters.push(resolve));
+    this.unjournaled++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.unjournaled--;
+      this.postWaiters.shift()?.();
+    };
+    let accepted: { batchId: string; acceptedAt: number } | undefined;
+    try {
+      if (this.fatal !== undefined) return;
+      const result = await this.client.bulkImport(items.map((i) => i.contact));
+      // Timed from the answer, not from the call: the call includes the wait for a bulk slot.
+      const acceptedAt = Date.now();
+      this.batchesSent++;
+      if ("rejected" in result) {
+        release();
+        return await this.handleRejection(items, result.rejected, attempt);
+      }
+      await this.opts.onAccepted?.(items, result.batchId, acceptedAt);
+      accepted = { batchId: result.batchId, acceptedAt };
+    } finally {
+      release();
+    }
+    this.opts.onEvent?.({ event: "batch-sent", batchId: accepted.batchId, contacts: items.length });
+    return this.follow(accepted.batchId, accepted.acceptedAt, items, attempt, true);
   }
 
   /** Polls an accepted batch to its end. `live`: sent by this run (an adopted one is never re-sent or split). */
@@ -175,8 +201,9 @@ export class BulkPipeline<T> {
   private async confirm(batchId: string, acceptedAt: number, items: BatchItem<T>[], info: ImportInfo, polls: number): Promise<void> {
     // A batch is only seen complete at a poll, so the observed time never undershoots: when the first poll already
     // finds it done, probe earlier next time, otherwise the estimate only grows.
-    this.expectedMs = polls === 1 ? Math.max(this.minPollMs, this.expectedMs * 0.85) : 0.7 * this.expectedMs + 0.3 * (Date.now() - acceptedAt);
-    this.limit.settled(false);
+    const latency = Date.now() - acceptedAt;
+    this.expectedMs = polls === 1 ? Math.max(this.minPollMs, this.expectedMs * 0.85) : 0.7 * this.expectedMs + 0.3 * latency;
+    this.limit.settled(false, latency);
     this.breaker.completed(items.map((i) => i.contact));
     const failed = new Set(info.failure.map((e) => e.trim().toLowerCase()));
     const bad = items.filter((i) => failed.has(i.contact.email));
@@ -186,7 +213,7 @@ export class BulkPipeline<T> {
     await this.opts.onSettled?.(batchId);
     this.batchesConfirmed++;
     this.contactsConfirmed += good.length;
-    this.opts.onEvent?.({ event: "batch-confirmed", batchId, contacts: good.length, failed: bad.length });
+    this.opts.onEvent?.({ event: "batch-confirmed", batchId, contacts: good.length, failed: bad.length, latencyMs: latency, inFlightLimit: this.limit.value });
   }
 
   private async failed(batchId: string, items: BatchItem<T>[], attempt: number, live: boolean, status: string): Promise<void> {
