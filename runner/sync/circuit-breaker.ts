@@ -9,7 +9,7 @@ import { AcExportError } from "../errors.js";
 import { FailureProfile } from "./failure-profile.js";
 
 /** Failed imports in a row (in the order they ended) that stop the run. */
-export const TRIP_CONSECUTIVE = 6;
+export const TRIP_CONSECUTIVE = 8;
 /** Or: at least this many failed imports making up more than half of those that ended. */
 export const TRIP_FAILED = 16;
 
