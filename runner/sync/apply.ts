@@ -55,7 +55,7 @@ function createPipeline(ctx: ApplyContext): BulkPipeline<SendMeta> {
       checkpoint.accepted({ batchId, acceptedAt, members: items.map((i) => [i.contact.email, i.meta.fingerprint, i.meta.flags]) }),
     onSettled: (batchId) => checkpoint.settled(batchId),
     onUnknown: (items) => provenApplied(ctx, items),
-    onConfirmed: async (items, _batchId, created) => {
+    onConfirmed: async (items, batchId, created) => {
       let fresh = 0;
       for (const i of items) {
         if (i.contact.unsubscribe) applied.left++;
@@ -65,7 +65,7 @@ function createPipeline(ctx: ApplyContext): BulkPipeline<SendMeta> {
       // AC lists only the contacts a batch created, and may skip some silently (exclusion list, bounce, plan limit:
       // REAL-ACCOUNT.md F3). Fewer created than new to this export is what cannot be confirmed; the report counts it.
       applied.notConfirmed += Math.max(0, fresh - created);
-      await checkpoint.commit(items.map((i) => [i.contact.email, i.meta.fingerprint, i.meta.flags]));
+      await checkpoint.confirmed(batchId, items.map((i) => [i.contact.email, i.meta.fingerprint, i.meta.flags]));
       events.progress({
         phase: "sending",
         batchesSent: pipeline.batchesSent,

@@ -1,12 +1,15 @@
-// The journal's second entry kind: bulk imports ActiveCampaign accepted and this export has not settled yet. A run
-// killed while batches are queued at AC would otherwise send all of them again (their members are not confirmed in
-// the state); with these records the next run polls those batches first and commits what they confirm
-// (runner/sync/resume.ts). Text, one entry per event, idempotent on replay:
+// The journal's second entry kind: what happened to each bulk import. A run killed while batches are queued at AC
+// would otherwise send all of them again (their members are not confirmed in the state); with these records the next
+// run polls those batches first and commits what they confirm (runner/sync/resume.ts). One entry holds one or more
+// records (records that queue up while an append is in progress are written together: one fsync or append block for
+// many batches). Text, idempotent on replay:
 //   @ac-export-batch v1 host=H list=L
-//   A <batchId> <acceptedAt ms>          accepted: the members follow, one "email\tfingerprint\tflags" a line
-//   S <batchId>                          settled: confirmed, failed or given up (the state entry carries the result)
-// The state entries (runner/sync/state.ts) never start with this header, so each kind ignores the other.
-import type { StateScope } from "./state.js";
+//   A <batchId> <acceptedAt ms>     accepted by AC; its members follow, one "email\tfingerprint\tflags" a line
+//   C <batchId>                     confirmed: the members that AC confirmed follow (committed to the state as they
+//                                   stand, in journal order, exactly like a state entry); the batch is settled
+//   S <batchId>                     settled without a commit: failed, or replaced by a re-send
+// The state's own entries (runner/sync/state.ts) never start with this header, so each kind ignores the other.
+import { SyncState, type StateScope } from "./state.js";
 import type { Upsert } from "./types.js";
 
 const HEADER = "@ac-export-batch v1";
@@ -21,14 +24,16 @@ export interface BatchRecord {
   members: Upsert[];
 }
 
-export function acceptedEntry(scope: StateScope, r: BatchRecord): Buffer {
-  const lines = [scopeLine(scope), `A ${r.batchId} ${r.acceptedAt}`];
-  for (const [email, fp, flags] of r.members) lines.push(`${email}\t${fp}\t${flags}`);
-  return Buffer.from(lines.join("\n") + "\n");
-}
+const memberLines = (members: Upsert[]) => members.map(([email, fp, flags]) => `${email}\t${fp}\t${flags}`);
 
-export function settledEntry(scope: StateScope, batchId: string): Buffer {
-  return Buffer.from(`${scopeLine(scope)}\nS ${batchId}\n`);
+/** Record texts, to be written with `batchEntry`. */
+export const acceptedRecord = (r: BatchRecord): string[] => [`A ${r.batchId} ${r.acceptedAt}`, ...memberLines(r.members)];
+export const confirmedRecord = (batchId: string, members: Upsert[]): string[] => [`C ${batchId}`, ...memberLines(members)];
+export const settledRecord = (batchId: string): string[] => [`S ${batchId}`];
+
+/** One journal entry holding these records, in order. */
+export function batchEntry(scope: StateScope, records: string[][]): Buffer {
+  return Buffer.from([scopeLine(scope), ...records.flat()].join("\n") + "\n");
 }
 
 export function isBatchEntry(entry: Buffer): boolean {
@@ -37,7 +42,8 @@ export function isBatchEntry(entry: Buffer): boolean {
 
 /**
  * Splits a loaded journal: the batches accepted and not settled (for this scope; another hostname's or list's are
- * dropped, as the state drops its entries), and the state's own entries.
+ * dropped, as the state drops its entries), and the entries for the state: its own, plus one per confirmed batch at
+ * the place it was journaled.
  */
 export function splitJournal(scope: StateScope, journal: Buffer[]): { open: Map<string, BatchRecord>; stateEntries: Buffer[] } {
   const open = new Map<string, BatchRecord>();
@@ -50,20 +56,27 @@ export function splitJournal(scope: StateScope, journal: Buffer[]): { open: Map<
     }
     const lines = entry.toString("utf8").split("\n");
     if (lines[0] !== expect) continue;
-    const [kind, batchId, at] = (lines[1] ?? "").split(" ");
-    if (!batchId) continue;
-    if (kind === "S") {
-      open.delete(batchId);
-      continue;
-    }
-    if (kind !== "A") continue;
-    const members: Upsert[] = [];
-    for (const line of lines.slice(2)) {
+    let current: { kind: string; batchId: string; at: number; members: Upsert[] } | undefined;
+    const close = () => {
+      if (!current) return;
+      if (current.kind === "A") open.set(current.batchId, { batchId: current.batchId, acceptedAt: current.at, members: current.members });
+      else open.delete(current.batchId);
+      if (current.kind === "C" && current.members.length) stateEntries.push(SyncState.journalEntry(scope, current.members));
+      current = undefined;
+    };
+    for (const line of lines.slice(1)) {
       if (!line) continue;
+      const tab = line.indexOf("\t");
+      if (tab < 0) {
+        close();
+        const [kind, batchId, at] = line.split(" ");
+        if (batchId && (kind === "A" || kind === "C" || kind === "S")) current = { kind, batchId, at: Number(at), members: [] };
+        continue;
+      }
       const [email, fp, flags] = line.split("\t");
-      members.push([email!, Number(fp), Number(flags)]);
+      current?.members.push([email!, Number(fp), Number(flags)]);
     }
-    open.set(batchId, { batchId, acceptedAt: Number(at), members });
+    close();
   }
   return { open, stateEntries };
 }

@@ -299,7 +299,10 @@ export class BulkPipeline<T> {
     const deadline = deadlineFrom + this.confirmMs;
     this.watching.add(batchId);
     try {
-      let delay = this.clampPoll(Math.max(this.expectedMs - (Date.now() - acceptedAt), this.queueWait(batchId) ?? 0));
+      // About when it should be done: the smoothed latency, or sooner when the batches ahead of it in a serial
+      // queue should be through by then. The queue estimate only ever brings a poll forward: from a rate that slow
+      // polling itself dragged down it would otherwise push polls later and later.
+      let delay = this.clampPoll(Math.min(this.expectedMs - (Date.now() - acceptedAt), this.queueWait(batchId) ?? Infinity));
       for (let polls = 1; ; polls++) {
         await sleep(delay, undefined, { signal: this.opts.signal });
         if (this.fatal !== undefined) return { kind: "pending", status: "not polled after the run stopped" };
@@ -312,7 +315,7 @@ export class BulkPipeline<T> {
         // `{"status":false}` (queued, not started) for longer than a whole deadline is the other reading of "unknown".
         if (info.status === false && !info.unknown && now - acceptedAt > this.confirmMs) return { kind: "unknown", why: 'import/info answered {"status":false} past the confirm deadline' };
         if (now + delay > deadline) return { kind: "pending", status: info.unknown ? "unknown batchId" : String(info.status) };
-        delay = this.clampPoll(this.queueWait(batchId) ?? delay * 1.5);
+        delay = this.clampPoll(Math.min(Math.max(delay * 1.5, this.expectedMs / 4), this.queueWait(batchId) ?? Infinity));
       }
     } finally {
       this.watching.delete(batchId);

@@ -3,13 +3,15 @@
 // import AC accepted until it settles (batch-records.ts), so the next run polls it instead of sending it again. Owns
 // lock loss too: once the state lock is lost (another run may hold it now), nothing more is written.
 import type { StateLock, StateStore } from "../state/types.js";
-import { acceptedEntry, settledEntry, type BatchRecord } from "./batch-records.js";
+import { acceptedRecord, batchEntry, confirmedRecord, settledRecord, type BatchRecord } from "./batch-records.js";
 import { SyncState } from "./state.js";
 import type { Upsert } from "./types.js";
 
 export class Checkpointer {
   private tail: Promise<void> = Promise.resolve();
   private lockLost: unknown;
+  /** Batch records waiting for the append in progress to end; written together as one entry (group commit). */
+  private group: { records: string[][]; done: Promise<void> } | undefined;
 
   constructor(
     private readonly state: SyncState,
@@ -26,21 +28,29 @@ export class Checkpointer {
     if (this.lockLost) return Promise.reject(this.lockLost);
     for (const [email, fp, flags] of upserts) this.state.set(email, fp, flags);
     for (const email of removals) this.state.delete(email);
-    return this.append(SyncState.journalEntry(this.state.scope, upserts, removals));
+    const entry = SyncState.journalEntry(this.state.scope, upserts, removals);
+    this.group = undefined; // records queued after this entry go after it
+    this.tail = this.tail.then(() => this.store.appendJournal(entry));
+    return this.tail;
   }
 
   /** AC accepted this batch (it has a batchId): journaled before anything else happens to it. */
   accepted(record: BatchRecord): Promise<void> {
-    if (this.lockLost) return Promise.reject(this.lockLost);
     this.openBatches.set(record.batchId, record);
-    return this.append(acceptedEntry(this.state.scope, record));
+    return this.record(acceptedRecord(record));
   }
 
-  /** The batch is settled (its confirmed members were committed before this, or it failed): the next run skips it. */
+  /** AC confirmed these members of the batch: committed to the state, and the batch is settled, in one record. */
+  confirmed(batchId: string, upserts: Upsert[]): Promise<void> {
+    for (const [email, fp, flags] of upserts) this.state.set(email, fp, flags);
+    this.openBatches.delete(batchId);
+    return this.record(confirmedRecord(batchId, upserts));
+  }
+
+  /** The batch is settled without a commit (failed, or re-sent as another batch): the next run skips it. */
   settled(batchId: string): Promise<void> {
-    if (this.lockLost) return Promise.reject(this.lockLost);
-    if (!this.openBatches.delete(batchId)) return this.tail;
-    return this.append(settledEntry(this.state.scope, batchId));
+    if (!this.openBatches.delete(batchId)) return Promise.resolve();
+    return this.record(settledRecord(batchId));
   }
 
   /** Waits until every queued journal entry is durable (rejects if one append failed). */
@@ -48,9 +58,21 @@ export class Checkpointer {
     return this.tail;
   }
 
-  private append(entry: Buffer): Promise<void> {
-    this.tail = this.tail.then(() => this.store.appendJournal(entry));
-    return this.tail;
+  /** Queues a batch record: into the group waiting for the append in progress, or a new group after it. */
+  private record(lines: string[]): Promise<void> {
+    if (this.lockLost) return Promise.reject(this.lockLost);
+    if (this.group) {
+      this.group.records.push(lines);
+      return this.group.done;
+    }
+    const group: { records: string[][]; done: Promise<void> } = { records: [lines], done: Promise.resolve() };
+    group.done = this.tail.then(() => {
+      if (this.group === group) this.group = undefined; // from now on, new records form the next group
+      return this.store.appendJournal(batchEntry(this.state.scope, group.records));
+    });
+    this.group = group;
+    this.tail = group.done;
+    return group.done;
   }
 }
 
@@ -61,5 +83,6 @@ export class Checkpointer {
  */
 export async function compactState(store: StateStore, state: SyncState, openBatches: ReadonlyMap<string, BatchRecord> | undefined): Promise<void> {
   await store.writeSnapshot(state.encodeSnapshot());
-  for (const record of openBatches?.values() ?? []) await store.appendJournal(acceptedEntry(state.scope, record));
+  const open = [...(openBatches?.values() ?? [])];
+  if (open.length) await store.appendJournal(batchEntry(state.scope, open.map(acceptedRecord)));
 }
