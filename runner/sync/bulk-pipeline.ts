@@ -15,7 +15,7 @@ import { CircuitBreaker } from "./circuit-breaker.js";
 import { INITIAL_POLL_DELAY_MS } from "./constants.js";
 import { InFlightLimit } from "./in-flight-limit.js";
 
-/** How long a batch may stay pending before the run leaves it to the next one, AC time (limits.importConfirmHours). */
+/** How long a batch may stay pending before the run leaves it to the next one, AC time (AC_EXPORT_CONFIRM_HOURS). */
 export const CONFIRM_TIMEOUT_MS = 6 * 3_600_000;
 /** Longest wait between two polls of one batch, AC time. */
 const MAX_POLL_DELAY_MS = 60_000;
@@ -119,7 +119,7 @@ export class BulkPipeline<T> {
       throw new AcExportError(
         "IMPORTS_PENDING",
         `${this.pendingStatuses.length} bulk imports ActiveCampaign accepted were still pending (${statuses}) after the confirm deadline of ` +
-          `${+hours.toFixed(2)} h (limits.importConfirmHours). Nothing of them was sent again: the next run polls them first and commits what they confirm.`,
+          `${+hours.toPrecision(2)} h (AC_EXPORT_CONFIRM_HOURS). Nothing of them was sent again: the next run polls them first and commits what they confirm.`,
       );
     }
   }

@@ -157,3 +157,25 @@ describe("a batchId the sandbox forgets as soon as the batch ends (unknownBatchA
     expect(readReport(f).counts).toMatchObject({ added: 1_000, failed: 0 });
   }, 60_000);
 });
+
+describe("batches still pending at the confirm deadline (AC_EXPORT_CONFIRM_HOURS)", () => {
+  it("end the run with IMPORTS_PENDING, stay open in the state, and the next run commits them without sending them again", async () => {
+    // 300 contacts/min: a 250-contact batch takes 50 s of AC time; the deadline is 18 s.
+    const { sb, f } = await setUp({ importRate: 300 });
+    const people = members(f, 1_000);
+    f.writeSegment(csvOf(people));
+    const first = await runIn(f, "run", [], { extraEnv: { ...env, AC_EXPORT_CONFIRM_HOURS: "0.005" } });
+    expect(first.code, first.stderr.slice(-2000)).toBe(1);
+    expect(readReport(f).error?.code).toBe("IMPORTS_PENDING");
+    expect(readReport(f).error?.message).toMatch(/^\d+ bulk imports ActiveCampaign accepted were still pending \("(waiting|claimed|active)"(, "(waiting|claimed|active)")*\) after the confirm deadline of 0\.005 h \(AC_EXPORT_CONFIRM_HOURS\)/);
+    const sentFirst = sb.inspect.requests().bulkContactsReceived;
+    expect(sentFirst).toBeGreaterThan(0);
+
+    const second = await runIn(f, "run", [], { extraEnv: env });
+    expect(second.code, second.stderr.slice(-2000)).toBe(0);
+    expectList(sb, f.listId, new Map(people.map((p) => [p.email, subscribedAs(p)])), "the list after the resumed run");
+    const end = sb.inspect.requests();
+    expect(end.bulkContactsReceived - end.bulkContactsDistinct).toBe(0);
+    expect(parseEvents(second.stderr).find((e) => e.event === "phase")?.phase).toMatch(/^polling \d+ bulk imports an earlier run left open at ActiveCampaign$/);
+  }, 60_000);
+});
