@@ -7,11 +7,14 @@ import { acceptedRecord, batchEntry, confirmedRecord, settledRecord, type BatchR
 import { SyncState } from "./state.js";
 import type { Upsert } from "./types.js";
 
+/** A group of batch records stays well under the journal's 4 MiB entry limit (runner/state/journal.ts). */
+const GROUP_MAX_BYTES = 1024 * 1024;
+
 export class Checkpointer {
   private tail: Promise<void> = Promise.resolve();
   private lockLost: unknown;
   /** Batch records waiting for the append in progress to end; written together as one entry (group commit). */
-  private group: { records: string[][]; done: Promise<void> } | undefined;
+  private group: { records: string[][]; bytes: number; done: Promise<void> } | undefined;
 
   constructor(
     private readonly state: SyncState,
@@ -61,11 +64,13 @@ export class Checkpointer {
   /** Queues a batch record: into the group waiting for the append in progress, or a new group after it. */
   private record(lines: string[]): Promise<void> {
     if (this.lockLost) return Promise.reject(this.lockLost);
-    if (this.group) {
+    const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
+    if (this.group && this.group.bytes + bytes <= GROUP_MAX_BYTES) {
       this.group.records.push(lines);
+      this.group.bytes += bytes;
       return this.group.done;
     }
-    const group: { records: string[][]; done: Promise<void> } = { records: [lines], done: Promise.resolve() };
+    const group: { records: string[][]; bytes: number; done: Promise<void> } = { records: [lines], bytes, done: Promise.resolve() };
     group.done = this.tail.then(() => {
       if (this.group === group) this.group = undefined; // from now on, new records form the next group
       return this.store.appendJournal(batchEntry(this.state.scope, group.records));
@@ -83,6 +88,16 @@ export class Checkpointer {
  */
 export async function compactState(store: StateStore, state: SyncState, openBatches: ReadonlyMap<string, BatchRecord> | undefined): Promise<void> {
   await store.writeSnapshot(state.encodeSnapshot());
-  const open = [...(openBatches?.values() ?? [])];
-  if (open.length) await store.appendJournal(batchEntry(state.scope, open.map(acceptedRecord)));
+  let chunk: string[][] = [];
+  let bytes = 0;
+  for (const record of openBatches?.values() ?? []) {
+    const lines = acceptedRecord(record);
+    chunk.push(lines);
+    bytes += lines.reduce((n, l) => n + l.length + 1, 0);
+    if (bytes < GROUP_MAX_BYTES) continue;
+    await store.appendJournal(batchEntry(state.scope, chunk));
+    chunk = [];
+    bytes = 0;
+  }
+  if (chunk.length) await store.appendJournal(batchEntry(state.scope, chunk));
 }
