@@ -62,7 +62,6 @@ describe("a first sync through a slow import queue", () => {
     const events = parseEvents(r.stderr);
     const sendMs = Date.parse(events.filter((e) => e.event === "batch-confirmed").at(-1)!.time) - Date.parse(events.find((e) => e.event === "batch-sent")!.time);
     console.info(`slow queue: ${maxInFlight(r.stderr)} batches in flight at most; send phase ${sendMs} ms for 600,000 ms of importer work at scale ${SCALE} (${((600_000 / SCALE) / sendMs).toFixed(3)} of its throughput); run ${Math.round(r.wallMs)} ms`);
-    console.info(events.filter((e) => e.event === "batch-confirmed").map((e) => `${e.time.slice(17, 23)} ${e.latencyMs} ${e.inFlightLimit}`).join(" | "));
     expect(maxInFlight(r.stderr)).toBeLessThanOrEqual(24);
     expect(parseEvents(r.stderr).filter((e) => e.event === "batch-not-completed")).toEqual([]);
   }, 90_000);
@@ -152,7 +151,6 @@ describe("a batchId the sandbox forgets as soon as the batch ends (unknownBatchA
     expect(after.bulkContactsReceived - before.bulkContactsReceived).toBe(1_000);
     expectList(sb, f.listId, new Map(people.map((p) => [p.email, subscribedAs(p)])), "the list");
     const verified = parseEvents(r.stderr).filter((e) => e.event === "batch-verified");
-    console.info(JSON.stringify(parseEvents(r.stderr).filter((e) => e.event.startsWith("batch")).map((e) => [e.event, e.applied, e.contacts, e.status]).slice(0, 40)));
     expect(verified.reduce((s, e) => s + Number(e.applied), 0)).toBe(1_000);
     expect(readReport(f).counts).toMatchObject({ added: 1_000, failed: 0 });
   }, 60_000);
