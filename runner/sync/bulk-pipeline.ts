@@ -25,6 +25,8 @@ const MAX_POLL_DELAY_MS = 60_000;
  * real pace (100 imports/min, a POST answered in well under a second) this never slows the run.
  */
 const MAX_UNJOURNALED_POSTS = 2;
+/** A rejection naming more contacts than this (and a tenth of the batch) is systematic: they are not sent alone. */
+const MAX_SUSPECTS = 3;
 /** A 404/400 this soon after the POST may be AC not having registered the batch yet: polled again until then, AC time. */
 const UNKNOWN_GRACE_MS = 5 * 60_000;
 
@@ -269,6 +271,17 @@ export class BulkPipeline<T> {
       if (typeof r === "object" && typeof r.contact === "number" && items[r.contact]) byIndex.set(r.contact, r.failureReason);
     }
     this.opts.onEvent?.({ event: "batch-rejected", message: rejected.message, rows: byIndex.size });
+    if (byIndex.size > Math.max(MAX_SUSPECTS, items.length / 10)) {
+      // Many contacts named at once is a systematic problem (a field every contact carries), not a few bad rows:
+      // sending each alone would cost a single-contact import (20/min) per contact. It counts toward the circuit
+      // breaker with AC's reason and is split like a failed import.
+      const tripped = this.breaker.failure(items.map((i) => i.contact), `rejected: ${[...byIndex.values()][0]}`);
+      if (tripped) {
+        this.fatal ??= tripped;
+        return;
+      }
+      return this.split(items, attempt);
+    }
     if (byIndex.size > 0 && items.length > 1) {
       // AC does not document the base of failureReasons[].contact (REAL-ACCOUNT.md F11): if it is not 0-based, the
       // index names an innocent neighbour. So a named contact is a suspect, not a verdict: it is sent again alone (a

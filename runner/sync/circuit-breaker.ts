@@ -51,7 +51,8 @@ export class CircuitBreaker {
   }
 
   private message(): string {
-    const how = [...this.statuses].map(([s, n]) => `${n}× ${s.startsWith("rejected") ? s : `"${s}"`}`).join(", ");
+    // AC's reasons may quote an address: never a customer's data in an error.
+    const how = [...this.statuses].map(([s, n]) => `${n}× ${s.startsWith("rejected") ? s.replace(/[^\s'"‘’]+@[^\s'"‘’]+/g, "<email>") : `"${s}"`}`).join(", ");
     const shared = this.profile.shared();
     const what = shared.length
       ? `what the failed imports' contacts share (ActiveCampaign gives no reason for a failed import): ${shared.join("; ")}`
