@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   STORAGE_FAILED: EXIT.FAILED,
   /** The segment read in the send pass is not the one the plan read; nothing unplanned is sent. */
   SEGMENT_CHANGED: EXIT.FAILED,
+  /** Bulk imports keep failing at ActiveCampaign (a systematic data problem): the circuit breaker stopped the run. */
+  IMPORTS_FAILING: EXIT.FAILED,
+  /** Bulk imports ActiveCampaign accepted were still pending at the confirm deadline; the next run polls them first. */
+  IMPORTS_PENDING: EXIT.FAILED,
   /** The run was interrupted (SIGINT/SIGTERM). */
   ABORTED: EXIT.FAILED,
   /** Anything not foreseen: a bug. */

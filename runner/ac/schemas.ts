@@ -102,12 +102,18 @@ const contactTag = z
 export const contactTagsResponse = z.looseObject({ contactTags: z.array(contactTag).default([]) });
 export const contactTagResponse = z.looseObject({ contactTag });
 
-const IMPORT_STATUSES = ["waiting", "claimed", "active", "completed", "failed", "interrupted"] as const;
+/** A `failure` entry: an email or id, or (REAL-ACCOUNT.md F13) an object such as the callback's per-contact errors. */
+const importFailure = z.union([
+  z.union([z.string(), z.number()]).transform(String),
+  z.looseObject({ email: z.string().optional(), contact: z.unknown().optional() }).transform((o) => o.email ?? (o.contact === undefined ? "" : String(o.contact))),
+]);
 export const importInfoResponse = z.looseObject({
-  // Polled too early, the status is `false` (a boolean); an empty `{}` means the same: nothing to report yet.
-  status: z.union([z.literal(false), z.enum(IMPORT_STATUSES)]).default(false),
+  // Polled too early, the status is `false` (a boolean); an empty `{}` means the same: nothing to report yet. A
+  // status string outside the documented six (a new one such as "queued") is kept as it is: the pipeline treats it as
+  // still pending (REAL-ACCOUNT.md F13), never as a malformed answer.
+  status: z.union([z.literal(false), z.string().min(1)]).default(false),
   success: z.array(z.union([z.string(), z.number()]).transform(String)).nullish().transform((v) => v ?? []),
-  failure: z.array(z.union([z.string(), z.number()]).transform(String)).nullish().transform((v) => v ?? []),
+  failure: z.array(importFailure).nullish().transform((v) => (v ?? []).filter((f) => f !== "")),
 });
 
 /** 200: `{"Success":1,"queued_contacts":1,"batchId":"…","message":"Contact import queued"}` */

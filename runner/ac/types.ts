@@ -40,8 +40,13 @@ export interface BulkContact {
 /** 400 validation failure of a whole batch: nothing was queued. `contact` is the index into the batch. */
 export interface BulkRejection { message: string; failureReasons: Array<{ contact?: number; failureReason: string } | string> }
 
-export type ImportStatus = false | "waiting" | "claimed" | "active" | "completed" | "failed" | "interrupted";
-export interface ImportInfo { status: ImportStatus; success: string[]; failure: string[] }
+/** The documented statuses; any other string is a status AC added since (treated as pending: REAL-ACCOUNT.md F13). */
+export type ImportStatus = false | "waiting" | "claimed" | "active" | "completed" | "failed" | "interrupted" | (string & {});
+/**
+ * `unknown`: AC does not know the batchId (a 404 or 400 on import/info: never queued, or forgotten after its
+ * retention). `{"status":false}` for ever is the other reading of an unknown batch; only time tells it apart.
+ */
+export interface ImportInfo { status: ImportStatus; success: string[]; failure: string[]; unknown?: true }
 
 export interface SyncContactInput {
   email: string;
@@ -79,7 +84,7 @@ export interface AcClient {
   createTag(name: string): Promise<AcTag>;
   /** POST /import/bulk_import: queued batch id, or the whole-batch rejection (HTTP 400 validation). */
   bulkImport(contacts: BulkContact[]): Promise<{ batchId: string } | { rejected: BulkRejection }>;
-  /** GET /import/info?batchId= */
+  /** GET /import/info?batchId= ; a 404 or 400 answer is `{ status: false, unknown: true }`, not an error. */
   importInfo(batchId: string): Promise<ImportInfo>;
   /** POST /contact/sync (upsert by email). */
   syncContact(contact: SyncContactInput): Promise<AcContact>;

@@ -31,12 +31,25 @@ function sandboxTimeScale(env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+/**
+ * AC_EXPORT_CONFIRM_HOURS: how long a bulk import may stay pending at ActiveCampaign (AC time) before the run leaves
+ * it open for the next run (README "Slow imports"). Hours, more than 0 and at most 168.
+ */
+function confirmHours(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.AC_EXPORT_CONFIRM_HOURS;
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 168) throw new UsageError(`AC_EXPORT_CONFIRM_HOURS must be a number of hours above 0 and at most 168; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /** Throws USAGE (no key, bad AC_TIME_SCALE), BASE_URL_INVALID or LOCATION_INVALID before anything is contacted. */
 export function wireSync(loaded: LoadedConfig, apiKey: string | undefined, io: Io, events: EventSink): WiredSync {
   const { config, baseDir } = loaded;
   if (!apiKey) throw new UsageError("AC_API_KEY is not set: export the ActiveCampaign API key (Settings → Developer) in the AC_API_KEY environment variable");
   const baseUrl = resolveBaseUrl(config.connection.hostname, io.env);
   const timeScale = sandboxTimeScale(io.env);
+  const importConfirmHours = confirmHours(io.env);
   const client = createAcClient({
     baseUrl,
     apiKey,
@@ -59,6 +72,7 @@ export function wireSync(loaded: LoadedConfig, apiKey: string | undefined, io: I
     events,
     signal: io.signal,
     timeScale,
+    ...(importConfirmHours !== undefined ? { importConfirmHours } : {}),
   };
   return { deps, client, store };
 }

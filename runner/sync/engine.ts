@@ -4,6 +4,7 @@
 import { describeError, EXIT } from "../errors.js";
 import type { StateLock } from "../state/types.js";
 import { applySync } from "./apply.js";
+import { compactState } from "./checkpointer.js";
 import { outcomeOfError, type SyncOutcome } from "./outcome.js";
 import { saveConsentSet } from "./consent.js";
 import { prepareSync } from "./prepare.js";
@@ -30,7 +31,7 @@ export async function runSync(deps: SyncDeps, mode: SyncMode): Promise<SyncRun> 
     if (prepared.plan.blocked) return { outcome: { kind: "blocked", error: prepared.plan.blocked, prepared }, release };
     if (lock) {
       applied = await applySync(deps, prepared, lock);
-      await deps.store.writeSnapshot(prepared.state.encodeSnapshot());
+      await compactState(deps.store, prepared.state, prepared.openBatches);
       await saveConsentSet(deps, prepared, true);
     }
     return { outcome: { kind: "completed", prepared, ...(applied ? { applied } : {}) }, release };
@@ -38,7 +39,7 @@ export async function runSync(deps: SyncDeps, mode: SyncMode): Promise<SyncRun> 
     // What was confirmed stays committed: compact the journal into a snapshot if the run got that far (not when
     // the lock was lost or the input was bad).
     if (applied === undefined && prepared && lock && describeError(e).exitCode === EXIT.FAILED) {
-      await deps.store.writeSnapshot(prepared.state.encodeSnapshot()).catch(() => undefined);
+      await compactState(deps.store, prepared.state, prepared.openBatches).catch(() => undefined);
     }
     return { outcome: outcomeOfError(e, { ...(prepared ? { prepared } : {}), ...(applied ? { applied } : {}) }), release };
   }

@@ -4,6 +4,7 @@ import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
 import { loadConsentSet } from "./consent.js";
 import { runDay } from "./refusals.js";
+import { splitJournal } from "./batch-records.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
@@ -21,7 +22,9 @@ export async function prepareSync(deps: SyncDeps, mode: SyncMode = "plan"): Prom
   const { config, client, store, events } = deps;
   const scope = { hostname: config.connection.hostname, listId: config.listId };
   const loaded = await store.load();
-  const { state, ignored } = SyncState.load(scope, loaded.snapshot, loaded.journal);
+  // Batches an earlier run left open at AC are journaled apart from the state (runner/sync/batch-records.ts).
+  const { open: openBatches, stateEntries } = splitJournal(scope, loaded.journal);
+  const { state, ignored } = SyncState.load(scope, loaded.snapshot, stateEntries);
   for (const what of ignored) events.event("warning", { message: `state ignored: ${what} (the export now points at ${scope.hostname} list ${scope.listId})` });
 
   await client.checkKey();
@@ -59,6 +62,7 @@ export async function prepareSync(deps: SyncDeps, mode: SyncMode = "plan"): Prom
       plan,
       state,
       ignoredState: ignored,
+      openBatches,
       listName: list.name,
       fieldIds: fieldIdsOf(fieldCheck),
       values,

@@ -47,9 +47,12 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
   await sender.finish();
 }
 
-/** Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw. */
+/**
+ * Pass 2: the members of the rows the plan chose to send, checked to be what pass 1 saw; less those an earlier run's
+ * batch confirmed since the plan (resume.ts committed them with this very fingerprint).
+ */
 async function* plannedMembers(deps: SyncDeps, prepared: Prepared): AsyncGenerator<PlannedMember> {
-  const { plan } = prepared;
+  const { plan, state } = prepared;
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(deps.config, prepared.segmentPin));
   try {
     for await (const rows of segment.batches()) {
@@ -61,6 +64,8 @@ async function* plannedMembers(deps: SyncDeps, prepared: Prepared): AsyncGenerat
         if (!result.ok || result.member.fingerprint !== fp || emailHash(result.member.email) !== plan.sendEmails.get(row.rowNumber)) {
           throw new AcExportError("SEGMENT_CHANGED", `the segment changed while the run was reading it (${rowLabel(row)} differs between passes); nothing unplanned was sent; run again`);
         }
+        const known = state.get(result.member.email);
+        if (known && known.fingerprint === fp && known.flags === 0) continue;
         yield { member: result.member, row: row.rowNumber };
       }
     }

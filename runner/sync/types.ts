@@ -6,6 +6,7 @@ import type { OpenedSegment, OpenSegmentOptions, SegmentPin, SegmentRun } from "
 import type { StateStore } from "../state/types.js";
 import type { ConsentCache } from "./consent-cache.js";
 import type { EventSink } from "./events.js";
+import type { BatchRecord } from "./batch-records.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
 import type { FieldsReport } from "./field-preflight.js";
@@ -25,6 +26,8 @@ export interface SyncDeps {
   smallDeltaMax?: number;
   /** A time-scaled sandbox (AC_TIME_SCALE): import polling waits are this many times shorter. */
   timeScale?: number;
+  /** AC_EXPORT_CONFIRM_HOURS: how long a bulk import may stay pending before the run leaves it to the next (default 6). */
+  importConfirmHours?: number;
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number;
   /** The clock, ms since the epoch (the day of a refusal, the refusal cool-down); tests inject one. @default Date.now */
@@ -58,6 +61,8 @@ export interface Prepared {
   segmentRun?: SegmentRun;
   /** Folder sources: the exact parts pass 1 read; pass 2 reads these again, never a newer run. */
   segmentPin?: SegmentPin;
+  /** Bulk imports an earlier run got accepted and never settled (killed, or out of time): polled before sending. */
+  openBatches?: Map<string, BatchRecord>;
 }
 
 /** What applying the plan did, counted as ActiveCampaign confirmed it. */
@@ -76,6 +81,9 @@ export interface Applied {
   notConfirmed: number;
   batchesSent: number;
   contactsSent: number;
+  /** Batches an earlier run left open that this run polled, and the contacts they confirmed (not sent again). */
+  resumedBatches?: number;
+  resumedContacts?: number;
 }
 
 /** One state upsert: email, fingerprint of what AC confirmed, state flags (UNSUBSCRIBED_BY_SYNC). */

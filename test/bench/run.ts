@@ -14,10 +14,17 @@
 //   8. value conversion (values): `ac-export plan` over N rows with a date, a dropdown and a checkbox field vs the same
 //      plan with the columns mapped to text fields (ratio, same run; see typed-values.ts)
 //
+//   7. slow import queue (slow-queue): a first sync through an importer of --import-rate contacts/min vs its
+//      throughput, and duplicate imports; 8. crash resume (crash-resume): contacts re-sent per kill over --kills kills
+//      (test/bench/slow-queue.ts; --queue-rows contacts each)
+//
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick run writes to the temp dir unless --out is given),
-//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values, --keep (keep the temp dir),
-//          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time).
+//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume, --keep (keep the temp dir),
+//          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time),
+//          --import-rate N (default 5000), --queue-rows N (default 10,000 quick / 50,000 full), --kills N (default 20),
+//          --queue-time-scale N (the slow-queue sections' sandbox; default 5),
+//          --help.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createHash } from "node:crypto";
@@ -32,10 +39,16 @@ import { parseEvents, ROOT, runNode, runRunner, startSandboxProcess, useBundle, 
 import { churned, record, writeCsv, writeParquet, type SegmentSpec } from "./segments.js";
 import { measureSegmentSources, PARTS } from "./segment-sources.js";
 import { CONVERSION_PROOF, TEXT_FIELDS, TYPED_FIELDS, textMapping, typedMapping, VALUE_COLUMNS, writeValuesCsv } from "./typed-values.js";
+import { crashResume, slowQueueSync, type SlowQueueContext } from "./slow-queue.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
 const argv = process.argv.slice(2);
+if (argv.includes("--help")) {
+  const header = readFileSync(new URL(import.meta.url), "utf8").split("\n");
+  process.stdout.write(`${header.slice(0, header.findIndex((l) => !l.startsWith("//"))).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")}\n`);
+  process.exit(0);
+}
 const flag = (name: string) => argv.includes(`--${name}`);
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
@@ -58,7 +71,12 @@ const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
 const RUNNER_HEAP = opt("runner-heap") ? num("runner-heap", 0) : undefined;
-const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values"];
+const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values", "slow-queue", "crash-resume"];
+const IMPORT_RATE = num("import-rate", 5_000);
+const QUEUE_ROWS = num("queue-rows", QUICK ? 10_000 : 50_000);
+const KILLS = num("kills", 20);
+/** The slow-queue sections run at their own, gentler scale: a 5,000/min importer at 20 leaves 150 ms per batch. */
+const QUEUE_TIME_SCALE = num("queue-time-scale", 5);
 const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
 for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
 const SCALE_PROFILES = (opt("scale-profiles") ?? String(ROWS)).split(",").map((v) => {
@@ -632,6 +650,13 @@ async function main() {
     await scale(script);
   }
   if (ONLY.size === 1 && ONLY.has("scale")) return finish(started);
+
+  if (ONLY.has("slow-queue") || ONLY.has("crash-resume")) {
+    const ctx: SlowQueueContext = { work, apiKey: API_KEY, timeScale: QUEUE_TIME_SCALE, rows: QUEUE_ROWS, importRate: IMPORT_RATE, kills: KILLS, configFor, log, fmt, summary, sections };
+    if (ONLY.has("slow-queue")) await slowQueueSync(ctx);
+    if (ONLY.has("crash-resume")) await crashResume(ctx);
+  }
+  if (!["pipeline", "sync", "incremental", "baseline", "segment-parts"].some((o) => ONLY.has(o))) return finish(started);
 
   const all: SegmentSpec = { from: 0, to: ROWS };
   const files = { csv: join(work, "segment.csv"), parquet: join(work, "segment.parquet") };

@@ -62,6 +62,9 @@ export function bulkImportEndpoints({ send, redact }: EndpointContext): Pick<AcC
         template: "/import/info",
         path: `/import/info?batchId=${encodeURIComponent(batchId)}`,
         ok: (json) => S.importInfoResponse.parse(json),
+        // An unknown or expired batchId: 404 (sandbox default) or 400 (a reading of the undocumented answer). Not an
+        // error of the run: the pipeline decides what an unknown batch means (runner/sync/unknown-batch.ts).
+        onError: (res) => (res.status === 404 || res.status === 400 ? { value: { status: false, success: [], failure: [], unknown: true } } : undefined),
       });
     },
   };
