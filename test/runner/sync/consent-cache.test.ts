@@ -83,12 +83,12 @@ for (const touches of [false, true]) {
       expect(consentEvent(plan.stderr)).toMatchObject({ full: [], incremental: [2, 0, 3], changed: 0, members: UNSUBSCRIBED + UNCONFIRMED + BOUNCED });
       // 1 visibility count + per status 1 count + 1 page of changes
       expect(plan.contacts).toBe(1 + 3 * 2);
-      // + GET /users/me, GET /lists/{id}, GET /fields?filters[perstag]=LOYALTY_TIER
-      expect(plan.total).toBe(10);
+      // + GET /users/me, GET /lists/{id}, GET /fields?filters[perstag]=LOYALTY_TIER, GET /tags?search= (the export's tag)
+      expect(plan.total).toBe(11);
 
       const again = await measured(f);
       expect(again.code).toBe(0);
-      expect(again.total).toBe(10); // nothing to send: the run is its preflight
+      expect(again.total).toBe(11); // nothing to send: the run is its preflight
       expect(f.subscribed()).toEqual(f.emails(20));
       expect(reactivated(f)).toEqual([]);
     });
