@@ -102,6 +102,8 @@ export function createAcClient(options: AcClientOptions): AcClient {
     bulkRequestsPerMinute: options.rateLimit.bulkRequestsPerMinute,
     timeScale,
     ...(options.safetyMarginMs !== undefined && { safetyMarginMs: options.safetyMarginMs }),
+    // The rate in force changed (a share of the connection's budget, a rate signal, a recovery step): log it.
+    onRateChange: (change) => emit({ type: "rate", ...change }),
   });
   const transport = createTransport({
     baseUrl: options.baseUrl,
@@ -141,7 +143,11 @@ export function createAcClient(options: AcClientOptions): AcClient {
     ...bulkImportEndpoints(context),
 
     stats(): AcClientStats {
-      return { ...loop.counts(), throttledMs: Math.round(budget.throttledMs()) };
+      return { ...loop.counts(), throttledMs: Math.round(budget.throttledMs()), rate: budget.rateStats() };
+    },
+
+    setRateShare(share) {
+      budget.setShare(share);
     },
 
     async close() {
