@@ -133,7 +133,8 @@ export class ConnectionBudget {
           this.schedule();
         });
     }, starved ? this.heartbeatMs / 4 : this.heartbeatMs);
-    this.timer.unref();
+    // Not unref'd: while a starved run's requests all wait for room, this timer is what keeps the process alive.
+    // leave() clears it.
   }
 
   /** One heartbeat: read the others, slow down or publish a raise, read again, then speed up one window later. */
@@ -164,7 +165,6 @@ export class ConnectionBudget {
         if (this.stopped || this.published[key] < to[key]) return; // lowered again meanwhile
         this.setInForce({ ...this.inForce, [key]: Math.max(this.inForce[key], to[key]) });
       }, ms);
-      t.unref();
       this.raises.push(t);
     };
     this.raises = [];
