@@ -2,18 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { RateChange } from "../../../runner/ac/adaptive-rate.js";
 import { RateBudget } from "../../../runner/ac/rate-budget.js";
-import { FakeClock, flush } from "./fake-clock.js";
-
-/** Times of `times` within any window [t, t + windowMs), at most. */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j++) {
-    while (sorted[j]! - sorted[i]! >= windowMs) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
+import { FakeClock, flush, maxInWindow } from "./fake-clock.js";
 
 function setup(rps = 4, bpm = 100) {
   const clock = new FakeClock();
