@@ -114,7 +114,13 @@ async function start(mode: SyncMode, options: SyncOptions, io: Io, apiKey: strin
     events.event("warning", { message: `removal cap override for this run: ${override.source} ${override.allowRemovals}` });
   }
   await wired.share?.join();
-  const run = await runSync(wired.deps, mode);
+  let run: SyncRun;
+  try {
+    run = await runSync(wired.deps, mode);
+  } catch (e) {
+    await wired.share?.leave(); // its heartbeat would keep the process alive
+    throw e;
+  }
   return { outcome: run.outcome, config, wired, run, events, ...(override ? { override } : {}) };
 }
 
