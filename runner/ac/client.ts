@@ -148,6 +148,7 @@ export function createAcClient(options: AcClientOptions): AcClient {
 
     setRateShare(share) {
       budget.setShare(share);
+      return budget.drained(share, signal);
     },
 
     async close() {

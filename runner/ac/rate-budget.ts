@@ -233,6 +233,8 @@ export class RateBudget {
   private applied: Limits;
   private readonly scale: number;
   private readonly onRateChange: ((change: RateChange) => void) | undefined;
+  /** Set by cancelAll (the client closed, aborted, or the key was rejected): drained() stops waiting. */
+  private closed = false;
 
   constructor(options: RateBudgetOptions) {
     const { requestsPerSecond: rps, bulkRequestsPerMinute: bpm } = options;
@@ -258,6 +260,19 @@ export class RateBudget {
    */
   setShare(share: Limits): void {
     this.changed(this.adaptive.setShare(share));
+  }
+
+  /**
+   * Resolves once no more of this run's requests may still count in the server's windows than `share` allows (each
+   * window's busy slots at or under its capacity for that rate): only then may the run tell the other runs of the
+   * connection that it uses no more than `share` (connection-budget.ts). Looks every few ms of the clock.
+   */
+  async drained(share: Limits, signal?: AbortSignal): Promise<void> {
+    const fits = (w: Window, perWindow: number) => w.occupied(this.clock.now()) <= (perWindow >= 1 ? Math.floor(perWindow) : perWindow > 0 ? 1 : 0);
+    while (!(fits(this.general, share.requestsPerSecond) && fits(this.bulk, share.bulkRequestsPerMinute))) {
+      if (signal?.aborted || this.closed) return;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 10));
+    }
   }
 
   /**
@@ -365,6 +380,7 @@ export class RateBudget {
 
   /** Reject every waiter (client closed, aborted, key rejected). */
   cancelAll(reason: unknown): void {
+    this.closed = true;
     for (const w of this.waiters.splice(0)) {
       w.cleanup();
       w.reject(reason);

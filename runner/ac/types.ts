@@ -83,9 +83,10 @@ export interface AcClient {
   stats(): AcClientStats;
   /**
    * This run's share of the connection's budget (runner/state/connection-budget.ts), capped by the configured rate
-   * limits; a share of 0 holds every request until the next share. (Added by the client.)
+   * limits; a share of 0 holds every request until the next share. Resolves once no more of the run's requests may
+   * still count in the account's windows than the share allows. (Added by the client.)
    */
-  setRateShare?(share: { requestsPerSecond: number; bulkRequestsPerMinute: number }): void;
+  setRateShare?(share: { requestsPerSecond: number; bulkRequestsPerMinute: number }): Promise<void>;
   /** Release the connection pool; calls still waiting for the rate budget reject. Idempotent. (Added by the client.) */
   close(): Promise<void>;
 }

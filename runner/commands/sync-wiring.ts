@@ -68,7 +68,7 @@ export function wireSync(loaded: LoadedConfig, apiKey: string | undefined, io: I
 
 /**
  * The exports of this connection that keep their state in the same place divide its rate budget (issue #12). The
- * heartbeat follows the sandbox's time scale, but not below half a second (the store's own latency).
+ * heartbeat follows the sandbox's time scale, but not below a second (the store's latency, a busy machine's stalls).
  */
 function connectionShare(store: StateStore, config: LoadedConfig["config"], client: AcClient, timeScale: number, events: EventSink): { share?: ConnectionBudget } {
   const registry = store.connectionRegistry?.(config.connection.hostname);
@@ -79,8 +79,7 @@ function connectionShare(store: StateStore, config: LoadedConfig["config"], clie
     exportName: config.name,
     configured: config.rateLimit,
     apply: setShare,
-    heartbeatMs: Math.max(500, 5000 / timeScale),
-    windowsMs: { general: 1000 / timeScale, bulk: 60_000 / timeScale },
+    heartbeatMs: Math.max(1000, 5000 / timeScale),
     onEvent: (name, data) => events.event(name, data),
   });
   return { share };

@@ -4,10 +4,12 @@
 //
 // The record says what the run was configured for (`budget`) and what it may use right now (`current`). The rule
 // that keeps the account's limits whatever the timing: a run's actual rate never exceeds its published `current`.
-//   - Lowering: the run slows down first, then publishes the lower rate.
+//   - Lowering: the run slows down first, waits until no more of its requests can still count in the account's
+//     windows than the lower rate allows (its budget's busy slots: see RateBudget.drained), then publishes it. This
+//     holds even when the server counts a request late.
 //   - Raising: the run publishes the higher rate, reads the records again (so a newcomer that registered meanwhile is
-//     seen, or has seen the new value), and only then speeds up, one window later (the general window for requests,
-//     the bulk window for bulk imports), when the others' slower rate has filled their windows.
+//     seen, or has seen the new value: of two runs raising at once, at least one sees the other's raise), and only
+//     then speeds up.
 // A run's share: the connection's budget (the smallest `budget` of the live registrants, so the most careful
 // configuration wins) divided by how many are live, and never more than what the others' `current` leaves.
 // A newcomer registers with `current` 0 and waits until the others have made room (a heartbeat or two).
@@ -32,14 +34,12 @@ export interface ConnectionBudgetOptions {
   exportName: string;
   /** This export's configured rate limits (the config's `rateLimit`). */
   configured: Limits;
-  /** Puts a share in force (the ActiveCampaign client's setRateShare). */
-  apply: (share: Limits) => void;
+  /** Puts a share in force (the ActiveCampaign client's setRateShare); resolves once the run's windows fit it. */
+  apply: (share: Limits) => void | Promise<void>;
   /** How often the record is renewed and the others' read. @default 5000 */
   heartbeatMs?: number;
   /** A record whose heartbeat is older than this is a dead run's. @default 3 heartbeats */
   staleAfterMs?: number;
-  /** How long a raise waits before it is used: the general and the bulk window. @default 1 s, 60 s */
-  windowsMs?: { general: number; bulk: number };
   /** Log lines ("connection-budget" events) and warnings. */
   onEvent?: (name: string, data: Record<string, unknown>) => void;
 }
@@ -68,15 +68,14 @@ export class ConnectionBudget {
   private readonly id: string;
   private readonly heartbeatMs: number;
   private readonly staleAfterMs: number;
-  private readonly windows: { general: number; bulk: number };
   /** What this run publishes: its actual rate never exceeds it. */
   private published: Limits = ZERO;
   /** What is in force in the client. */
   private inForce: Limits = ZERO;
   private timer: NodeJS.Timeout | undefined;
-  private raises: NodeJS.Timeout[] = [];
   private beating: Promise<void> | undefined;
   private stopped = false;
+  private wake: (() => void) | undefined;
   /** When the last heartbeat write started (this clock). */
   private lastPut = Date.now();
   private peers = 0;
@@ -88,7 +87,6 @@ export class ConnectionBudget {
     this.id = `${options.exportName}.${randomBytes(8).toString("hex")}`;
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.staleAfterMs = options.staleAfterMs ?? 3 * this.heartbeatMs;
-    this.windows = options.windowsMs ?? { general: 1000, bulk: 60_000 };
   }
 
   get location(): string {
@@ -100,13 +98,13 @@ export class ConnectionBudget {
    * run then uses its configured rate, as before exports coordinated.
    */
   async join(): Promise<void> {
-    this.setInForce(ZERO);
+    void this.setInForce(ZERO);
     try {
       await this.publish(ZERO);
       await this.beat();
     } catch (e) {
       this.warn(e);
-      this.setInForce(this.options.configured);
+      void this.setInForce(this.options.configured);
       return;
     }
     this.schedule();
@@ -116,7 +114,7 @@ export class ConnectionBudget {
   async leave(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const t of this.raises) clearTimeout(t);
+    this.wake?.();
     await this.beating?.catch(() => undefined);
     await this.options.registry.remove(this.id).catch(() => undefined);
   }
@@ -137,44 +135,51 @@ export class ConnectionBudget {
     // leave() clears it.
   }
 
-  /** One heartbeat: read the others, slow down or publish a raise, read again, then speed up one window later. */
+  /** One heartbeat: read the others, slow down (and drain) or publish a raise, read again, then speed up. */
   private async beat(): Promise<void> {
     const { configured } = this.options;
     // Our heartbeat is late (a slow store, a paused process): the others may have taken our record for a dead run's
     // and our share with it. Stop until this beat has published and confirmed again.
-    if (Date.now() - this.lastPut > this.staleAfterMs - this.heartbeatMs && !same(this.inForce, ZERO)) this.setInForce(ZERO);
+    if (Date.now() - this.lastPut > this.staleAfterMs - this.heartbeatMs && !same(this.inForce, ZERO)) void this.setInForce(ZERO);
     const target = shareOf(configured, await this.others());
     const down = lower(this.inForce, target);
-    if (!same(down, this.inForce)) this.setInForce(down);
+    if (!same(down, this.inForce)) await this.beatingWhile(this.setInForce(down));
     await this.publish(target); // also the heartbeat
     if (same(down, target)) return;
     // A raise: the records again, so that a run that registered meanwhile is counted (or has counted our raise).
-    const again = await this.others();
-    const confirmed = lower(target, shareOf(configured, again));
+    const confirmed = lower(target, shareOf(configured, await this.others()));
     if (!same(confirmed, target)) await this.publish(confirmed);
-    // Alone on the connection: nobody's window to wait for.
-    if (again.length === 0) this.setInForce(confirmed);
-    else this.raiseLater(confirmed);
+    void this.setInForce(confirmed);
   }
 
-  /** Requests speed up one general window from now, bulk imports one bulk window from now (see the header). */
-  private raiseLater(to: Limits): void {
-    for (const t of this.raises) clearTimeout(t);
-    const at = (ms: number, key: keyof Limits) => {
-      const t = setTimeout(() => {
-        if (this.stopped || this.published[key] < to[key]) return; // lowered again meanwhile
-        this.setInForce({ ...this.inForce, [key]: Math.max(this.inForce[key], to[key]) });
+  /** Keeps the heartbeat going (the record as published) while a slow-down drains the run's windows. */
+  private async beatingWhile(draining: Promise<void>): Promise<void> {
+    let done = false;
+    void draining.finally(() => (done = true));
+    while (!done && !this.stopped) {
+      await Promise.race([draining, this.nap(this.heartbeatMs)]);
+      if (!done && !this.stopped) await this.publish(this.published);
+    }
+  }
+
+  /** A wait that leave() cuts short. */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
       }, ms);
-      this.raises.push(t);
-    };
-    this.raises = [];
-    if (to.requestsPerSecond > this.inForce.requestsPerSecond) at(this.windows.general, "requestsPerSecond");
-    if (to.bulkRequestsPerMinute > this.inForce.bulkRequestsPerMinute) at(this.windows.bulk, "bulkRequestsPerMinute");
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
-  private setInForce(limits: Limits): void {
+  private setInForce(limits: Limits): Promise<void> {
     this.inForce = limits;
-    this.options.apply(limits);
+    return Promise.resolve(this.options.apply(limits));
   }
 
   private async publish(current: Limits): Promise<void> {

@@ -62,6 +62,22 @@ describe("RateBudget shares and rate signals", () => {
     end();
   });
 
+  it("drained() resolves once no more of the run's requests can count in a window than the lower share allows", async () => {
+    const { clock, budget, saturate, end } = setup(4);
+    saturate(10);
+    await clock.advance(500);
+    const lower = { requestsPerSecond: 2, bulkRequestsPerMinute: 100 };
+    budget.setShare(lower);
+    let at: number | undefined;
+    void budget.drained(lower).then(() => (at = clock.now()));
+    await clock.advance(400);
+    expect(at).toBeUndefined(); // the 4 sent at 0 still count until 1000
+    await clock.advance(700);
+    expect(at).toBeGreaterThanOrEqual(1000);
+    expect(at).toBeLessThanOrEqual(1010);
+    end();
+  });
+
   it("a share of 0 holds every request until a share allows some", async () => {
     const { clock, budget, sent, saturate, end } = setup(4);
     budget.setShare({ requestsPerSecond: 0, bulkRequestsPerMinute: 0 });

@@ -43,7 +43,6 @@ function fleet(registry: () => ConnectionRegistry, budget = L(4, 100), heartbeat
       configured: budget,
       heartbeatMs,
       staleAfterMs,
-      windowsMs: { general: 10, bulk: 30 },
       apply: (share) => {
         inForce.set(i, share);
         const sum = [...inForce.values()].reduce((a, b) => L(a.requestsPerSecond + b.requestsPerSecond, a.bulkRequestsPerMinute + b.bulkRequestsPerMinute), L(0, 0));
