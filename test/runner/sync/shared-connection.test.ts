@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../../runner/sandbox/index.js";
 import { csvOf, ExportFixture } from "../../helpers/export-fixture.js";
 
-const TIME_SCALE = 10;
-const MEMBERS = 2500;
+const TIME_SCALE = 5;
+const MEMBERS = 12_000;
 let sandbox: Sandbox;
 const made: ExportFixture[] = [];
 const shared = mkdtempSync(join(tmpdir(), "ac-export-shared-state-"));
