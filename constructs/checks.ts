@@ -20,6 +20,7 @@ import { bulkFloorSeconds } from "../runner/config/ac-limits.js";
 import { jobMemoryBytes, MEASURED_BASE_BYTES, MEASURED_BYTES_PER_PROFILE, memoryBytes } from "../runner/config/job-memory.js";
 import { MARKER_KEY, type StackMarker, type SuppressionMarker } from "../runner/config/contract.js";
 import { API_KEY_PLACEHOLDER } from "./api-key.js";
+import { overlapMessage, overlappingShares, type ShareOverlap, type SharedExport } from "./connection-share.js";
 import { isActiveCampaignExport } from "./export-kind.js";
 import type { ActiveCampaignExport } from "./export.js";
 import { secretProblem } from "./prop-guards.js";
@@ -54,6 +55,7 @@ export const EXPORT_CHECK_RULES = {
   "ACX-JOB2": rule("ACX-JOB2", "warning", "an export's schedule does not start runs more often than a run may take"),
   "ACX-PROV1": rule("ACX-PROV1", "error", "the azurerm provider signs in to storage with Entra ID (storageUseAzuread: true), as shared keys are off"),
   "ACX-ALERT1": rule("ACX-ALERT1", "warning", "every export's alerts reach someone: ExportPlatform or export `alerts` with emails or a webhook"),
+  "ACX-CONN1": rule("ACX-CONN1", "warning", "exports on one ActiveCampaign account whose runs can overlap stay within its 5 requests/s and 100 bulk imports/min together"),
   "ACX-CHECK1": rule("ACX-CHECK1", "warning", "every check runs to the end on every construct (a check that fails is reported here instead of aborting synth)"),
 } as const;
 
@@ -288,6 +290,9 @@ export class ExportChecks implements IAspect {
         `export ${exp.exportName} ${why}: a failed or stalled run goes unnoticed; set alerts: { emails: [...] } or { webhookUrl } on the ExportPlatform (or on the export)`,
       );
     });
+    this.guarded(exp, "ACX-CONN1", () => {
+      for (const o of sharedOverlaps(exp)) if (o.exports.some((e) => e.name === exp.exportName)) this.report(exp, "ACX-CONN1", overlapMessage(o, exp.exportName));
+    });
     this.guarded(exp, "ACX-JOB2", () => {
       if (!exp.enabled) return;
       const gap = exp.schedule.minIntervalMinutes();
@@ -331,6 +336,27 @@ export class ExportChecks implements IAspect {
 
 /** "1.5 GiB" */
 const gib = (bytes: number) => `${Math.round((bytes / 2 ** 30) * 100) / 100} GiB`;
+/** ACX-CONN1's overlaps, computed once per app (every export of the app, in any stack, may share an account). */
+const overlapsByApp = new WeakMap<IConstruct, ShareOverlap[]>();
+function sharedOverlaps(exp: ActiveCampaignExport): ShareOverlap[] {
+  const root = exp.node.root;
+  let found = overlapsByApp.get(root);
+  if (!found) {
+    const scheduled = root.node.findAll().filter((c): c is ActiveCampaignExport => isActiveCampaignExport(c) && c.enabled);
+    const shared: SharedExport[] = scheduled.map((e) => ({
+      name: e.exportName,
+      hostname: e.config.connection.hostname,
+      schedule: e.schedule.expression,
+      runSeconds: typeof e.replicaTimeoutSeconds === "number" ? e.replicaTimeoutSeconds : undefined,
+      state: e.config.state,
+      requestsPerSecond: e.config.rateLimit.requestsPerSecond,
+      bulkRequestsPerMinute: e.config.rateLimit.bulkRequestsPerMinute,
+    }));
+    found = overlappingShares(shared);
+    overlapsByApp.set(root, found);
+  }
+  return found;
+}
 
 function stackOf(scope: IConstruct): TerraformStack | undefined {
   try {

@@ -2,7 +2,7 @@
 // (which parses the same schema at start). One source of truth, one set of error messages.
 import { AcExportError } from "./errors.js";
 import { z } from "zod";
-import { BULK_MULTI_PER_MINUTE, REQUESTS_PER_SECOND } from "./config/ac-limits.js";
+import { BULK_MULTI_PER_MINUTE, DEFAULT_REQUESTS_PER_SECOND, REQUESTS_PER_SECOND } from "./config/ac-limits.js";
 import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
 import { configErrorMap, unknownKeyMessage } from "./config/messages.js";
@@ -17,6 +17,8 @@ export { redactUserInfo } from "./config/hostname.js";
 
 /** ActiveCampaign's account limits (runner/config/ac-limits.ts): 5 requests/s, 100 multi-contact bulk imports/min. */
 export const AC_LIMITS = { requestsPerSecond: REQUESTS_PER_SECOND, bulkRequestsPerMinute: BULK_MULTI_PER_MINUTE } as const;
+/** The default `rateLimit`: 4 of the account's 5 requests/s (headroom for its other integrations), all 100 bulk imports/min. */
+export const DEFAULT_RATE_LIMIT = { requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND, bulkRequestsPerMinute: BULK_MULTI_PER_MINUTE } as const;
 export const DEFAULT_STATE = "file:.ac-export/state";
 export const MAX_CUSTOM_FIELDS = 100;
 export const MAX_TAGS = 20;
@@ -369,7 +371,11 @@ const refusalsShape = {
 };
 
 const rateLimitShape = {
-  requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
+  /**
+   * The most this export's runs use of the account's 5 requests/s. The default leaves 1/s to the account's other
+   * integrations; exports of one connection running at the same time divide it (runner/state/connection-budget.ts).
+   */
+  requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(DEFAULT_REQUESTS_PER_SECOND),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
 };
 

@@ -112,6 +112,8 @@ export function createAcClient(options: AcClientOptions): AcClient {
     bulkRequestsPerMinute: options.rateLimit.bulkRequestsPerMinute,
     timeScale,
     ...(options.safetyMarginMs !== undefined && { safetyMarginMs: options.safetyMarginMs }),
+    // The rate in force changed (a share of the connection's budget, a rate signal, a recovery step): log it.
+    onRateChange: (change) => emit({ type: "rate", ...change }),
   });
   const transport = createTransport({
     baseUrl: options.baseUrl,
@@ -151,7 +153,12 @@ export function createAcClient(options: AcClientOptions): AcClient {
     ...bulkImportEndpoints(context),
 
     stats(): AcClientStats {
-      return { ...loop.counts(), throttledMs: Math.round(budget.throttledMs()) };
+      return { ...loop.counts(), throttledMs: Math.round(budget.throttledMs()), rate: budget.rateStats() };
+    },
+
+    setRateShare(share) {
+      budget.setShare(share);
+      return budget.drained(share, signal);
     },
 
     async close() {

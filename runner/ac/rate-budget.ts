@@ -11,6 +11,12 @@
 //
 // Limits (FACTS.md §2): 5 requests/s per account; 100 multi-contact bulk imports/min; 20 single-contact bulk
 // imports/min. The single-contact limit is kept at the documented ratio (bulkRequestsPerMinute / 5).
+//
+// The rates can change during a run (adaptive-rate.ts): a share of the connection's budget when other exports use
+// the same account (setShare), and an AIMD cut after a rate signal (signal). The windows are re-shaped then; a slot
+// already busy stays busy at least as long as the new window says, so a change never lets a burst through.
+
+import { AdaptiveRate, type Limits, type RateChange } from "./adaptive-rate.js";
 
 export interface Clock {
   /** Monotonic milliseconds. */
@@ -56,6 +62,8 @@ export interface RateBudgetOptions {
   /** Extra spacing added to each window, ms (timer and clock granularity). @default 2 */
   safetyMarginMs?: number;
   clock?: Clock;
+  /** Called when the rate in force changes (a share of the connection's budget, a rate signal, a recovery step). */
+  onRateChange?: (change: RateChange) => void;
 }
 
 /**
@@ -72,17 +80,36 @@ class Window {
   private inFlight = 0;
   /** Times at which completed slots become free again, ascending. */
   private freeing: number[] = [];
+  /** Completion times within the longest window used so far (retarget rebuilds `freeing` from them). */
+  private history: number[] = [];
+  private retainMs: number;
   pausedUntil = -Infinity;
   ceiling: number;
   private ceilingSince = -Infinity;
   private step = 1;
 
   constructor(
-    readonly capacity: number,
-    readonly windowMs: number,
+    public capacity: number,
+    public windowMs: number,
     readonly marginMs: number,
   ) {
     this.ceiling = capacity;
+    this.retainMs = windowMs;
+  }
+
+  /**
+   * A new rate (see shapeOf). Busy slots stay busy for the longer of the two windows, so the requests already counted
+   * and the ones let through under the new rate never crowd one server window; a ceiling learnt from refusals stays.
+   */
+  retarget(capacity: number, windowMs: number, now: number): void {
+    // Every request completed within the longer window is busy again for it, including ones the shorter window had
+    // already let go of: e.g. from 1 per 667 ms to 4 per 1000 ms, the last two requests still count for 1000 ms.
+    const span = Math.max(windowMs, this.windowMs) + this.marginMs;
+    this.retainMs = Math.max(this.retainMs, windowMs);
+    this.freeing = this.history.map((t) => t + span).filter((t) => t > now);
+    this.ceiling = this.ceiling >= this.capacity ? capacity : Math.min(this.ceiling, capacity);
+    this.capacity = capacity;
+    this.windowMs = windowMs;
   }
 
   private prune(now: number): void {
@@ -108,14 +135,23 @@ class Window {
     return Math.max(start, Math.min(this.freeing[excess]!, grows));
   }
 
-  take(): void {
+  /** Takes a slot; returns the window it was taken under (complete() needs it). */
+  take(): number {
     this.inFlight++;
+    return this.windowMs;
   }
 
-  /** The slot's request completed at `now`: free one window later. Returns that time. */
-  complete(now: number): number {
+  /**
+   * The slot's request completed at `now`: free one window later (the longer of the window it was taken under and
+   * today's, when the rate changed meanwhile). Returns that time.
+   */
+  complete(now: number, takenUnderMs: number = this.windowMs): number {
     this.inFlight--;
-    const at = now + this.windowMs + this.marginMs;
+    let old = 0;
+    while (old < this.history.length && this.history[old]! + this.retainMs + this.marginMs <= now) old++;
+    if (old > 0) this.history.splice(0, old);
+    this.history.push(now);
+    const at = now + Math.max(this.windowMs, takenUnderMs) + this.marginMs;
     let i = this.freeing.length;
     while (i > 0 && this.freeing[i - 1]! > at) i--;
     this.freeing.splice(i, 0, at);
@@ -166,13 +202,21 @@ interface Waiter {
   cleanup: () => void;
 }
 
-function windowFor(perWindow: number, windowMs: number, marginMs: number): Window {
-  // Whole-number limits: that many slots per window. Fractional limits (e.g. 2.5/s): one slot per windowMs / limit,
-  // which keeps every window at or under the limit and the long-run rate at the limit.
-  return Number.isInteger(perWindow) && perWindow >= 1
-    ? new Window(perWindow, windowMs, marginMs)
-    : new Window(1, windowMs / perWindow, marginMs);
+/**
+ * Whole-number limits: that many slots per window. Fractional limits (e.g. 2.5/s): one slot per windowMs / limit,
+ * which keeps every window at or under the limit and the long-run rate at the limit.
+ */
+function shapeOf(perWindow: number, windowMs: number): { capacity: number; windowMs: number } {
+  return Number.isInteger(perWindow) && perWindow >= 1 ? { capacity: perWindow, windowMs } : { capacity: 1, windowMs: windowMs / perWindow };
 }
+
+function windowFor(perWindow: number, windowMs: number, marginMs: number): Window {
+  const shape = shapeOf(perWindow, windowMs);
+  return new Window(shape.capacity, shape.windowMs, marginMs);
+}
+
+/** Single-contact imports: a fifth of the multi-contact limit (whole slots while there are any). */
+const singleOf = (bpm: number): number => (bpm >= 5 ? Math.floor(bpm / 5) : bpm / 5);
 
 export class RateBudget {
   private readonly clock: Clock;
@@ -184,6 +228,13 @@ export class RateBudget {
   private timerAt = Infinity;
   private blockedSince: number | undefined;
   private throttled = 0;
+  private readonly adaptive: AdaptiveRate;
+  /** The limits the windows are shaped for now; a rate of 0 holds every request (no share of the connection yet). */
+  private applied: Limits;
+  private readonly scale: number;
+  private readonly onRateChange: ((change: RateChange) => void) | undefined;
+  /** Set by cancelAll (the client closed, aborted, or the key was rejected): drained() stops waiting. */
+  private closed = false;
 
   constructor(options: RateBudgetOptions) {
     const { requestsPerSecond: rps, bulkRequestsPerMinute: bpm } = options;
@@ -196,7 +247,82 @@ export class RateBudget {
     this.clock = options.clock ?? realClock;
     this.general = windowFor(rps, 1000 / scale, margin);
     this.bulk = windowFor(bpm, 60_000 / scale, margin);
-    this.single = windowFor(Math.max(1, Math.floor(bpm / 5)), 60_000 / scale, margin);
+    this.single = windowFor(singleOf(bpm), 60_000 / scale, margin);
+    this.scale = scale;
+    this.applied = { requestsPerSecond: rps, bulkRequestsPerMinute: bpm };
+    this.adaptive = new AdaptiveRate(this.applied, 1000 / scale);
+    this.onRateChange = options.onRateChange;
+  }
+
+  /**
+   * This run's share of the connection's budget (runner/state/connection-budget.ts), capped by the configured
+   * limits. A share of 0 holds every request until a later share allows some.
+   */
+  setShare(share: Limits): void {
+    this.changed(this.adaptive.setShare(share));
+  }
+
+  /**
+   * Resolves once no more of this run's requests may still count in the server's windows than `share` allows (each
+   * window's busy slots at or under its capacity for that rate): only then may the run tell the other runs of the
+   * connection that it uses no more than `share` (connection-budget.ts). Looks every few ms of the clock.
+   */
+  async drained(share: Limits, signal?: AbortSignal): Promise<void> {
+    const fits = (w: Window, perWindow: number) => w.occupied(this.clock.now()) <= (perWindow >= 1 ? Math.floor(perWindow) : perWindow > 0 ? 1 : 0);
+    while (!(fits(this.general, share.requestsPerSecond) && fits(this.bulk, share.bulkRequestsPerMinute))) {
+      if (signal?.aborted || this.closed) return;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 10));
+    }
+  }
+
+  /**
+   * An answer that may be a rate signal (a 503 without Retry-After, a 403): cuts the rate when the run is near its
+   * ceiling (adaptive-rate.ts). Returns true when it did.
+   */
+  signal(kind: "503" | "403"): boolean {
+    const now = this.clock.now();
+    const busy = this.general.occupied(now);
+    const change = this.adaptive.observe(kind, busy, this.applied.requestsPerSecond, now);
+    this.changed(change);
+    return change !== undefined;
+  }
+
+  /** Rate signals that slowed the run down, the lowest general rate it used, and the rate in force now. */
+  rateStats(): { slowDowns: number; lowestRequestsPerSecond: number; requestsPerSecond: number; bulkRequestsPerMinute: number } {
+    const { slowDowns, lowest } = this.adaptive;
+    return { slowDowns, lowestRequestsPerSecond: Math.round(lowest * 1000) / 1000, ...this.applied };
+  }
+
+  private changed(change: RateChange | undefined): void {
+    if (!change) return;
+    this.announce(change);
+    this.pump();
+  }
+
+  private announce(change: RateChange): void {
+    this.reshape(change);
+    try {
+      this.onRateChange?.(change);
+    } catch {
+      // A failing log sink must not stop the budget.
+    }
+  }
+
+  /** Shape the windows for the limits in force (a rate of 0 leaves them as they are: pump holds every request). */
+  private reshape(limits: Limits): void {
+    const { requestsPerSecond: rps, bulkRequestsPerMinute: bpm } = limits;
+    const now = this.clock.now();
+    if (rps > 0 && rps !== this.applied.requestsPerSecond) {
+      const g = shapeOf(rps, 1000 / this.scale);
+      this.general.retarget(g.capacity, g.windowMs, now);
+    }
+    if (bpm > 0 && bpm !== this.applied.bulkRequestsPerMinute) {
+      const b = shapeOf(bpm, 60_000 / this.scale);
+      this.bulk.retarget(b.capacity, b.windowMs, now);
+      const one = shapeOf(singleOf(bpm), 60_000 / this.scale);
+      this.single.retarget(one.capacity, one.windowMs, now);
+    }
+    this.applied = { requestsPerSecond: rps, bulkRequestsPerMinute: bpm };
   }
 
   /** Wait for a slot of each limit the kind draws from. */
@@ -254,6 +380,7 @@ export class RateBudget {
 
   /** Reject every waiter (client closed, aborted, key rejected). */
   cancelAll(reason: unknown): void {
+    this.closed = true;
     for (const w of this.waiters.splice(0)) {
       w.cleanup();
       w.reject(reason);
@@ -261,14 +388,14 @@ export class RateBudget {
     this.pump();
   }
 
-  private lease(windows: Window[], waitedMs: number): Lease {
+  private lease(windows: Window[], spans: number[], waitedMs: number): Lease {
     let open = true;
     const freesAt = new Map<Window, number>();
     const done = () => {
       if (!open) return;
       open = false;
       const now = this.clock.now();
-      for (const w of windows) freesAt.set(w, w.complete(now));
+      windows.forEach((w, i) => freesAt.set(w, w.complete(now, spans[i])));
       this.pump();
     };
     return {
@@ -301,11 +428,15 @@ export class RateBudget {
 
   private pump(): void {
     const now = this.clock.now();
+    const step = this.adaptive.recover(now);
+    if (step) this.announce(step);
     let nextAt = Infinity;
+    // No share of the connection's budget yet: everything waits for setShare (the connection budget's next beat).
+    const holding = this.applied.requestsPerSecond === 0 || this.applied.bulkRequestsPerMinute === 0;
     // Bulk imports first: they are the pipeline's bottleneck (the bulk floor), so a queue of polls must not delay one
     // whose bulk slot is free. Within each group, first come first served.
     let reserved = 0;
-    for (const bulkPass of [true, false]) {
+    for (const bulkPass of holding ? [] : [true, false]) {
       if (!bulkPass) {
         // Keep general slots for the bulk imports whose bulk slot frees before a general slot taken now would come
         // back: otherwise polls fill the general window and each bulk import loses up to a general window.
@@ -328,16 +459,23 @@ export class RateBudget {
           at = this.general.nextFreeing(now) ?? Infinity;
         }
         if (at <= now) {
-          for (const win of w.windows) win.take();
+          const spans = w.windows.map((win) => win.take());
           this.waiters.splice(i, 1);
           w.cleanup();
-          w.resolve(this.lease(w.windows, now - w.enqueuedAt));
+          w.resolve(this.lease(w.windows, spans, now - w.enqueuedAt));
         } else {
           nextAt = Math.min(nextAt, at);
           i++;
         }
       }
     }
+    // While cut by a rate signal, look again when the next recovery step is due.
+    if (this.waiters.length > 0 && !holding) nextAt = Math.min(nextAt, this.adaptive.nextStepAt());
+    this.schedule(nextAt, now);
+  }
+
+  /** Count blocked time, and set the timer for the next moment a waiter may go. */
+  private schedule(nextAt: number, now: number): void {
     if (this.waiters.length > 0) this.blockedSince ??= now;
     else if (this.blockedSince !== undefined) {
       this.throttled += now - this.blockedSince;

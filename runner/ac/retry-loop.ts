@@ -134,6 +134,8 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
       } else {
         attempt.faults++;
         if (decision.forbidden) attempt.forbidden++;
+        // A 503 without Retry-After or a 403 may be the account's limit speaking: the budget judges (adaptive-rate.ts).
+        if (decision.status === 503 || decision.status === 403) budget.signal(decision.status === 503 ? "503" : "403");
         try {
           await backOff(call as Call<unknown>, decision, attempt.retries);
         } catch (e) {

@@ -119,6 +119,12 @@ export interface AcClient {
   listChangedMembers?(listId: number, status: number, updatedAfter: string): Promise<string[]>;
   /** Counters for the run report. */
   stats(): AcClientStats;
+  /**
+   * This run's share of the connection's budget (runner/state/connection-budget.ts), capped by the configured rate
+   * limits; a share of 0 holds every request until the next share. Resolves once no more of the run's requests may
+   * still count in the account's windows than the share allows. (Added by the client.)
+   */
+  setRateShare?(share: { requestsPerSecond: number; bulkRequestsPerMinute: number }): Promise<void>;
   /** Release the connection pool; calls still waiting for the rate budget reject. Idempotent. (Added by the client.) */
   close(): Promise<void>;
 }
@@ -136,6 +142,11 @@ export interface AcClientStats {
    * effect, so the client re-sends; the report shows how often. (Added by the client.)
    */
   bulkResends: number;
+  /**
+   * The rate the run used (issue #12): how often a rate signal (a 503 without Retry-After, a 403 storm near the
+   * ceiling) slowed it down, the lowest general rate it went to, and the rate in force at the end. (Added by the client.)
+   */
+  rate?: { slowDowns: number; lowestRequestsPerSecond: number; requestsPerSecond: number; bulkRequestsPerMinute: number };
 }
 
 /** What the client reports for logs (never the key, never a contact's data: endpoints are path templates). */
@@ -165,7 +176,14 @@ export type AcClientEvent =
       /** How long the budget is paused from now, ms. */
       delayMs: number;
     }
-  | { type: "key-rejected"; endpoint: string; status: number };
+  | { type: "key-rejected"; endpoint: string; status: number }
+  | {
+      /** The rate in force changed: a rate signal cut it, quiet windows let it recover, or the connection's share moved. */
+      type: "rate";
+      reason: "503" | "403-storm" | "recovered" | "share";
+      requestsPerSecond: number;
+      bulkRequestsPerMinute: number;
+    };
 
 /** A 403 on the first call: the key is wrong or revoked. Message: "API key rejected for <hostname>". */
 export class ApiKeyRejectedError extends AcExportError {

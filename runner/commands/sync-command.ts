@@ -113,7 +113,14 @@ async function start(mode: SyncMode, options: SyncOptions, io: Io, apiKey: strin
     wired.deps.allowRemovals = override.allowRemovals;
     events.event("warning", { message: `removal cap override for this run: ${override.source} ${override.allowRemovals}` });
   }
-  const run = await runSync(wired.deps, mode);
+  await wired.share?.join();
+  let run: SyncRun;
+  try {
+    run = await runSync(wired.deps, mode);
+  } catch (e) {
+    await wired.share?.leave(); // its heartbeat would keep the process alive
+    throw e;
+  }
   return { outcome: run.outcome, config, wired, run, events, ...(override ? { override } : {}) };
 }
 
@@ -127,6 +134,7 @@ async function finishRun(p: Progress, report: RunReport | undefined, mode: SyncM
     err.write(`warning: could not write the run report to ${wired?.store.location}: ${(e as Error).message}\n`);
   } finally {
     await run?.release();
+    await wired?.share?.leave();
     await wired?.client.close().catch(() => undefined);
   }
 }

@@ -9,6 +9,7 @@ import type { LoadedConfig } from "../cli/load-config.js";
 import { parseLocation } from "../config.js";
 import { openSegment } from "../segment/index.js";
 import { openStateStore } from "../state/index.js";
+import { ConnectionBudget } from "../state/connection-budget.js";
 import type { StateStore } from "../state/types.js";
 import type { EventSink } from "../sync/events.js";
 import type { SyncDeps } from "../sync/types.js";
@@ -17,6 +18,8 @@ export interface WiredSync {
   deps: SyncDeps;
   client: AcClient;
   store: StateStore;
+  /** This run's registration in the connection's budget (join before the first request, leave at the end). */
+  share?: ConnectionBudget;
 }
 
 /**
@@ -74,5 +77,24 @@ export function wireSync(loaded: LoadedConfig, apiKey: string | undefined, io: I
     timeScale,
     ...(importConfirmHours !== undefined ? { importConfirmHours } : {}),
   };
-  return { deps, client, store };
+  return { deps, client, store, ...connectionShare(store, config, client, timeScale, events) };
+}
+
+/**
+ * The exports of this connection that keep their state in the same place divide its rate budget (issue #12). The
+ * heartbeat follows the sandbox's time scale, but not below a second (the store's latency, a busy machine's stalls).
+ */
+function connectionShare(store: StateStore, config: LoadedConfig["config"], client: AcClient, timeScale: number, events: EventSink): { share?: ConnectionBudget } {
+  const registry = store.connectionRegistry?.(config.connection.hostname);
+  const setShare = client.setRateShare?.bind(client);
+  if (!registry || !setShare) return {};
+  const share = new ConnectionBudget({
+    registry,
+    exportName: config.name,
+    configured: config.rateLimit,
+    apply: setShare,
+    heartbeatMs: Math.max(1000, 5000 / timeScale),
+    onEvent: (name, data) => events.event(name, data),
+  });
+  return { share };
 }

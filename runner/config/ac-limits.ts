@@ -10,6 +10,12 @@ export const BULK_MULTI_PER_MINUTE = 100;
 export const BULK_SINGLE_PER_MINUTE = 20;
 /** General API requests per second per account (shared by every key and integration). */
 export const REQUESTS_PER_SECOND = 5;
+/**
+ * Not AC's limit but the runner's default use of it (`rateLimit.requestsPerSecond`, issue #12, REAL-ACCOUNT.md F6):
+ * one request/s of the account's 5 is left to its other integrations (web forms, e-commerce sync). A first sync is
+ * bound by the 100 bulk imports/min, which this leaves whole.
+ */
+export const DEFAULT_REQUESTS_PER_SECOND = 4;
 /** Page size limit of list endpoints. */
 export const PAGE_LIMIT = 100;
 

@@ -18,6 +18,8 @@ import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, desc
 import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import { checkArtifactName, checkAuxName, checkExportName, contentType, describeHolder, gunzipOrNull, gzipAux, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
 import { decodeJournal, encodeFrame } from "./journal.js";
+import { connectionFolder, type ConnectionRegistry } from "./connection-registry.js";
+import { BlobConnectionRegistry } from "./connection-registry-blob.js";
 
 export interface BlobStateStoreOptions {
   /** Lease duration in seconds: 15-60 (Azure's range). Default 60. */
@@ -359,6 +361,12 @@ export class BlobStateStore implements StateStore {
         // Left for the next snapshot to clean up.
       }
     });
+  }
+
+  /** <container>/<path>/.connections/<hostname>/ (connection-registry-blob.ts). */
+  connectionRegistry(hostname: string): ConnectionRegistry {
+    const base = this.where.path.replace(/^\/+|\/+$/g, "");
+    return new BlobConnectionRegistry(() => this.container(), this.where, `${base ? `${base}/` : ""}.connections/${connectionFolder(hostname)}/`);
   }
 
   async writeArtifact(name: string, data: string | Buffer): Promise<string> {

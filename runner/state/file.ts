@@ -36,6 +36,7 @@ import {
   type Holder,
 } from "./common.js";
 import { decodeJournal, encodeFrame, JournalCorruptError } from "./journal.js";
+import { connectionFolder, FileConnectionRegistry, type ConnectionRegistry } from "./connection-registry.js";
 
 /** How far ahead of this clock a heartbeat may be before it counts as "from the future" (clock skew). */
 const SKEW_TOLERANCE_MS = 2_000;
@@ -380,6 +381,11 @@ export class FileStateStore implements StateStore {
       }
       this.journalValid = 0;
     });
+  }
+
+  /** <state root>/.connections/<hostname>/ (connection-registry.ts). */
+  connectionRegistry(hostname: string): ConnectionRegistry {
+    return new FileConnectionRegistry(join(dirname(this.location), ".connections", connectionFolder(hostname)));
   }
 
   async writeArtifact(name: string, data: string | Buffer): Promise<string> {

@@ -1,6 +1,7 @@
 // The state-store contract: where an export keeps its sync state, its lock and its run reports.
 // Implementations: local directory (file:) and Azure Blob (lease as lock, ETag-conditional writes).
 import { AcExportError } from "../errors.js";
+import type { ConnectionRegistry } from "./connection-registry.js";
 
 /** Held while a run works on an export; a second run of the same export fails to take it (exit 4). */
 export interface StateLock {
@@ -40,6 +41,11 @@ export interface StateStore {
    */
   loadAux(name: string): Promise<Buffer | null>;
   writeAux(name: string, data: Buffer): Promise<void>;
+  /**
+   * Where the exports of one connection (by hostname) that keep their state in the same place coordinate their use
+   * of the account's rate budget (connection-budget.ts): next to the exports' states. (Issue #12.)
+   */
+  connectionRegistry?(hostname: string): ConnectionRegistry;
 }
 
 export class LockedError extends AcExportError {

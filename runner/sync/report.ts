@@ -310,6 +310,10 @@ export function renderMarkdown(r: RunReport): string {
     for (const [ep, count] of Object.entries(r.requests.requestsByEndpoint).sort((a, b) => b[1] - a[1])) lines.push(`| ${ep} | ${n(count)} |`);
     const retries = Object.entries(r.requests.retriesByReason);
     if (retries.length) lines.push("", `Retries: ${retries.map(([k, v]) => `${k} × ${v}`).join(", ")}.`);
+    const rate = r.requests.rate;
+    if (rate?.slowDowns) {
+      lines.push("", `Slowed down ${rate.slowDowns} × on rate signals from ActiveCampaign (a 503 without Retry-After or a 403 storm near this run's rate), to ${rate.lowestRequestsPerSecond} requests/s at the lowest.`);
+    }
   }
   if (r.throughput && r.mode === "run") {
     lines.push("", `Throughput: ${n(r.throughput.contactsSent)} contacts confirmed, ${n(r.throughput.contactsPerMinute)} per minute.`);

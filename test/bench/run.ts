@@ -13,18 +13,19 @@
 //      sync's commits and snapshot of a first sync, then the next run's state load and plan (test/bench/state-scale.ts)
 //   8. value conversion (values): `ac-export plan` over N rows with a date, a dropdown and a checkbox field vs the same
 //      plan with the columns mapped to text fields (ratio, same run; see typed-values.ts)
-//
-//   7. slow import queue (slow-queue): a first sync through an importer of --import-rate contacts/min vs its
-//      throughput, and duplicate imports; 8. crash resume (crash-resume): contacts re-sent per kill over --kills kills
+//   9. slow import queue (slow-queue): a first sync through an importer of --import-rate contacts/min vs its
+//      throughput, and duplicate imports; 10. crash resume (crash-resume): contacts re-sent per kill over --kills kills
 //      (test/bench/slow-queue.ts; --queue-rows contacts each)
+//   11. shared account (shared-account): a first sync next to a background tenant on the same account: the tenant's
+//      success rate and the runner's throughput, for the whole 5/s, the 4/s default and the overload (503) reading
 //
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick run writes to the temp dir unless --out is given),
-//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume, --keep (keep the temp dir),
+//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume,shared-account, --keep (keep the temp dir),
 //          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time),
 //          --import-rate N (default 5000), --queue-rows N (default 10,000 quick / 50,000 full), --kills N (default 20),
 //          --queue-time-scale N (the slow-queue sections' sandbox; default 5),
-//          --help.
+//          --tenant-rps N (shared-account's background tenant, default 1), --help.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createHash } from "node:crypto";
@@ -40,6 +41,7 @@ import { churned, record, writeCsv, writeParquet, type SegmentSpec } from "./seg
 import { measureSegmentSources, PARTS } from "./segment-sources.js";
 import { CONVERSION_PROOF, TEXT_FIELDS, TYPED_FIELDS, textMapping, typedMapping, VALUE_COLUMNS, writeValuesCsv } from "./typed-values.js";
 import { crashResume, slowQueueSync, type SlowQueueContext } from "./slow-queue.js";
+import { measureSharedAccount, sharedAccountTable } from "./shared-account.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
@@ -71,12 +73,14 @@ const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
 const RUNNER_HEAP = opt("runner-heap") ? num("runner-heap", 0) : undefined;
-const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values", "slow-queue", "crash-resume"];
+const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values", "slow-queue", "crash-resume", "shared-account"];
 const IMPORT_RATE = num("import-rate", 5_000);
 const QUEUE_ROWS = num("queue-rows", QUICK ? 10_000 : 50_000);
 const KILLS = num("kills", 20);
 /** The slow-queue sections run at their own, gentler scale: a 5,000/min importer at 20 leaves 150 ms per batch. */
 const QUEUE_TIME_SCALE = num("queue-time-scale", 5);
+/** shared-account: the background tenant's rate, requests per API second (the default leaves the runner 1/s under 5). */
+const TENANT_RPS = num("tenant-rps", 1);
 const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
 for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
 const SCALE_PROFILES = (opt("scale-profiles") ?? String(ROWS)).split(",").map((v) => {
@@ -670,6 +674,7 @@ async function main() {
   }
 
   if (ONLY.has("segment-parts")) await segmentSources(files.csv);
+  if (ONLY.has("shared-account")) await sharedAccount(files.csv);
   if (!["pipeline", "sync", "incremental", "baseline", "values"].some((o) => ONLY.has(o))) return finish(started);
 
   const sandbox = await startSandboxProcess({ timeScale: TIME_SCALE, apiKey: API_KEY });
@@ -713,6 +718,22 @@ async function bundleScript(entry: string, outfile: string): Promise<void> {
     logLevel: "warning",
     banner: { js: "import { createRequire as __acCreateRequire } from 'node:module'; const require = __acCreateRequire(import.meta.url);" },
   });
+}
+
+/** The background tenant's success rate next to the runner's throughput (test/bench/shared-account.ts). */
+async function sharedAccount(csv: string): Promise<void> {
+  const ctx = { work, rows: ROWS, timeScale: TIME_SCALE, apiKey: API_KEY, csv, tenantRps: TENANT_RPS, floorPerMin: FLOOR_PER_MIN, configFor, exportDir, runnerEnv, sendPhase, expectExit, log };
+  const figures = await measureSharedAccount(ctx);
+  sections.push(sharedAccountTable(figures, ctx));
+  for (const f of figures) {
+    const isDefault = f.requestsPerSecond === 4;
+    summary.push({
+      figure: `shared account, ${f.label}: background tenant (${TENANT_RPS}/s) success during a ${fmt(ROWS)}-contact sync; runner ÷ floor`,
+      measured: `${fmt(f.tenant.rate * 100, 2)}% (${fmt(f.tenant.succeeded)} / ${fmt(f.tenant.attempts)}); ${fmt(f.ratioSend, 3)}`,
+      target: isDefault ? "tenant ≥ 99%, runner ≥ 0.97" : "",
+      verdict: !isDefault ? "info" : f.tenant.rate >= 0.99 && f.ratioSend >= 0.97 ? "met" : "MISSED",
+    });
+  }
 }
 
 /** The summary table on stdout, and the document with the machine, the command and the details in OUT. */

@@ -65,7 +65,7 @@ describe("ActiveCampaignExport: the job, its identity and its access", () => {
       onLeave: "unsubscribe",
       excludeAutomations: false,
       limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%", maxProblemRows: "1%" },
-      rateLimit: { requestsPerSecond: 5, bulkRequestsPerMinute: 100 },
+      rateLimit: { requestsPerSecond: 4, bulkRequestsPerMinute: 100 },
       state: `https://${setup.platform.storageAccountName}.blob.core.windows.net/export-vip-newsletter/state/`,
     });
     expect(setup.exp.config).toEqual(config);

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RateBudget } from "../../../runner/ac/rate-budget.js";
-import { FakeClock, flush } from "./fake-clock.js";
+import { FakeClock, flush, maxInWindow } from "./fake-clock.js";
 
-/** Largest number of times within any half-open window [t, t + windowMs). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j++) {
-    while (sorted[j]! - sorted[i]! >= windowMs) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
 
 function setup(rps: number, bpm: number, extra: { timeScale?: number; safetyMarginMs?: number } = {}) {
   const clock = new FakeClock();

@@ -1,0 +1,115 @@
+// Bench section "shared-account" (issue #12, REAL-ACCOUNT.md F6): a first sync while a background tenant (another
+// integration: the account's web forms) spends part of the account's 5 requests/s and never retries. Measured in one
+// run, each on a fresh sandbox process: the tenant's success rate during the sync next to the runner's throughput
+// (send phase ÷ bulk floor), for the old default (the whole 5/s), the default (4/s: 1/s headroom), and the default
+// under the overload reading (the limiter answers an HTML 503 without Retry-After).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunReport } from "../../runner/sync/report.js";
+import { runRunner, startSandboxProcess, type ProcResult, type SandboxProcess } from "./lib.js";
+
+export interface SharedAccountContext {
+  work: string;
+  rows: number;
+  timeScale: number;
+  apiKey: string;
+  csv: string;
+  /** Background tenant rate, requests per (API) second. */
+  tenantRps: number;
+  floorPerMin: number;
+  configFor(name: string, listId: number, segment: string, extra?: Record<string, unknown>): object;
+  exportDir(name: string, config: object): string;
+  runnerEnv(sandbox: SandboxProcess): NodeJS.ProcessEnv;
+  sendPhase(stderr: string): { ms: number; batches: number };
+  expectExit(what: string, r: ProcResult, codes: number[]): void;
+  log(s: string): void;
+}
+
+export interface SharedAccountFigure {
+  label: string;
+  requestsPerSecond: number;
+  answer: 429 | 503;
+  tenant: { attempts: number; succeeded: number; refused: number; rate: number };
+  ratioSend: number;
+  perMinSend: number;
+  maxPerSecond: number;
+  slowDowns: number;
+  refusedOurs: number;
+}
+
+interface TenantStats {
+  attempts: number;
+  succeeded: number;
+  refused: number;
+}
+
+const tenantOf = async (sandbox: SandboxProcess): Promise<TenantStats> => (await fetch(`${sandbox.url}/__sandbox/tenant`)).json() as Promise<TenantStats>;
+
+const CASES: Array<{ label: string; requestsPerSecond: number; answer: 429 | 503 }> = [
+  { label: "whole budget (5/s, the old default)", requestsPerSecond: 5, answer: 429 },
+  { label: "default: 4/s (1/s headroom)", requestsPerSecond: 4, answer: 429 },
+  { label: "default, overload reading (HTML 503, no Retry-After)", requestsPerSecond: 4, answer: 503 },
+];
+
+export async function measureSharedAccount(ctx: SharedAccountContext): Promise<SharedAccountFigure[]> {
+  const out: SharedAccountFigure[] = [];
+  for (const c of CASES) {
+    ctx.log(`shared account: ${c.label}, background tenant ${ctx.tenantRps}/s, ${ctx.rows} contacts at time scale ${ctx.timeScale}`);
+    const sandbox = await startSandboxProcess({
+      timeScale: ctx.timeScale,
+      apiKey: ctx.apiKey,
+      args: ["--background-tenant-rps", String(ctx.tenantRps), "--rate-limit-answer", String(c.answer)],
+    });
+    try {
+      await sandbox.createField({ title: "Loyalty tier", perstag: "LOYALTY_TIER" });
+      const listId = (await sandbox.createList("bench shared account")).id;
+      const name = `shared-${c.requestsPerSecond}-${c.answer}`;
+      const dir = ctx.exportDir(name, ctx.configFor(name, listId, ctx.csv, { rateLimit: { requestsPerSecond: c.requestsPerSecond, bulkRequestsPerMinute: 100 } }));
+      const before = await tenantOf(sandbox);
+      const r = await runRunner(["run", "--config", "export.json", "--report-json", "report.json"], { cwd: dir, env: ctx.runnerEnv(sandbox) });
+      const after = await tenantOf(sandbox);
+      writeFileSync(join(ctx.work, `${name}.stderr.log`), r.stderr);
+      ctx.expectExit(`shared account (${c.label})`, r, [0]);
+      const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as RunReport;
+      const subscribed = (await sandbox.members(listId, 1)).length;
+      if (report.counts.added !== ctx.rows || subscribed !== ctx.rows) throw new Error(`shared account (${c.label}): added ${report.counts.added}, subscribed ${subscribed}, expected ${ctx.rows}`);
+      const stats = await sandbox.requests();
+      const send = ctx.sendPhase(r.stderr);
+      const perMinSend = ctx.rows / ((send.ms * ctx.timeScale) / 60_000);
+      const attempts = after.attempts - before.attempts;
+      const succeeded = after.succeeded - before.succeeded;
+      out.push({
+        ...c,
+        tenant: { attempts, succeeded, refused: after.refused - before.refused, rate: attempts ? succeeded / attempts : 1 },
+        perMinSend,
+        ratioSend: perMinSend / ctx.floorPerMin,
+        maxPerSecond: stats.maxPerSecondObserved,
+        slowDowns: report.requests?.rate?.slowDowns ?? 0,
+        refusedOurs: stats.rejected429 + stats.rejected503,
+      });
+      ctx.log(`  tenant ${succeeded}/${attempts} succeeded; runner ${Math.round(perMinSend)}/min = ${(perMinSend / ctx.floorPerMin).toFixed(3)} of the floor`);
+    } finally {
+      await sandbox.close();
+    }
+  }
+  return out;
+}
+
+/** The section's table (markdown rows) for BENCHMARKS.md. */
+export function sharedAccountTable(figures: SharedAccountFigure[], ctx: Pick<SharedAccountContext, "rows" | "timeScale" | "tenantRps">): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  return [
+    `### Shared account: a first sync of ${ctx.rows.toLocaleString("en-US")} contacts next to another integration`,
+    "",
+    `A background tenant (\`--background-tenant-rps ${ctx.tenantRps}\`: the account's web forms, never retrying) spends part of`,
+    `the account's 5 requests/s during the sync (\`--time-scale ${ctx.timeScale}\`). Its success rate during the run next to the`,
+    "runner's throughput (send phase ÷ bulk floor), each case on a fresh sandbox process, in the same bench run.",
+    "",
+    "| runner's budget | limiter's answer | tenant succeeded / attempts | tenant success | runner ÷ floor | most requests in a second (runner) | our requests refused | slow-downs |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+    ...figures.map(
+      (f) =>
+        `| ${f.label} | ${f.answer === 429 ? "429 + Retry-After" : "503, no Retry-After"} | ${f.tenant.succeeded} / ${f.tenant.attempts} | ${pct(f.tenant.rate)} | ${f.ratioSend.toFixed(3)} | ${f.maxPerSecond} | ${f.refusedOurs} | ${f.slowDowns} |`,
+    ),
+  ].join("\n");
+}
