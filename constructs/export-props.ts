@@ -4,6 +4,7 @@
 import { Annotations, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { type ExportConfig, type ExportConfigInput, type LeavePolicy, safeParseExportConfig } from "../runner/config.js";
+import type { FieldMappingInput, PhoneMappingInput } from "../runner/config/field-mapping.js";
 import type { ActiveCampaignConnection } from "./connection.js";
 import { Schedule } from "./schedule.js";
 import type { BoundSegment, SegmentSource } from "./segment-source.js";
@@ -20,12 +21,26 @@ export interface ExportMappings {
   readonly firstName?: string;
   /** Source column for the last name. @default - not sent */
   readonly lastName?: string;
-  /** Source column for the phone number. @default - not sent */
-  readonly phone?: string;
-  /** Custom field personalization tag (e.g. "LOYALTY_TIER") → source column; at most 100. @default - none */
-  readonly fields?: Record<string, string>;
-  /** Tags applied to every synced member; at most 20. @default - none */
+  /**
+   * Source column for the phone number, or `{ column, e164: { defaultCountry: "US" } }` to send numbers in E.164.
+   * @default - not sent
+   */
+  readonly phone?: PhoneMappingInput;
+  /**
+   * Custom field personalization tag (e.g. "LOYALTY_TIER") → source column (type from ActiveCampaign), or a
+   * declaration of the field: `{ column, title, type, options, lists, create, addOptions, timeZone, dateFormats,
+   * separator, booleans }` (README "Custom fields and tags as code"); at most 100.
+   * @default - none
+   */
+  readonly fields?: Record<string, FieldMappingInput>;
+  /** Tags applied to every synced member, created at the run's preflight when missing; at most 20. @default - none */
   readonly tags?: string[];
+  /**
+   * A value that cannot be converted for its field: "omit-field" sends the contact without it (and reports it),
+   * "reject-row" rejects the row.
+   * @default "omit-field"
+   */
+  readonly invalidValues?: "omit-field" | "reject-row";
 }
 
 export interface ActiveCampaignExportProps {

@@ -9,6 +9,7 @@ export {
   type ExportMappings,
   DEFAULT_REPLICA_TIMEOUT_SECONDS,
 } from "./export.js";
+export type { FieldDeclarationInput, FieldMappingInput, PhoneMappingInput } from "../runner/config/field-mapping.js";
 export {
   ApiKey,
   API_KEY_PLACEHOLDER,

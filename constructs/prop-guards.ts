@@ -38,7 +38,8 @@ export function secretProblems(value: unknown, path = "", seen = new WeakSet<obj
     if (SKIPPED.has(key)) return [];
     // A secret in a map key (a tag name, a custom field tag) is a secret too.
     const keyProblem = secretKind(key) ? [{ prop: path ? `${path} (a key)` : "(a key)", message: secretRefusal("key", secretKind(key)!).slice(5) }] : [];
-    const next = TRANSPARENT.has(key) ? path : path ? `${path}.${key}` : key;
+    // A field declaration's `options` is an array of values, not a factory's options object: it keeps its name.
+    const next = TRANSPARENT.has(key) && !Array.isArray(v) ? path : path ? `${path}.${key}` : key;
     return [...keyProblem, ...secretProblems(v, next, seen)];
   });
 }

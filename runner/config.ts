@@ -7,6 +7,7 @@ import { checkHostname, redactUserInfo } from "./config/hostname.js";
 import { formatFromName, LocationError, parseLocation } from "./config/location.js";
 import { configErrorMap, unknownKeyMessage } from "./config/messages.js";
 import { shapeProblems } from "./config/input-limits.js";
+import { columnName, fieldMappingSchema, INVALID_VALUE_POLICIES, mappingColumn, mappingKeysAt, phoneMappingSchema } from "./config/field-mapping.js";
 import { secretRefusal } from "./config/secret-like.js";
 import { findSecretValues } from "./config/secret-values.js";
 import { show, showKey } from "./config/show.js";
@@ -51,14 +52,6 @@ const name = (what: string) =>
       });
     }
   });
-
-const columnName = z.string().check((ctx) => {
-  if (ctx.value.trim().length === 0) {
-    ctx.issues.push({ code: "custom", input: ctx.value, message: `must name a source column; got ${show(ctx.value)}` });
-  } else if (ctx.value.length > 256) {
-    ctx.issues.push({ code: "custom", input: ctx.value, message: "must be at most 256 characters" });
-  }
-});
 
 const hostname = z.string().check((ctx) => {
   const problem = checkHostname(ctx.value);
@@ -217,11 +210,14 @@ const mappingsShape = {
   email: columnName,
   firstName: columnName.optional(),
   lastName: columnName.optional(),
-  phone: columnName.optional(),
-  /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column. */
-  fields: z.record(z.string(), columnName).optional(),
+  /** A source column, or { column, e164: { defaultCountry } } to send numbers in E.164. */
+  phone: phoneMappingSchema.optional(),
+  /** ActiveCampaign custom field personalization tag (e.g. LOYALTY_TIER) → source column, or a field declaration. */
+  fields: z.record(z.string(), fieldMappingSchema).optional(),
   /** Tag names applied to every member the export syncs. */
   tags: z.array(z.string()).optional(),
+  /** A value that cannot be converted for its field: send the contact without it (default), or reject the row. */
+  invalidValues: z.enum(INVALID_VALUE_POLICIES).optional(),
 };
 
 const mappingsSchema = z
@@ -283,8 +279,8 @@ const mappingsSchema = z
       [["email"], m.email],
       [["firstName"], m.firstName],
       [["lastName"], m.lastName],
-      [["phone"], m.phone],
-      ...fields.map(([tag, col]): [string[], string] => [["fields", tag], col]),
+      [["phone"], m.phone === undefined ? undefined : mappingColumn(m.phone)],
+      ...fields.map(([tag, mapping]): [string[], string] => [["fields", tag], mappingColumn(mapping)]),
     ];
     const byColumn = new Map<string, string>();
     for (const [path, column] of targets) {
@@ -324,6 +320,54 @@ const limitsShape = {
   maxProblemRows: percentOrCount("rows", "the rows read").default("1%"),
 };
 
+/** consent.fullReadEveryHours when the config has no `consent` (a week: see README "The cached consent set"). */
+export const DEFAULT_FULL_READ_EVERY_HOURS = 168;
+
+/**
+ * How the cached consent set (runner/sync/consent-cache.ts) is refreshed. Optional and left out of the normalized
+ * config when absent, so configs synthesized by the constructs stay as they were.
+ */
+const consentShape = {
+  /**
+   * Read the list's unsubscribed, unconfirmed and bounced members in full when the cache's last full read of that
+   * status is older than this (0: on every run and plan). In between, a refresh reads only counts and changes.
+   */
+  fullReadEveryHours: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 0 || ctx.value > 8760) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of hours from 0 (read in full on every run) to 8760 (a year); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .default(DEFAULT_FULL_READ_EVERY_HOURS),
+};
+
+/** The longest refusal cool-down: ten years is "never" in practice, and longer is surely a typo. */
+const MAX_RETRY_AFTER_DAYS = 3650;
+
+const refusalsShape = {
+  /**
+   * A contact ActiveCampaign refused (exclusion list, bounce, refused address: REAL-ACCOUNT.md F3) is sent again
+   * after this many days even if its data did not change. Absent: only when its data changes.
+   */
+  retryAfterDays: z
+    .number()
+    .check((ctx) => {
+      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > MAX_RETRY_AFTER_DAYS) {
+        ctx.issues.push({
+          code: "custom",
+          input: ctx.value,
+          message: `must be a whole number of days from 1 to ${MAX_RETRY_AFTER_DAYS} (leave it out to re-send a refused contact only when its data changes); got ${show(ctx.value)}`,
+        });
+      }
+    })
+    .optional(),
+};
+
 const rateLimitShape = {
   requestsPerSecond: rate("requests per second to ActiveCampaign", false, MIN_REQUESTS_PER_SECOND).default(AC_LIMITS.requestsPerSecond),
   bulkRequestsPerMinute: rate("bulk import requests per minute", true, MIN_BULK_PER_MINUTE).default(AC_LIMITS.bulkRequestsPerMinute),
@@ -340,6 +384,9 @@ const configShape = {
   excludeAutomations: z.boolean().default(false),
   limits: z.strictObject(limitsShape).prefault({}),
   rateLimit: z.strictObject(rateLimitShape).prefault({}),
+  consent: z.strictObject(consentShape).optional(),
+  /** Absent (the usual case): a refused contact is sent again only when its data changes. */
+  refusals: z.strictObject(refusalsShape).optional(),
   state: location('"file:.ac-export/state"').default(DEFAULT_STATE),
 };
 
@@ -351,10 +398,23 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   mappings: Object.keys(mappingsShape),
   limits: Object.keys(limitsShape),
   rateLimit: Object.keys(rateLimitShape),
+  consent: Object.keys(consentShape),
+  refusals: Object.keys(refusalsShape),
 };
 
 export const exportConfigSchema = z.strictObject(configShape).check((ctx) => {
   const c = ctx.value;
+  for (const [tag, mapping] of Object.entries(c.mappings?.fields ?? {})) {
+    const lists = typeof mapping === "string" ? undefined : mapping.lists;
+    if (lists && !lists.includes(0) && !lists.includes(c.listId)) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["mappings", "fields", tag, "lists"],
+        input: lists,
+        message: `must include the export's listId ${c.listId} (or 0 for every list): ActiveCampaign ignores a field's values on lists it does not apply to; got ${show(lists)}`,
+      });
+    }
+  }
   if (c.onLeave === "untag" && (c.mappings?.tags ?? []).length === 0) {
     ctx.issues.push({
       code: "custom",
@@ -409,7 +469,7 @@ function toProblems(issues: z.ZodError["issues"]): ConfigProblem[] {
   return issues.flatMap((issue): ConfigProblem[] => {
     if (issue.code !== "unrecognized_keys") return [{ path: joinPath(issue.path), message: issue.message }];
     // One problem per key, each named by its own path.
-    const allowed = CONFIG_KEYS[issue.path.join(".")] ?? [];
+    const allowed = CONFIG_KEYS[issue.path.join(".")] ?? mappingKeysAt(issue.path) ?? [];
     return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: unknownKeyMessage(key, allowed) }));
   });
 }

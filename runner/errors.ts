@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   LIST_NOT_FOUND: EXIT.BAD_INPUT,
   /** A mapped custom field does not exist in ActiveCampaign. */
   FIELD_NOT_FOUND: EXIT.BAD_INPUT,
+  /** A mapped custom field's type in ActiveCampaign differs from the type the config declares for it. */
+  FIELD_TYPE_MISMATCH: EXIT.BAD_INPUT,
   /** Another check before any write failed. */
   PREFLIGHT_FAILED: EXIT.BAD_INPUT,
   /** limits.maxProfiles would be exceeded. */

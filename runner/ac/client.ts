@@ -7,7 +7,7 @@
 // Secrets: the key goes into the Api-Token header and nowhere else. Errors and events name endpoints by path
 // template ("GET /contacts/{id}/contactLists"), never by real path (which could carry an email), and every text that
 // came from the server is scrubbed of the key before it is kept (redact.ts).
-import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { DEFAULT_BACKOFF, FORBIDDEN_BACKOFF, type BackoffOptions } from "./backoff.js";
 import type { DecisionPolicy } from "./decide.js";
 import { accountEndpoints } from "./endpoints/account.js";
 import { bulkImportEndpoints } from "./endpoints/bulk-import.js";
@@ -29,7 +29,7 @@ export { bulkPayloadBytes } from "./endpoints/bulk-import.js";
 const DEFAULTS = {
   timeoutMs: 60_000,
   maxRetries: 8,
-  maxForbiddenRetries: 2,
+  maxForbiddenRetries: 4,
   maxThrottleRetries: 30,
   maxRetryAfterMs: 600_000,
   connections: 8,
@@ -53,7 +53,10 @@ export interface AcClientOptions {
   timeoutMs?: number;
   /** Retries per call after faults (5xx, HTML pages, resets, timeouts, bad bodies, 403s). @default 8 */
   maxRetries?: number;
-  /** Retries of a 403 once the key was accepted (ActiveCampaign sends intermittent 403s). @default 2 */
+  /**
+   * Retries of a 401/403, the first request's included: ActiveCampaign sends intermittent 403s for a good key
+   * (REAL-ACCOUNT.md F15), so a wrong key is "rejected" after 1 + this many requests. @default 4 (5 tries)
+   */
   maxForbiddenRetries?: number;
   /** Retries after rate-limit answers (429, 503 with Retry-After, bulk "Rate limit exceeded."), per call. @default 30 */
   maxThrottleRetries?: number;
@@ -61,6 +64,8 @@ export interface AcClientOptions {
   onEvent?: (event: AcClientEvent) => void;
   /** Backoff for 5xx, resets, timeouts (full jitter). @default { baseMs: 500, capMs: 30_000 } divided by timeScale */
   backoff?: Partial<BackoffOptions>;
+  /** Backoff after a 401/403 (equal jitter). @default { baseMs: 2_000, capMs: 30_000 } divided by timeScale */
+  forbiddenBackoff?: Partial<BackoffOptions>;
   /** Longest Retry-After honoured, ms; longer ones are clamped. @default 600_000 */
   maxRetryAfterMs?: number;
   /**
@@ -87,12 +92,17 @@ export function createAcClient(options: AcClientOptions): AcClient {
     baseMs: options.backoff?.baseMs ?? DEFAULT_BACKOFF.baseMs / timeScale,
     capMs: options.backoff?.capMs ?? DEFAULT_BACKOFF.capMs / timeScale,
   };
+  const forbiddenBackoff: BackoffOptions = {
+    baseMs: options.forbiddenBackoff?.baseMs ?? FORBIDDEN_BACKOFF.baseMs / timeScale,
+    capMs: options.forbiddenBackoff?.capMs ?? FORBIDDEN_BACKOFF.capMs / timeScale,
+  };
   const policy: DecisionPolicy = {
     maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
     maxForbiddenRetries: options.maxForbiddenRetries ?? DEFAULTS.maxForbiddenRetries,
     maxThrottleRetries: options.maxThrottleRetries ?? DEFAULTS.maxThrottleRetries,
     maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
     backoff,
+    forbiddenBackoff,
     timeoutMs,
     hostname,
     redact,

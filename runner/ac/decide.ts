@@ -1,7 +1,7 @@
 // What one attempt's answer means, with no I/O: (call, what came back, the attempt so far) → ok | retry after N ms |
 // throttle | fail. The retry loop (retry-loop.ts) carries the decision out. Retry rules: DESIGN.md decision 2.
 import type { z } from "zod";
-import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { backoffDelay, forbiddenDelay, type BackoffOptions } from "./backoff.js";
 import { endpointOf, isBulk, type AcResponse, type Call } from "./call.js";
 import type { Redactor } from "./redact.js";
 import { parseRetryAfter } from "./retry-after.js";
@@ -10,7 +10,11 @@ import { AcRequestError, ApiKeyRejectedError } from "./types.js";
 
 /** The bulk endpoint's rate-limit refusal (a 400 or 429 whose message says so). */
 const BULK_RATE_LIMIT = /rate limit exceeded/i;
-/** ActiveCampaign answers 403 "No Result found" for objects that do not exist (FACTS.md §7). */
+/**
+ * ActiveCampaign answers 403 "No Result found" for objects that do not exist (FACTS.md §7). Only a call that names an
+ * object in its path can be told that; elsewhere (e.g. "No Result found for User with id 0" on /users/me) the same
+ * words are an authentication failure, which may be intermittent (REAL-ACCOUNT.md F15).
+ */
 export const NOT_FOUND_MESSAGE = /no result found/i;
 /** Shown in a message for a schema failure: the first few issues. */
 const ISSUES_SHOWN = 3;
@@ -38,13 +42,15 @@ const CAUSE_DEPTH = 4;
 export interface DecisionPolicy {
   /** Retries per call after faults (5xx, HTML pages, resets, timeouts, bad bodies, 403s). */
   maxRetries: number;
-  /** Retries of a 403 once the key was accepted. */
+  /** Retries of a 401/403, on the first request too (AC sends intermittent 403s for a good key, REAL-ACCOUNT.md F15). */
   maxForbiddenRetries: number;
   /** Retries after rate-limit answers, per call. */
   maxThrottleRetries: number;
   /** Longest Retry-After honoured, ms; longer ones are clamped. */
   maxRetryAfterMs: number;
   backoff: BackoffOptions;
+  /** Backoff after a 401/403 (equal jitter, seconds long: see forbiddenDelay). */
+  forbiddenBackoff: BackoffOptions;
   /** Per-attempt timeout, for the message of a timed-out attempt. */
   timeoutMs: number;
   /** For "API key rejected for <hostname>". */
@@ -62,7 +68,7 @@ export interface Attempt {
   retries: number;
   /** Retries after faults (403s included). */
   faults: number;
-  /** Retries after a 403 from a key that worked. */
+  /** Retries after a 401/403. */
   forbidden: number;
   /** Retries after rate-limit answers. */
   throttles: number;
@@ -88,7 +94,10 @@ export type Decision<T> = { key?: KeyVerdict } & (
       delayMs: number;
       /** The server may have received the request (a re-sent bulk import may be queued twice). */
       received: boolean;
-      /** A 403 from a key that worked: counts against maxForbiddenRetries too. */
+      /**
+       * A 401/403: counts against maxForbiddenRetries too. While the key is still unknown the retry loop keeps the
+       * key gate through the backoff, so a wrong key costs exactly 1 + maxForbiddenRetries requests.
+       */
       forbidden: boolean;
     }
   | {
@@ -105,7 +114,16 @@ export type Decision<T> = { key?: KeyVerdict } & (
   | { kind: "fail"; error: Error; status?: number }
 );
 
-type Retry = { kind: "retry"; reason: string; status?: number; received: boolean; forbidden?: boolean; describe: string };
+type Retry = {
+  kind: "retry";
+  reason: string;
+  status?: number;
+  received: boolean;
+  forbidden?: boolean;
+  /** A 401/403 before any answer showed the key works: once the allowance is spent, the key is rejected. */
+  keyUnknown?: boolean;
+  describe: string;
+};
 type Throttle = { kind: "throttle"; reason: string; status: number; scope: "all" | "bulk"; pauseMs: number; describe: string };
 type Final<T> = { kind: "ok"; value: T } | { kind: "fail"; error: Error; status?: number };
 type Verdict<T> = { key?: KeyVerdict } & (Final<T> | Retry | Throttle);
@@ -129,6 +147,10 @@ function withinAllowance<T>(
     verdict.kind === "throttle"
       ? attempt.throttles + 1 > policy.maxThrottleRetries
       : (verdict.forbidden && attempt.forbidden + 1 > policy.maxForbiddenRetries) || attempt.faults + 1 > policy.maxRetries;
+  if (exhausted && verdict.kind === "retry" && verdict.keyUnknown) {
+    // Every try of the first request got 401/403: the key is wrong (the same message as ever, after the tries).
+    return { key: "rejected", kind: "fail", error: new ApiKeyRejectedError(policy.hostname), ...(verdict.status !== undefined && { status: verdict.status }) };
+  }
   if (exhausted) {
     const attempts = attempt.retries + 1;
     const message = `ActiveCampaign ${endpointOf(call)} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${verdict.describe}`;
@@ -139,7 +161,9 @@ function withinAllowance<T>(
     const { reason, status, scope, pauseMs } = verdict;
     return { ...key, kind: "throttle", reason, status, scope, pauseMs };
   }
-  const delayMs = backoffDelay(attempt.retries, policy.backoff, policy.random);
+  const delayMs = verdict.forbidden
+    ? forbiddenDelay(attempt.forbidden, policy.forbiddenBackoff, policy.random)
+    : backoffDelay(attempt.retries, policy.backoff, policy.random);
   const { reason, status, received } = verdict;
   return { ...key, kind: "retry", reason, ...(status !== undefined && { status }), delayMs, received, forbidden: verdict.forbidden === true };
 }
@@ -179,13 +203,7 @@ function judgeResponse<T>(call: Call<T>, res: AcResponse, attempt: Attempt, poli
     status,
   });
   if (status >= 200 && status < 300) return { key: "confirmed", ...judgeSuccess(call, res, policy, fail) };
-  if (status === 401 || status === 403) {
-    if (!attempt.keyConfirmed) return { key: "rejected", kind: "fail", error: new ApiKeyRejectedError(policy.hostname), status };
-    const mapped = call.onError?.(res);
-    if (mapped) return { kind: "ok", value: mapped.value };
-    if (message && NOT_FOUND_MESSAGE.test(message)) return fail(`failed with HTTP ${status}: ${redact.short(message)}`);
-    return { kind: "retry", reason: String(status), status, received: true, forbidden: true, describe: `HTTP ${status}: ${redact.excerpt(res)}` };
-  }
+  if (status === 401 || status === 403) return judgeForbidden(call, res, attempt, policy, fail);
   const retryAfter = parseRetryAfter(res.headers["retry-after"], (policy.now ?? Date.now)());
   const clamp = (ms: number) => Math.min(ms, policy.maxRetryAfterMs);
   if (isBulk(call) && (status === 400 || status === 429) && message && BULK_RATE_LIMIT.test(message)) {
@@ -210,6 +228,33 @@ function judgeResponse<T>(call: Call<T>, res: AcResponse, attempt: Attempt, poli
   const mapped = call.onError?.(res);
   if (mapped) return { key: "confirmed", kind: "ok", value: mapped.value };
   return { key: "confirmed", ...fail(`failed with HTTP ${status}: ${message ? redact.short(message) : redact.excerpt(res) || "(empty body)"}`) };
+}
+
+/**
+ * 401/403. AC sends intermittent 403s for a good key, the first request included (REAL-ACCOUNT.md F15): they are
+ * retried on the forbidden allowance with a seconds-long backoff. Never retried: "No Result found" on a call that
+ * names an object in its path (that object does not exist; before the key is known it is read as a wrong key, as
+ * ever). A call may map the answer (getList: null, or "forbidden" for a list the key's group cannot see) once the key
+ * is known to work.
+ */
+function judgeForbidden<T>(call: Call<T>, res: AcResponse, attempt: Attempt, policy: DecisionPolicy, fail: (what: string) => Final<T>): Verdict<T> {
+  const { status } = res;
+  const message = errorMessageOf(res.json);
+  const notFound = message !== undefined && NOT_FOUND_MESSAGE.test(message) && namesAnObject(call);
+  const describe = `HTTP ${status}: ${policy.redact.excerpt(res)}`;
+  if (!attempt.keyConfirmed) {
+    if (notFound) return { key: "rejected", kind: "fail", error: new ApiKeyRejectedError(policy.hostname), status };
+    return { kind: "retry", reason: String(status), status, received: true, forbidden: true, keyUnknown: true, describe };
+  }
+  const mapped = call.onError?.(res);
+  if (mapped) return { kind: "ok", value: mapped.value };
+  if (notFound) return fail(`failed with HTTP ${status}: ${policy.redact.short(message)}`);
+  return { kind: "retry", reason: String(status), status, received: true, forbidden: true, describe };
+}
+
+/** The path names an object ("/contacts/{id}/contactTags", "/lists/{id}"), so "No Result found" can be about it. */
+function namesAnObject(call: Pick<Call<unknown>, "template">): boolean {
+  return call.template.includes("{");
 }
 
 /** A 2xx: the call's result, or a retry when the body is not the JSON the call needs. */

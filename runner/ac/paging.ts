@@ -9,7 +9,7 @@ import type { Call } from "./call.js";
 export type Send = <T>(call: Call<T>) => Promise<T>;
 
 /** Safety stops against a server that pages forever; far beyond any real account. */
-const MAX_OFFSET_PAGES = 1000;
+export const MAX_OFFSET_PAGES = 1000;
 
 export interface OffsetPaging<Item> {
   template: string;

@@ -34,10 +34,15 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
   const retriesByReason: Record<string, number> = {};
   let bulkResends = 0;
 
-  /** One attempt: gate, budget slot, send, decision. The key verdict is recorded before the gate opens again. */
-  async function attemptOnce<T>(call: Call<T>, attempt: Attempt): Promise<{ decision: Decision<T>; lease: Lease }> {
+  /**
+   * One attempt: gate, budget slot, send, decision. The key verdict is recorded before the gate opens again. A 403
+   * while the key is unknown keeps the gate through the backoff (released after the next attempt), so the other
+   * calls keep waiting and a retry of the key check costs one request, not one per waiting call.
+   */
+  async function attemptOnce<T>(call: Call<T>, attempt: Attempt): Promise<{ decision: Decision<T>; lease: Lease; keptGate: boolean }> {
     const endpoint = endpointOf(call);
     const holdsGate = gate.take();
+    let keepGate = false;
     try {
       const lease = await budget.acquire(call.slot ?? "general", signal);
       // Another call may have learnt meanwhile that the key is wrong.
@@ -59,9 +64,10 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
       const decision = decide(call, observed, { ...attempt, keyConfirmed: gate.confirmed }, policy);
       if (decision.key) gate.state = decision.key;
       if (decision.key === "rejected" && "response" in observed) emit({ type: "key-rejected", endpoint, status: observed.response.status });
-      return { decision, lease };
+      keepGate = holdsGate && decision.kind === "retry" && decision.forbidden && gate.state === "unknown";
+      return { decision, lease, keptGate: keepGate };
     } finally {
-      if (holdsGate) gate.release();
+      if (holdsGate && !keepGate) gate.release();
     }
   }
 
@@ -99,15 +105,19 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
   async function request<T>(call: Call<T>): Promise<T> {
     const endpoint = endpointOf(call);
     const attempt: Attempt = { ...FIRST_ATTEMPT };
+    // This call kept the key gate through its backoff (a 403 while the key is unknown): it goes again, others wait.
+    let keptGate = false;
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       if (options.isClosed()) throw new AcRequestError(`ActiveCampaign client is closed (${endpoint})`, undefined, endpoint);
       if (gate.rejected) throw new ApiKeyRejectedError(policy.hostname);
-      if (gate.mustWait()) {
+      if (!keptGate && gate.mustWait()) {
         await gate.wait();
         continue;
       }
-      const { decision, lease } = await attemptOnce(call, attempt);
+      const result = await attemptOnce(call, attempt);
+      const { decision, lease } = result;
+      keptGate = result.keptGate;
       if (decision.kind === "ok") return decision.value;
       if (decision.kind === "fail") {
         if (decision.error instanceof ApiKeyRejectedError) {
@@ -124,7 +134,13 @@ export function createRetryLoop(options: RetryLoopOptions): RetryLoop {
       } else {
         attempt.faults++;
         if (decision.forbidden) attempt.forbidden++;
-        await backOff(call as Call<unknown>, decision, attempt.retries);
+        try {
+          await backOff(call as Call<unknown>, decision, attempt.retries);
+        } catch (e) {
+          // An abort during a backoff that kept the key gate: let the waiting calls see the abort too.
+          if (keptGate) gate.release();
+          throw e;
+        }
       }
     }
   }

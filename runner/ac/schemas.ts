@@ -23,10 +23,45 @@ const meta = z.looseObject({ total: num.optional() }).optional();
 
 export const listResponse = z.looseObject({ list: z.looseObject({ id: num, name: z.string() }) });
 
-export const fieldsResponse = z.looseObject({
-  fields: z.array(z.looseObject({ id: num, title: z.string(), perstag: z.string().nullish(), type: z.string().nullish() })).default([]),
-  meta,
+/** Entries that parse; others are dropped (a sideload with an odd entry must not fail the preflight, F13). */
+const lenientArray = <T extends z.ZodType>(item: T) =>
+  z.array(z.unknown()).transform((items) => items.flatMap((x) => {
+    const r = item.safeParse(x);
+    return r.success ? [r.data as z.output<T>] : [];
+  }));
+/** Ids of a field's `options` / `relations` arrays ("12" or 12; objects with an id also seen in the wild). */
+const idList = z
+  .array(z.unknown())
+  .transform((items) => items.flatMap((x) => {
+    const r = num.safeParse(typeof x === "object" && x !== null ? (x as { id?: unknown }).id : x);
+    return r.success ? [r.data] : [];
+  }))
+  .nullish()
+  .catch(undefined);
+
+const fieldRow = z.looseObject({
+  id: num,
+  title: z.string().nullish().transform((v) => v ?? ""),
+  perstag: z.string().nullish(),
+  type: z.string().nullish(),
+  options: idList,
+  relations: idList,
 });
+const text = z.union([z.string(), z.number()]).transform(String);
+export const fieldOptionEntry = z
+  .looseObject({ id: num.optional(), field: num, value: text, label: text.nullish() })
+  .transform((o) => ({ ...(o.id !== undefined && { id: o.id }), field: o.field, value: o.value, label: o.label ?? o.value }));
+/** A field-list relation; relid 0 is every list. */
+export const fieldRelEntry = z.looseObject({ id: num.optional(), field: num, relid: num });
+const sideloads = { fieldOptions: lenientArray(fieldOptionEntry).nullish().catch(undefined), fieldRels: lenientArray(fieldRelEntry).nullish().catch(undefined) };
+
+export const fieldsResponse = z.looseObject({ fields: z.array(fieldRow).default([]), ...sideloads, meta });
+/** GET /fields/{id}: the field with its options and relations sideloaded (fields.yml). */
+export const fieldResponse = z.looseObject({ field: fieldRow, ...sideloads });
+export const fieldOptionsResponse = z.looseObject({ fieldOptions: lenientArray(fieldOptionEntry).default([]) });
+/** POST /fields: `{"field":{…}}` (the sandbox, AC's other create answers) or `{"fields":[…]}` (fields.yml's example). */
+export const fieldCreatedResponse = z.looseObject({ field: fieldRow.optional(), fields: z.array(fieldRow).optional() });
+export type FieldRow = z.output<typeof fieldRow>;
 
 export const contact = z
   .looseObject({ id: num, email: z.string(), firstName: optionalText, lastName: optionalText, phone: optionalText })
@@ -57,6 +92,9 @@ export const tagsResponse = z.looseObject({
   tags: z.array(z.looseObject({ id: num, tag: z.string() })).default([]),
   meta,
 });
+
+/** POST /tags: `{"tag":{…,"id":"16"}}` (FACTS.md §6). */
+export const tagResponse = z.looseObject({ tag: z.looseObject({ id: num, tag: z.string() }).transform((t) => ({ id: t.id, tag: t.tag })) });
 
 const contactTag = z
   .looseObject({ id: num, contact: num, tag: num })

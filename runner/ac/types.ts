@@ -3,7 +3,18 @@
 import { AcExportError } from "../errors.js";
 
 export interface AcList { id: number; name: string }
-export interface AcField { id: number; title: string; perstag: string; type: string }
+export interface AcField {
+  id: number;
+  title: string;
+  perstag: string;
+  /** As ActiveCampaign gives it ("" when it gives none). */
+  type: string;
+  /** findFields only: the field's options (value and label). */
+  options?: AcFieldOption[];
+  /** findFields only: the lists the field applies to (fieldRels relid; 0 = every list). */
+  lists?: number[];
+}
+export interface AcFieldOption { value: string; label: string }
 export interface AcTag { id: number; tag: string }
 export interface AcContact { id: number; email: string; firstName?: string; lastName?: string; phone?: string }
 /** A contact's membership of one list: status 1 active, 2 unsubscribed (0 unconfirmed, 3 bounced). */
@@ -41,7 +52,7 @@ export interface SyncContactInput {
 }
 
 export interface AcClient {
-  /** GET /users/me: checks the key. A 403 here is ApiKeyRejectedError, never retried. */
+  /** GET /users/me: checks the key. 403s here are retried (F15); 5 of them in a row are ApiKeyRejectedError. */
   checkKey(): Promise<void>;
   /**
    * GET /lists/{id}; null on 404, "forbidden" when the key's user group may not see the list (403 "You do not have
@@ -52,8 +63,20 @@ export interface AcClient {
   countListContacts?(listId: number, status?: number): Promise<number>;
   /** Every custom field (GET /fields, paged by offset, which AC does not document: see findFields). */
   listFields(): Promise<AcField[]>;
-  /** The custom fields with these personalization tags (GET /fields?filters[perstag]=, one request each); missing ones are left out. */
+  /**
+   * The custom fields with these personalization tags (GET /fields?filters[perstag]=, one request each), with their
+   * options and list relations (sideloaded; read from GET /fields/{id} and /fields/{id}/options when a sideload is
+   * missing or short); missing ones are left out.
+   */
   findFields(perstags: readonly string[]): Promise<AcField[]>;
+  /** POST /fields, then read back by tag when the answer does not hold the field. */
+  createField(field: { title: string; type: string; perstag: string }): Promise<AcField>;
+  /** POST /fieldOption/bulk */
+  addFieldOptions(fieldId: number, options: readonly AcFieldOption[]): Promise<void>;
+  /** POST /fieldRels: the field applies to this list (0 = every list). */
+  relateField(fieldId: number, listId: number): Promise<void>;
+  /** POST /tags (a contact tag); an existing tag of the name (a retried create) is read back. */
+  createTag(name: string): Promise<AcTag>;
   /** POST /import/bulk_import: queued batch id, or the whole-batch rejection (HTTP 400 validation). */
   bulkImport(contacts: BulkContact[]): Promise<{ batchId: string } | { rejected: BulkRejection }>;
   /** GET /import/info?batchId= */
@@ -70,6 +93,10 @@ export interface AcClient {
   findTag(name: string): Promise<AcTag | null>;
   /** GET /contacts/{id}/contactTags */
   contactTags(contactId: number): Promise<AcContactTag[]>;
+  /** How many contacts carry the tag (GET /contacts?tagid=&limit=1, meta.total). */
+  countTaggedContacts?(tagId: number): Promise<number>;
+  /** Every contact that carries the tag, id and email (GET /contacts?tagid=, 100 a page by offset). */
+  taggedContacts?(tagId: number): Promise<Array<{ id: number; email: string }>>;
   /** POST /contactTags */
   addContactTag(contactId: number, tagId: number): Promise<AcContactTag>;
   /** DELETE /contactTags/{id} */
@@ -79,6 +106,12 @@ export interface AcClient {
    * The sync uses status 2 to find who unsubscribed, so it never re-subscribes them (consent).
    */
   listContactEmails?(listId: number, status: number): AsyncIterable<string>;
+  /**
+   * Emails of the list's contacts with this list status whose contact changed since `updatedAfter` (ISO 8601 with
+   * offset; GET /contacts?listid=&status=&filters[updated_after]=, paged like listContactEmails). Used to refresh the
+   * cached consent set (runner/sync/consent-cache.ts).
+   */
+  listChangedMembers?(listId: number, status: number, updatedAfter: string): Promise<string[]>;
   /** Counters for the run report. */
   stats(): AcClientStats;
   /** Release the connection pool; calls still waiting for the rate budget reject. Idempotent. (Added by the client.) */

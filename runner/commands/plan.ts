@@ -8,7 +8,8 @@ export const command: Command = {
 
 Reads the segment and the state, checks the list and the custom fields in ActiveCampaign (read-only calls),
 and prints what "ac-export run" would do: adds, updates, unchanged, re-subscribes, leavers and what the leave
-policy does to them, members kept unsubscribed, and rejected rows by reason, with samples. Writes nothing to
+policy does to them, members kept unsubscribed, and rejected rows by reason, with samples; each custom field's
+type and conversion, and the fields, options and tags a run would create. Writes nothing to
 ActiveCampaign or to the state. Usable in a pull request. When a limit would stop the run, the plan is
 still printed, then the error. With --json, "changes" lists every planned change (as changes.csv would).
 

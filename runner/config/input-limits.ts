@@ -8,7 +8,7 @@
 // assignment it would change the prototype instead.
 import { showKey } from "./show.js";
 
-/** The config is at most 3 levels deep (mappings.fields.TAG); anything deeper is not a config. */
+/** The config is at most 6 levels deep (mappings.fields.TAG.options.N.value); anything deeper is not a config. */
 export const MAX_DEPTH = 8;
 /** Keys of one object: mappings.fields is the widest legitimate object (100 custom fields). */
 export const MAX_KEYS = 200;
@@ -44,7 +44,7 @@ export function shapeProblems(input: unknown): ShapeProblem[] {
     }
     if (value === null || typeof value !== "object") continue;
     if (keys.length >= MAX_DEPTH) {
-      problems.push({ path, message: `nests deeper than ${MAX_DEPTH} levels; the config is at most 3 levels deep (mappings.fields.<TAG>)` });
+      problems.push({ path, message: `nests deeper than ${MAX_DEPTH} levels; the config is at most 6 levels deep (mappings.fields.<TAG>.options.<n>.value)` });
       continue;
     }
     if (Array.isArray(value)) {

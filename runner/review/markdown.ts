@@ -3,6 +3,8 @@ import { describeLocation, parseLocation } from "../config.js";
 import { JOB_ENV, ROLES, type SuppressionMarker } from "../config/contract.js";
 // The one description of how the runner reads a source (pure text; the readers themselves are not pulled in).
 import { describeSegmentReading } from "../segment/describe.js";
+import { conversionWords } from "../sync/field-words.js";
+import { conversionOf, declarationOf, mappedFieldColumns, phoneColumn } from "../sync/value-mapping.js";
 import { describeCron, listWords, localTimes } from "./cron.js";
 import type { ReviewExport, ReviewPrincipal, ReviewStack } from "./model.js";
 import type { ReviewStateful } from "./stateful.js";
@@ -67,13 +69,32 @@ function readingWords(e: ReviewExport): string {
 }
 
 function mappingRows(e: ReviewExport): string[] {
-  const m = e.config!.mappings;
+  const c = e.config!;
+  const m = c.mappings;
   const rows: Array<[string, string]> = [["email", m.email]];
   if (m.firstName) rows.push(["first name", m.firstName]);
   if (m.lastName) rows.push(["last name", m.lastName]);
-  if (m.phone) rows.push(["phone", m.phone]);
-  for (const [tag, column] of Object.entries(m.fields ?? {})) rows.push([`custom field ${code(tag)}`, column]);
-  return ["| ActiveCampaign | source column |", "|---|---|", ...rows.map(([target, column]) => `| ${target} | ${code(column)} |`)];
+  const phone = phoneColumn(c);
+  if (phone) rows.push(["phone", phone]);
+  for (const [tag, column] of mappedFieldColumns(c)) rows.push([`custom field ${code(tag)}`, column]);
+  const lines = ["| ActiveCampaign | source column |", "|---|---|", ...rows.map(([target, column]) => `| ${target} | ${code(column)} |`)];
+  const e164 = typeof m.phone === "object" ? m.phone.e164 : undefined;
+  if (e164) lines.push("", `Phone numbers are sent in E.164 (${e164.defaultCountry ? `numbers without a country prefix read as ${code(e164.defaultCountry)}` : "only numbers with a + country prefix"}); a number that does not parse is reported, not sent.`);
+  return [...lines, ...customFieldRows(c)];
+}
+
+/** Each custom field's declared type (or "from ActiveCampaign") and how its values are converted. */
+function customFieldRows(c: NonNullable<ReviewExport["config"]>): string[] {
+  const fields = Object.entries(c.mappings.fields ?? {});
+  if (!fields.length) return [];
+  const rows = fields.map(([tag, mapping]) => {
+    const d = declarationOf(mapping);
+    const type = d?.type ? code(d.type) : "from ActiveCampaign";
+    const create = d?.create ? `created if missing${d.options?.length ? ` with ${d.options.length} options` : ""}` : d?.addOptions ? "missing options added" : "must exist";
+    return `| ${code(tag)} | ${type} | ${create} | ${text(conversionWords(d?.type, conversionOf(mapping)))} |`;
+  });
+  const invalid = c.mappings.invalidValues === "reject-row" ? "rejects the row" : "is left out of the contact (the row is still synced) and reported";
+  return ["", "| custom field | type | in ActiveCampaign | values sent as |", "|---|---|---|---|", ...rows, "", `A value that cannot be converted for its field ${invalid}.`];
 }
 
 function leaveWords(e: ReviewExport): string {

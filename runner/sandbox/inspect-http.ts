@@ -71,6 +71,9 @@ export async function handleInspectorHttp(
       case "POST /lists":
         return sendJson(res, 201, inspector.createList(String(json.name ?? "")));
       case "POST /fields":
+        if (typeof json.title !== "string" || typeof json.perstag !== "string" || !json.title || !json.perstag) {
+          return sendJson(res, 400, { error: 'body must be {"title": string, "perstag": string, "type"?: string}' });
+        }
         return sendJson(res, 201, inspector.createField(json as { title: string; perstag: string; type?: string }));
       case "POST /tags":
         return sendJson(res, 201, inspector.createTag(String(json.name ?? json.tag ?? "")));

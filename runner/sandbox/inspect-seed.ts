@@ -25,6 +25,7 @@ export function seedAccount(core: SandboxCore, data: SeedData): SeedResult {
   // Check everything first, so a bad seed changes nothing.
   contacts.forEach((c, i) => {
     if (typeof c.email !== "string" || !isValidEmail(c.email)) throw new InspectorError(`contacts[${i}].email is not a valid email: ${JSON.stringify(c.email)}`);
+    if (c.updatedAt !== undefined && !Number.isFinite(Date.parse(c.updatedAt))) throw new InspectorError(`contacts[${i}].updatedAt must be an ISO 8601 date-time; got ${JSON.stringify(c.updatedAt)}`);
     for (const tag of Object.keys(c.fields ?? {})) if (!store.fieldByTag(tag)) throw new InspectorError(`contacts[${i}].fields: no custom field with personalization tag ${tag}`);
     for (const [listId, m] of Object.entries(c.lists ?? {})) {
       if (!store.lists.has(Number(listId))) throw new InspectorError(`contacts[${i}].lists: no list with id ${listId}`);
@@ -34,12 +35,13 @@ export function seedAccount(core: SandboxCore, data: SeedData): SeedResult {
   });
   for (const c of contacts) {
     const key = c.email.toLowerCase();
+    const at = c.updatedAt === undefined ? now : Math.floor(Date.parse(c.updatedAt) / 1000);
     let id = store.byEmail.get(key);
     if (id === undefined) {
-      id = store.createContact(c.email, c.firstName ?? "", c.lastName ?? "", c.phone ?? "", now, key);
+      id = store.createContact(c.email, c.firstName ?? "", c.lastName ?? "", c.phone ?? "", at, key);
       result.created++;
     } else {
-      store.updateContact(id, { first: c.firstName, last: c.lastName, phone: c.phone }, now);
+      store.updateContact(id, { first: c.firstName, last: c.lastName, phone: c.phone }, at);
       result.updated++;
     }
     if (c.fields) for (const [tag, value] of Object.entries(c.fields)) store.setFieldValue(id, store.fieldByTag(tag)!, String(value));
@@ -50,8 +52,8 @@ export function seedAccount(core: SandboxCore, data: SeedData): SeedResult {
         const status = (typeof m === "number" ? m : m.status) as ListStatus;
         const by = typeof m === "number" ? undefined : m.by;
         const midx = list.m.byContact.get(id);
-        if (midx === undefined) store.addMembership(list, id, status, by, 0, now);
-        else store.setMembershipStatus(midx, status, by, undefined, now);
+        if (midx === undefined) store.addMembership(list, id, status, by, 0, at);
+        else store.setMembershipStatus(midx, status, by, undefined, at);
       }
     }
   }

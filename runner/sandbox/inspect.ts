@@ -19,6 +19,8 @@ export interface SeedContact {
   tags?: string[];
   /** list id → membership (a bare number is the status); `by` says who unsubscribed (status 2: "api" by default, "contact", "bounce") */
   lists?: Record<string, { status: ListStatus; by?: UnsubscribedBy } | ListStatus>;
+  /** ISO 8601 time of these changes (the contact's udate, and cdate when created); default now. Lets a test seed old data. */
+  updatedAt?: string;
 }
 
 export interface SeedData {

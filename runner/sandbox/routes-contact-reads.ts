@@ -1,4 +1,5 @@
-// GET /contacts: search, list filters, `filters[updated_after|updated_before]` (the contact's udate) and paging.
+// GET /contacts: search, list filters, `tagid` (contacts that carry the tag), `filters[updated_after|updated_before]`
+// (the contact's udate) and paging.
 // Switches: a restricted key sees only the contacts of its group's lists (REAL-ACCOUNT.md F5); `orders[id]` can be
 // ignored when `listid` is given (F10, rows come in subscription order); pages can slow down as the list grows
 // (contactsPageDelayMs); whether a list-status change touches the contact's udate is statusChangeTouchesContact.
@@ -31,9 +32,13 @@ function query(ctx: ApiContext, req: ApiRequest, q: MemberQuery, listId: number)
   const after = dateParam(params.get("filters[updated_after]"));
   const before = dateParam(params.get("filters[updated_before]"));
   const dated = after !== undefined || before !== undefined;
+  // tagid: "Filter contacts associated with the given tag" (the spec's list-all-contacts); an unknown tag has none.
+  const tagParam = params.get("tagid");
+  const tagged = tagParam !== null && tagParam !== "" ? (store.tags.get(idOf(tagParam) ?? -1)?.links ?? new Map<number, number>()) : undefined;
   // Filters combine: `status` filters the list status when `listid` is given (any list's status otherwise).
   const keep = (id: number): boolean => {
     if (id <= q.idGreater) return false;
+    if (tagged && !tagged.has(id)) return false;
     if (dated) {
       const u = store.cUdate.at(id - 1);
       // Seconds resolution: `updated_after` keeps contacts updated in or after that second, `updated_before` before it.
@@ -54,6 +59,10 @@ function query(ctx: ApiContext, req: ApiRequest, q: MemberQuery, listId: number)
   if (email !== null) {
     const id = store.contactId(email);
     return page(id !== undefined && keep(id) ? [id] : []);
+  }
+  if (tagged) {
+    const all = [...tagged.keys()].filter((id) => store.hasContact(id) && keep(id)).sort((a, b) => (q.desc ? b - a : a - b));
+    return page(all);
   }
   if (listId > 0 && (group || dated)) {
     const list = store.lists.get(listId);
@@ -87,6 +96,7 @@ export const getContacts: Handler = (ctx, req) => {
   const desc = (q.get("orders[id]") ?? "").toUpperCase() === "DESC";
   const listParam = q.get("listid");
   const listId = listParam !== null && listParam !== "" ? (idOf(listParam) ?? -1) : 0;
+  const tagId = idOf(q.get("tagid") ?? "") ?? 0;
   const { ids, total } = query(ctx, req, { status: st, idGreater: ig, offset, limit, desc }, listId);
   const size = listId > 0 ? (ctx.store.lists.get(listId)?.m.byContact.size ?? 0) : ctx.store.liveContacts;
   const delayMs = (ctx.rules.contactsPageDelayMs * size) / 10_000 / ctx.rules.timeScale;
@@ -96,7 +106,7 @@ export const getContacts: Handler = (ctx, req) => {
       contacts: ids.map((id) => contactJson(ctx.store, id, ctx.api)),
       meta: {
         total: String(total),
-        page_input: { segmentid: null, formid: 0, listid: listId > 0 ? listId : 0, tagid: 0, limit, offset, search: null, sort: null, seriesid: 0, waitid: 0, status: st, forceQuery: 0, cacheid: "" },
+        page_input: { segmentid: null, formid: 0, listid: listId > 0 ? listId : 0, tagid: tagId, limit, offset, search: null, sort: null, seriesid: 0, waitid: 0, status: st, forceQuery: 0, cacheid: "" },
       },
     }),
     ...(delayMs > 0 && { delayMs }),

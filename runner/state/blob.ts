@@ -6,6 +6,7 @@
 //                              metadata "journalgen" names the journal generation that follows it
 //   journal/<gen>/<seq>        append blobs; one append block per entry (atomic), each append conditional on the
 //                              expected append position; a new <seq> when one nears Azure's 50,000-block limit
+//   aux/<name>                 small gzipped objects beside the state (consent-cache), block blobs
 //   <artifact>                 report.json, report.md, rejected.csv, ... (block blobs)
 //
 // Writing a snapshot starts a new journal generation, so the old journal is ignored even before it is deleted
@@ -15,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
 import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
 import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
-import { checkArtifactName, checkExportName, contentType, describeHolder, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
+import { checkArtifactName, checkAuxName, checkExportName, contentType, describeHolder, gunzipOrNull, gzipAux, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
 import { decodeJournal, encodeFrame } from "./journal.js";
 
 export interface BlobStateStoreOptions {
@@ -64,6 +65,8 @@ export class BlobStateStore implements StateStore {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set once the lock this store took is lost or released: from then on it writes nothing. */
   private lockGone: LockLostError | undefined;
+  /** This store holds the lock right now (aux objects are written only then: they have no ETag guard). */
+  private holding = false;
 
   constructor(
     private readonly where: BlobLocation,
@@ -169,6 +172,7 @@ export class BlobStateStore implements StateStore {
   private held(lease: BlobLeaseClient, url: string): StateLock {
     const signal = lostSignal();
     this.lockGone = undefined;
+    this.holding = true;
     let released = false;
     let lastRenewed = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -190,6 +194,7 @@ export class BlobStateStore implements StateStore {
         // Transient failures are retried while the lease still has time left; after that the lock is gone.
         if (gone || Date.now() - lastRenewed > leaseMs - 5_000) {
           this.lockGone = new LockLostError(`lost the lock on ${this.location}: cannot renew the lease on ${url} (${describeBlobError(e)})`);
+          this.holding = false;
           signal.reject(this.lockGone);
           return;
         }
@@ -202,6 +207,7 @@ export class BlobStateStore implements StateStore {
       release: async () => {
         if (released) return;
         released = true;
+        this.holding = false;
         this.lockGone ??= new LockLostError(`the lock on ${this.location} was released by this run`);
         if (timer) clearTimeout(timer);
         await lease.releaseLease().catch(() => undefined);
@@ -367,5 +373,29 @@ export class BlobStateStore implements StateStore {
       throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
     }
     return blobUrl(this.where, blobName);
+  }
+
+  async loadAux(name: string): Promise<Buffer | null> {
+    checkAuxName(name);
+    try {
+      const container = await this.container();
+      const response = await container.getBlobClient(`${this.prefix}aux/${name}`).download(0, undefined, { maxRetryRequests: 5 });
+      return gunzipOrNull(await readBody(response.readableStreamBody, response.contentLength));
+    } catch {
+      return null; // missing or unreadable: the caller rebuilds it
+    }
+  }
+
+  async writeAux(name: string, data: Buffer): Promise<void> {
+    checkAuxName(name);
+    this.mayWrite(`aux/${name}`);
+    if (!this.holding) throw new LockLostError(`not writing the aux/${name} of ${this.location}: this run does not hold the export's lock`);
+    const container = await this.container();
+    const blobName = `${this.prefix}aux/${name}`;
+    try {
+      await container.getBlockBlobClient(blobName).uploadData(gzipAux(data), { blobHTTPHeaders: { blobContentType: "application/gzip" } });
+    } catch (e) {
+      throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
+    }
   }
 }

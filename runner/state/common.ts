@@ -2,10 +2,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { excerpt, showInvisible } from "../output/visible.js";
 
 /** Names the stores use for themselves; artifacts may not take them. */
-export const RESERVED = new Set(["snapshot", "journal", "lock"]);
+export const RESERVED = new Set(["snapshot", "journal", "lock", "aux"]);
 const EXPORT_NAME = /^[a-z0-9-]{1,48}$/;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
@@ -14,6 +15,25 @@ export function checkExportName(name: string): void {
     throw new RangeError(`export name ${JSON.stringify(name)} must be 1-48 lowercase letters, digits or "-"`);
   }
 }
+
+const AUX_NAME = /^[a-z0-9-]{1,48}$/;
+
+/** Aux object names ("consent-cache"): one plain segment, stored as aux/<name>. */
+export function checkAuxName(name: string): void {
+  if (!AUX_NAME.test(name)) throw new RangeError(`aux object name ${JSON.stringify(name)} must be 1-48 lowercase letters, digits or "-"`);
+}
+
+/** Aux objects are stored gzipped; a missing, torn or foreign object reads as null (the caller rebuilds it). */
+export function gunzipOrNull(data: Buffer | null): Buffer | null {
+  if (!data) return null;
+  try {
+    return gunzipSync(data);
+  } catch {
+    return null;
+  }
+}
+
+export const gzipAux = (data: Buffer): Buffer => gzipSync(data);
 
 /** Artifact names are relative paths of plain segments ("report.json", "runs/2024-05-01/report.md"). */
 export function checkArtifactName(name: string): void {

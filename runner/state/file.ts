@@ -2,6 +2,7 @@
 //   <dir>/<export>/snapshot   the last snapshot (replaced atomically: temp file, fsync, rename, fsync of the folder)
 //   <dir>/<export>/journal    entries appended since, framed with checksums (journal.ts) and fsynced one by one
 //   <dir>/<export>/lock       the holder of the lock (pid, host, process identity, token); its mtime is the heartbeat
+//   <dir>/<export>/aux/<name> small gzipped objects beside the state (consent-cache), written atomically
 //   <dir>/<export>/<artifact> report.json, report.md, rejected.csv, ... (written atomically too)
 //
 // The lock is taken by creating the lock file exclusively. A lock left behind is taken over only when its holder is
@@ -23,10 +24,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import {
   checkArtifactName,
+  checkAuxName,
   checkExportName,
   describeHolder,
   holderGoneOnThisHost,
   holderOnThisHost,
+  gunzipOrNull,
+  gzipAux,
   lostSignal,
   newHolder,
   type Holder,
@@ -385,5 +389,18 @@ export class FileStateStore implements StateStore {
     await mkdir(dirname(path), { recursive: true });
     await atomicWrite(path, data, () => this.mayWrite(name));
     return path;
+  }
+
+  async loadAux(name: string): Promise<Buffer | null> {
+    checkAuxName(name);
+    return gunzipOrNull(await readStateFile(this.path(`aux/${name}`)).catch(() => null));
+  }
+
+  async writeAux(name: string, data: Buffer): Promise<void> {
+    checkAuxName(name);
+    await this.mayWrite(`aux/${name}`);
+    const path = this.path(`aux/${name}`);
+    await mkdir(dirname(path), { recursive: true });
+    await atomicWrite(path, gzipAux(data), () => this.mayWrite(`aux/${name}`));
   }
 }

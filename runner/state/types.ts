@@ -32,6 +32,14 @@ export interface StateStore {
   writeSnapshot(data: Buffer): Promise<void>;
   /** Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. */
   writeArtifact(name: string, data: string | Buffer): Promise<string>;
+  /**
+   * A small object kept beside the state, outside the snapshot and journal (e.g. "consent-cache": what the list's
+   * inactive members were at the last read). Stored gzipped under aux/<name>. `loadAux` needs no lock and returns
+   * null when the object is missing or unreadable (a cache, never a reason to fail); `writeAux` replaces it
+   * atomically and, like every write, only while this run holds the lock (LockLostError otherwise).
+   */
+  loadAux(name: string): Promise<Buffer | null>;
+  writeAux(name: string, data: Buffer): Promise<void>;
 }
 
 export class LockedError extends AcExportError {

@@ -7,13 +7,14 @@ import { BulkPipeline } from "./bulk-pipeline.js";
 import { Checkpointer } from "./checkpointer.js";
 import { INITIAL_POLL_DELAY_MS } from "./constants.js";
 import { applyLeavers } from "./leavers.js";
+import { runDay } from "./refusals.js";
 import { resubscribeReturning } from "./resubscribe.js";
 import { sendChanged } from "./send-changed.js";
 import type { Applied, Prepared, SendMeta, SyncDeps } from "./types.js";
 
 export async function applySync(deps: SyncDeps, prepared: Prepared, lock: StateLock): Promise<Applied> {
   const applied: Applied = { added: 0, updated: 0, resubscribed: 0, left: 0, failed: [], consentKept: [], notConfirmed: 0, batchesSent: 0, contactsSent: 0 };
-  const checkpoint = new Checkpointer(prepared.state, deps.store, lock);
+  const checkpoint = new Checkpointer(prepared.state, deps.store, lock, runDay(deps));
   const pipeline = createPipeline(deps, prepared, applied, checkpoint);
   const ctx: ApplyContext = { deps, prepared, applied, checkpoint, pipeline };
 

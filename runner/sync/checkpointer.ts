@@ -2,7 +2,7 @@
 // one after another in the order of confirmation, so a killed run resumes where it stopped. Owns lock loss too: once
 // the state lock is lost (another run may hold it now), nothing more is committed.
 import type { StateLock, StateStore } from "../state/types.js";
-import { SyncState } from "./state.js";
+import { REFUSED_BY_AC, SyncState } from "./state.js";
 import type { Upsert } from "./types.js";
 
 export class Checkpointer {
@@ -13,6 +13,8 @@ export class Checkpointer {
     private readonly state: SyncState,
     private readonly store: StateStore,
     lock: StateLock,
+    /** The run's UTC day number: each refusal committed (REFUSED_BY_AC) records it, for the refusal cool-down. */
+    private readonly refusalDay?: number,
   ) {
     lock.lost.catch((e: unknown) => (this.lockLost = e));
   }
@@ -22,7 +24,10 @@ export class Checkpointer {
     if (this.lockLost) return Promise.reject(this.lockLost);
     for (const [email, fp, flags] of upserts) this.state.set(email, fp, flags);
     for (const email of removals) this.state.delete(email);
-    const entry = SyncState.journalEntry(this.state.scope, upserts, removals);
+    const day = this.refusalDay;
+    const refusedOn: Array<[string, number]> = day === undefined ? [] : upserts.filter((u) => (u[2] & REFUSED_BY_AC) !== 0).map((u) => [u[0], day]);
+    for (const [email, d] of refusedOn) this.state.setRefusedOn(email, d);
+    const entry = SyncState.journalEntry(this.state.scope, upserts, removals, refusedOn);
     this.tail = this.tail.then(() => this.store.appendJournal(entry));
     return this.tail;
   }

@@ -5,6 +5,7 @@ import { describeError, EXIT } from "../errors.js";
 import type { StateLock } from "../state/types.js";
 import { applySync } from "./apply.js";
 import { outcomeOfError, type SyncOutcome } from "./outcome.js";
+import { saveConsentSet } from "./consent.js";
 import { prepareSync } from "./prepare.js";
 import type { Applied, Prepared, SyncDeps, SyncMode } from "./types.js";
 
@@ -24,11 +25,13 @@ export async function runSync(deps: SyncDeps, mode: SyncMode): Promise<SyncRun> 
   };
   try {
     if (mode === "run") lock = await deps.store.lock();
-    prepared = await prepareSync(deps);
+    prepared = await prepareSync(deps, mode);
+    if (lock) await saveConsentSet(deps, prepared, false);
     if (prepared.plan.blocked) return { outcome: { kind: "blocked", error: prepared.plan.blocked, prepared }, release };
     if (lock) {
       applied = await applySync(deps, prepared, lock);
       await deps.store.writeSnapshot(prepared.state.encodeSnapshot());
+      await saveConsentSet(deps, prepared, true);
     }
     return { outcome: { kind: "completed", prepared, ...(applied ? { applied } : {}) }, release };
   } catch (e) {

@@ -1,6 +1,7 @@
 // Apply step "leavers": members the state has who are no longer in the segment, per the export's onLeave policy
 // (keep: forget them; unsubscribe: list status 2, remembered as unsubscribed by the sync; untag: remove the
 // export's tags). Leavers who unsubscribed themselves are only forgotten (see plan.ts).
+import { MAX_OFFSET_PAGES } from "../ac/paging.js";
 import { PAGE_LIMIT } from "../config/ac-limits.js";
 import { LIST_STATUS } from "../config/list-status.js";
 import type { ApplyContext } from "./apply-context.js";
@@ -83,20 +84,52 @@ async function existingLeavers(ctx: ApplyContext): Promise<Set<string>> {
   return found;
 }
 
-/** Removes the export's tags from each leaver (the API has no bulk way to remove tags); the state forgets them. */
+/**
+ * Removes the export's tags from each leaver; the state forgets them. DELETE /contactTags/{id} needs the contactTag's
+ * id, which the API only gives per contact (GET /contacts/{id}/contactTags), and it has no bulk way to remove a tag:
+ * so a leaver that carries a tag costs 2 requests (its tags, then one DELETE per export tag it has). Who carries the
+ * tags is learnt in bulk (GET /contacts?tagid=, 100 a page) when that is cheaper than one lookup per leaver, and a
+ * leaver that carries none of them (untagged already, or deleted in ActiveCampaign) then costs nothing. Only tag
+ * links are deleted, so no contact is created; only leavers' contacts are touched.
+ */
 async function untagLeavers(ctx: ApplyContext): Promise<void> {
-  const { client, config } = ctx.deps;
-  const tagIds = new Set<number>();
-  for (const name of config.mappings.tags ?? []) {
-    const tag = await client.findTag(name);
-    if (tag) tagIds.add(tag.id);
-  }
+  const { client } = ctx.deps;
+  // The export's tags as the preflight found (or created) them.
+  const tagIds = new Set(ctx.prepared.tagIds.values());
+  const tagged = await taggedLeavers(ctx, tagIds);
   await forEachLimited(ctx.prepared.plan.leavers, PER_CONTACT_CONCURRENCY, async (email) => {
-    const contact = await client.findContactByEmail(email);
-    if (contact) {
-      for (const ct of await client.contactTags(contact.id)) if (tagIds.has(ct.tag)) await client.removeContactTag(ct.id);
+    const contactId = tagged ? tagged.get(email) : (await client.findContactByEmail(email))?.id;
+    if (contactId !== undefined) {
+      for (const ct of await client.contactTags(contactId)) if (tagIds.has(ct.tag)) await client.removeContactTag(ct.id);
     }
     ctx.applied.left++;
     await ctx.checkpoint.commit([], [email]);
   });
+}
+
+/**
+ * Leaver email → contact id, for the leavers that carry one of the tags, read in bulk; undefined when one lookup per
+ * leaver is cheaper (few leavers, many tagged contacts), or a tag has more contacts than an offset read reaches.
+ */
+async function taggedLeavers(ctx: ApplyContext, tagIds: Set<number>): Promise<Map<string, number> | undefined> {
+  const { client } = ctx.deps;
+  const leavers = ctx.prepared.plan.leavers;
+  // Counting costs a request per tag: not worth it when the leavers are no more than that.
+  if (!client.countTaggedContacts || !client.taggedContacts || tagIds.size === 0 || leavers.length <= tagIds.size) return undefined;
+  let pages = 0;
+  for (const id of tagIds) {
+    const tagPages = Math.ceil((await client.countTaggedContacts(id)) / PAGE_LIMIT);
+    if (tagPages > MAX_OFFSET_PAGES) return undefined;
+    pages += tagPages;
+  }
+  if (pages >= leavers.length) return undefined;
+  const wanted = new Set(leavers);
+  const found = new Map<string, number>();
+  for (const id of tagIds) {
+    for (const c of await client.taggedContacts(id)) {
+      const email = c.email.toLowerCase();
+      if (wanted.has(email)) found.set(email, c.id);
+    }
+  }
+  return found;
 }

@@ -3,7 +3,7 @@ import type { ExportConfig } from "../config.js";
 import type { SegmentRow } from "../segment/types.js";
 import { normalizeEmail } from "./email.js";
 import { Fingerprint, fingerprint } from "./fingerprint.js";
-import { mappedFieldColumns } from "./value-mapping.js";
+import { mappedFieldColumns, phoneColumn } from "./value-mapping.js";
 
 export interface Member {
   email: string;
@@ -38,7 +38,7 @@ function mappingOf(config: ExportConfig): Mapping {
       email: c.email,
       ...(c.firstName ? { firstName: c.firstName } : {}),
       ...(c.lastName ? { lastName: c.lastName } : {}),
-      ...(c.phone ? { phone: c.phone } : {}),
+      ...(c.phone ? { phone: phoneColumn(config)! } : {}),
       fields: mappedFieldColumns(config),
       suffix: [`#${config.listId}`, ...(c.tags ?? []).map((t) => `t:${t.toLowerCase()}`)].join("\u0000"),
     };

@@ -7,6 +7,7 @@ import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
 import { SeenMembers } from "./seen-members.js";
 import { keptReason, type InactiveStatuses } from "./consent.js";
+import { refusalDue, refusedEarlierReason } from "./refusals.js";
 import { REFUSED_BY_AC, UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
 
 export interface RejectedRow {
@@ -78,6 +79,8 @@ export async function planSync(
   onProgress?: (rowsRead: number) => void,
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number,
+  /** The run's UTC day number, for the refusal cool-down (refusals.retryAfterDays). */
+  today?: number,
 ): Promise<SyncPlan> {
   const seen = new SeenMembers(state);
   const plan: SyncPlan = {
@@ -122,9 +125,10 @@ export async function planSync(
         plan.sendEmails.set(row.rowNumber, emailHash(email));
         plan.newRows.add(row.rowNumber);
         sample("adds", email);
-      } else if (knownFingerprint === fingerprint && (knownFlags & REFUSED_BY_AC) !== 0) {
-        plan.refusedEarlier.push({ row: row.rowNumber, email, reason: "refused by ActiveCampaign on an earlier run; not sent again until its data changes" });
-      } else if (knownFingerprint !== fingerprint) {
+      } else if (knownFingerprint === fingerprint && (knownFlags & REFUSED_BY_AC) !== 0 && !refusalDue(config, state.refusedOn(email), today)) {
+        plan.refusedEarlier.push({ row: row.rowNumber, email, reason: refusedEarlierReason(config, state.refusedOn(email)) });
+      } else if (knownFingerprint !== fingerprint || (knownFlags & REFUSED_BY_AC) !== 0) {
+        // Changed, or refused and its cool-down is over: sent again.
         plan.updates++;
         plan.send.set(row.rowNumber, fingerprint);
         plan.sendEmails.set(row.rowNumber, emailHash(email));

@@ -1,24 +1,23 @@
 // Step 1 of a sync, prepare: check everything that can be checked before a write (key, list, custom fields,
 // columns, who unsubscribed) and compute the plan (plan.ts). Writes nothing, so `ac-export plan` is only this step.
-import { AcExportError } from "../errors.js";
 import type { AcClient } from "../ac/types.js";
 import type { ExportConfig } from "../config.js";
-import { readInactiveMembers } from "./consent.js";
+import { loadConsentSet } from "./consent.js";
+import { runDay } from "./refusals.js";
 import { planSync } from "./plan.js";
 import { mappedColumns, segmentOptions } from "./segment-options.js";
 import { SyncState } from "./state.js";
-import { mappedFieldColumns } from "./value-mapping.js";
-import type { Prepared, SyncDeps } from "./types.js";
+import { applyFieldPreflight, fieldIdsOf, fieldsReportOf, inspectFields, tagIdsOf, valueMappingOf } from "./field-preflight.js";
+import { PreflightError } from "./preflight-error.js";
+import type { Prepared, SyncDeps, SyncMode } from "./types.js";
 
-/** Problems found before any write (exit code 2). */
-export class PreflightError extends AcExportError {
-  constructor(message: string, code: "LIST_NOT_FOUND" | "FIELD_NOT_FOUND" | "COLUMN_NOT_FOUND" | "PREFLIGHT_FAILED" = "PREFLIGHT_FAILED") {
-    super(code, message);
-  }
-}
+export { PreflightError } from "./preflight-error.js";
 
-/** Read state and segment, check list and fields, and compute the plan. Writes nothing. */
-export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
+/**
+ * Read state and segment, check list and fields, and compute the plan. Writes nothing to contacts; a run (not a plan)
+ * whose plan is not blocked then creates the declared fields, options and tags that are missing (field-preflight.ts).
+ */
+export async function prepareSync(deps: SyncDeps, mode: SyncMode = "plan"): Promise<Prepared> {
   const { config, client, store, events } = deps;
   const scope = { hostname: config.connection.hostname, listId: config.listId };
   const loaded = await store.load();
@@ -30,8 +29,11 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
   if (!list) throw new PreflightError(`listId: list ${config.listId} does not exist on ${config.connection.hostname} (or this API key's user cannot see it)`, "LIST_NOT_FOUND");
   if (list === "forbidden") throw new PreflightError(noPermission(config, "ActiveCampaign answered 403 \"You do not have permission to view lists.\""));
   await proveContactsVisible(client, config, state);
-  const fieldIds = await resolveFieldIds(client, config);
-  const inactive = await readInactiveMembers(client, config.listId);
+  const fieldCheck = await inspectFields(client, config);
+  for (const message of fieldCheck.warnings) events.event("warning", { message });
+  // Conversion depends on the fields' types and options only, so the plan's fingerprints hold after creation.
+  const values = valueMappingOf(config, fieldCheck);
+  const consent = await loadConsentSet(deps);
 
   const segment = await deps.openSegment(deps.segmentLocation, segmentOptions(config));
   try {
@@ -41,18 +43,28 @@ export async function prepareSync(deps: SyncDeps): Promise<Prepared> {
       throw new PreflightError(`${noColumn}; its columns: ${segment.columns.slice(0, 30).join(", ")}`, "COLUMN_NOT_FOUND");
     }
     const startedAt = Date.now();
-    const plan = await planSync(config, segment, state, inactive, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals);
+    const plan = await planSync(config, segment, state, consent.members, (rowsRead) => events.progress({ phase: "reading segment", rowsRead, startedAt }), deps.allowRemovals, runDay(deps));
     // A reader that learns its columns only from the rows (an empty header) is checked once rows were read.
     const stillMissing = mappedColumns(config).filter((c) => !segment.columns.includes(c));
     if (plan.rowsRead > 0 && stillMissing.length) {
       throw new PreflightError(`segment ${segment.resolved} has no column ${stillMissing.map((c) => `"${c}"`).join(", ")} (mapped in mappings)`, "COLUMN_NOT_FOUND");
+    }
+    if (mode === "run" && !plan.blocked && fieldCheck.creations.length) {
+      events.event("phase", { phase: `creating in ActiveCampaign: ${fieldCheck.creations.join("; ")}` });
+      await applyFieldPreflight(client, fieldCheck);
+      const ids = fieldIdsOf(fieldCheck);
+      for (const f of values.fields) f.id = ids.get(f.tag) ?? f.id;
     }
     return {
       plan,
       state,
       ignoredState: ignored,
       listName: list.name,
-      fieldIds,
+      fieldIds: fieldIdsOf(fieldCheck),
+      values,
+      tagIds: tagIdsOf(fieldCheck),
+      fields: fieldsReportOf(config, fieldCheck),
+      consent,
       segmentResolved: segment.resolved,
       ...(segment.run ? { segmentRun: segment.run } : {}),
       ...(segment.pin ? { segmentPin: segment.pin } : {}),
@@ -80,23 +92,4 @@ function noPermission(config: ExportConfig, what: string): string {
     `nothing was written. In ActiveCampaign, Settings → Users → Groups → the key's user group → Permissions → Lists: ` +
     `give the group list ${config.listId}, or use the key of a user whose group has it.`
   );
-}
-
-/** Personalization tag → custom field id, for every mapped field; a tag AC does not have stops the run. */
-async function resolveFieldIds(client: AcClient, config: ExportConfig): Promise<Map<string, number>> {
-  const fieldIds = new Map<string, number>();
-  const wanted = mappedFieldColumns(config).map(([tag]) => tag);
-  if (!wanted.length) return fieldIds;
-  const fields = await client.findFields(wanted);
-  const byTag = new Map(fields.map((f) => [f.perstag.toUpperCase(), f.id]));
-  const missing = wanted.filter((t) => !byTag.has(t));
-  if (missing.length) {
-    const known = (await client.listFields()).map((f) => f.perstag).slice(0, 20).join(", ") || "none";
-    throw new PreflightError(
-      `mappings.fields: no custom field with personalization tag ${missing.map((t) => `"${t}"`).join(", ")} on ${config.connection.hostname}; existing tags: ${known}`,
-      "FIELD_NOT_FOUND",
-    );
-  }
-  for (const t of wanted) fieldIds.set(t, byTag.get(t)!);
-  return fieldIds;
 }

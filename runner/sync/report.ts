@@ -8,6 +8,8 @@ import { CsvText } from "./chunked-text.js";
 import { outcomeError, outcomeStatus, problemRowsOf, type OutcomeError, type OutcomeStatus, type ProblemRows, type SyncOutcome } from "./outcome.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { RowLabels } from "./row-labels.js";
+import type { FieldsReport } from "./field-preflight.js";
+import { fieldsMarkdown } from "./fields-markdown.js";
 import type { Applied, FailedRow, SyncMode } from "./types.js";
 
 /** What every run or plan report holds, even one of a command that stopped before its config was known. */
@@ -91,6 +93,8 @@ export interface RunReport extends ReportHeader {
   /** An operator's one-run override of the removal cap, when one was given. */
   removalOverride?: RemovalOverride;
   rejectsByReason: RowGroup[];
+  /** Mapped custom fields (type, conversion), the export's tags, and what the preflight created or would create. */
+  fields?: FieldsReport;
   /** Members left as they are on the list, by why: kept unsubscribed, unconfirmed (not activated), bounced. */
   keptByReason: RowGroup[];
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
@@ -210,6 +214,7 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
       : {}),
     problemRows: problemRowsOf(outcome, config),
     ...(input.override ? { removalOverride: overrideOf(input.override, plan, config.onLeave) } : {}),
+    ...(prepared?.fields ? { fields: prepared.fields } : {}),
     rejectsByReason: groupRejects(rejected, undefined, plan?.rowLabels),
     keptByReason: groupRejects(kept, undefined, plan?.rowLabels),
     failures: groupFailures(failed),
@@ -268,6 +273,7 @@ export function renderMarkdown(r: RunReport): string {
   if (o) {
     lines.push("", `**Removal cap override:** ${o.source} ${o.allowRemovals}${o.execution ? ` (job execution ${o.execution})` : ""}; ${o.used ? `used: ${n(o.leavers ?? 0)} leavers, over the configured cap of ${n(o.configuredCap ?? 0)}` : "not needed by this run"}.`);
   }
+  lines.push(...fieldsMarkdown(r.fields));
   if (r.mode === "run") lines.push("", "Every contact added, updated, re-subscribed, unsubscribed, untagged, kept unsubscribed or refused is listed in `changes.csv` with the reason.");
   if (r.rejectsByReason.length) {
     lines.push("", "## Rejected rows", "", "| reason | rows | first rows |", "|---|---:|---|");

@@ -5,6 +5,7 @@ import { rowLabel, type SegmentPin } from "../segment/types.js";
 import { BULK_MAX_BYTES } from "../config/ac-limits.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
+import { BulkConsentGate } from "./bulk-consent.js";
 import { Batcher } from "./batcher.js";
 import { toBulkContact } from "./bulk-contact.js";
 import { SMALL_DELTA_MAX } from "./constants.js";
@@ -30,8 +31,14 @@ export async function sendChanged(ctx: ApplyContext): Promise<void> {
     return sendSmallDelta(ctx, members);
   }
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
+  const gate = new BulkConsentGate(ctx);
   for await (const { member, row } of plannedMembers(deps, plan, prepared.segmentPin)) {
-    const contact = toBulkContact(member, deps.config, prepared.fieldIds);
+    const consent = await gate.check(member.email);
+    if (!consent.send) {
+      applied.consentKept.push({ row, email: member.email, reason: consent.reason });
+      continue;
+    }
+    const contact = toBulkContact(member, deps.config, prepared.fieldIds, consent.subscribe);
     if (!Batcher.fits(contact)) {
       applied.failed.push({ row, email: contact.email, reason: `too large for one ActiveCampaign import request (${BULK_MAX_BYTES.toLocaleString("en-US")} bytes)` });
       continue;

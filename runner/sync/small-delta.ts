@@ -6,6 +6,7 @@
 import { LIST_STATUS } from "../config/list-status.js";
 import type { ApplyContext } from "./apply-context.js";
 import { BatchSender } from "./batch-sender.js";
+import { BulkConsentGate } from "./bulk-consent.js";
 import { toBulkContact } from "./bulk-contact.js";
 import { currentListStatus, isInactive, keptReason } from "./consent.js";
 import { refusalOf } from "./refusals.js";
@@ -17,13 +18,9 @@ export async function sendSmallDelta(ctx: ApplyContext, members: PlannedMember[]
   const { client, config } = ctx.deps;
   const { prepared, applied, checkpoint } = ctx;
   if (config.excludeAutomations) return sendThroughBulk(ctx, members);
-  const tagIds: number[] = [];
-  for (const name of config.mappings.tags ?? []) {
-    const tag = await client.findTag(name);
-    // A tag that does not exist yet: bulk import creates tags by name, so send these few through it instead.
-    if (!tag) return sendThroughBulk(ctx, members);
-    tagIds.push(tag.id);
-  }
+  // The preflight found or created the export's tags; one it does not know goes through bulk import, which tags by name.
+  const tagIds = (config.mappings.tags ?? []).map((name) => prepared.tagIds.get(name.toLowerCase()));
+  if (tagIds.some((id) => id === undefined)) return sendThroughBulk(ctx, members);
   for (const { member, row } of members) {
     let contact;
     try {
@@ -50,7 +47,7 @@ export async function sendSmallDelta(ctx: ApplyContext, members: PlannedMember[]
     if (status !== LIST_STATUS.ACTIVE) await client.setListStatus(contact.id, config.listId, LIST_STATUS.ACTIVE);
     if (tagIds.length) {
       const have = new Set((await client.contactTags(contact.id)).map((t) => t.tag));
-      for (const id of tagIds) if (!have.has(id)) await client.addContactTag(contact.id, id);
+      for (const id of tagIds as number[]) if (!have.has(id)) await client.addContactTag(contact.id, id);
     }
     if (prepared.state.get(member.email)) applied.updated++;
     else applied.added++;
@@ -60,8 +57,11 @@ export async function sendSmallDelta(ctx: ApplyContext, members: PlannedMember[]
 
 async function sendThroughBulk(ctx: ApplyContext, members: PlannedMember[]): Promise<void> {
   const sender = new BatchSender<SendMeta>(ctx.pipeline);
+  const gate = new BulkConsentGate(ctx);
   for (const { member, row } of members) {
-    await sender.add(toBulkContact(member, ctx.deps.config, ctx.prepared.fieldIds), { row, fingerprint: member.fingerprint, flags: 0 });
+    const consent = await gate.check(member.email);
+    if (!consent.send) ctx.applied.consentKept.push({ row, email: member.email, reason: consent.reason });
+    else await sender.add(toBulkContact(member, ctx.deps.config, ctx.prepared.fieldIds, consent.subscribe), { row, fingerprint: member.fingerprint, flags: 0 });
   }
   await sender.finish();
 }

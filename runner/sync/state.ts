@@ -6,6 +6,7 @@
 import { EmailTable, type EmailKey, type EmailTableOptions } from "./email-table.js";
 import { checkUint48, PagedArray, PagedUint48 } from "./paged-array.js";
 import { isSnapshotV2, readSnapshotV1, readSnapshotV2, scopeLine, SnapshotWriter } from "./state-snapshot.js";
+import { RefusalDays } from "./refusal-days.js";
 
 /** The sync unsubscribed this member from the list because they left the segment. */
 export const UNSUBSCRIBED_BY_SYNC = 1;
@@ -14,6 +15,8 @@ export const UNSUBSCRIBED_BY_SYNC = 1;
  * not sent again until the data changes (REAL-ACCOUNT.md F3).
  */
 export const REFUSED_BY_AC = 2;
+/** Snapshot v2 only: a record holding a refusal day (email, day in the fingerprint's place), not a member. */
+const REFUSAL_DAY_RECORD = 0x80;
 
 export interface StateScope {
   hostname: string;
@@ -28,6 +31,8 @@ export class SyncState {
   private readonly fingerprints = new PagedUint48();
   private readonly flagBytes = new PagedArray(Uint8Array);
   private readonly key: EmailKey;
+  /** When each refused member was refused (refusal-days.ts): a small map beside the members' own encoding. */
+  private readonly refusals = new RefusalDays();
 
   constructor(
     readonly scope: StateScope,
@@ -46,9 +51,19 @@ export class SyncState {
   }
   set(email: string, fingerprint: number, flags = 0): void {
     this.setKey(this.key.load(email), fingerprint, flags);
+    if ((flags & REFUSED_BY_AC) === 0 && this.refusals.size > 0) this.refusals.delete(email);
   }
   delete(email: string): void {
     this.table.remove(this.key.load(email));
+    this.refusals.delete(email);
+  }
+  /** The UTC day number on which ActiveCampaign last refused this member; undefined if unknown or not refused. */
+  refusedOn(email: string): number | undefined {
+    return this.refusals.get(email);
+  }
+  /** Records the day of a refusal (the member must be set with REFUSED_BY_AC first: set() without it clears this). */
+  setRefusedOn(email: string, day: number): void {
+    this.refusals.set(email, day);
   }
   *entries(): IterableIterator<[string, { fingerprint: number; flags: number }]> {
     for (let id = 0; id < this.table.idLimit; id++) {
@@ -103,14 +118,20 @@ export class SyncState {
       record.flags = this.flagBytes.get(id);
       writer.add(record);
     }
+    // Refusal days ride as records of their own kind: the day in the fingerprint's place, flag REFUSAL_DAY_RECORD.
+    for (const [email, day] of this.refusals.entries()) {
+      const bytes = Buffer.from(email, "utf8");
+      writer.add({ copyEmail: (out, at) => bytes.copy(out, at), fingerprint: day, flags: REFUSAL_DAY_RECORD });
+    }
     return writer.finish();
   }
 
   /** A journal entry recording confirmed upserts and removals; replaying it twice changes nothing. */
-  static journalEntry(scope: StateScope, upserts: Array<[string, number, number]>, removals: string[] = []): Buffer {
+  static journalEntry(scope: StateScope, upserts: Array<[string, number, number]>, removals: string[] = [], refusedOn: Array<[string, number]> = []): Buffer {
     const lines = [scopeLine(1, scope)];
     for (const [email, fp, flags] of upserts) lines.push(`+${email}\t${fp * 4 + flags}`);
     for (const email of removals) lines.push(`-${email}`);
+    for (const [email, day] of refusedOn) lines.push(RefusalDays.line(email, day));
     return Buffer.from(lines.join("\n") + "\n");
   }
 
@@ -124,7 +145,12 @@ export class SyncState {
     if (snapshot) {
       const key = state.newKey();
       const head = isSnapshotV2(snapshot)
-        ? readSnapshotV2(snapshot, (line) => line === scopeLine(2, scope), (bytes, start, length, fp, flags) => state.setKey(key.loadBytes(bytes, start, length), fp, flags))
+        ? readSnapshotV2(
+            snapshot,
+            (line) => line === scopeLine(2, scope),
+            (bytes, start, length, fp, flags) =>
+              flags === REFUSAL_DAY_RECORD ? state.refusals.set(bytes.toString("utf8", start, start + length), fp) : state.setKey(key.loadBytes(bytes, start, length), fp, flags),
+          )
         : readSnapshotV1(snapshot, (line) => line === scopeLine(1, scope), (email, fp, flags) => state.set(email, fp, flags));
       if (head !== scopeLine(2, scope) && head !== scopeLine(1, scope)) ignored.push(`snapshot for ${head.replace(/^@ac-export-state v\d+ /, "")}`);
     }
@@ -141,6 +167,7 @@ export class SyncState {
           const v = Number(line.slice(tab + 1));
           state.set(line.slice(1, tab), Math.floor(v / 4), v % 4);
         } else if (line.startsWith("-")) state.delete(line.slice(1));
+        else state.refusals.readLine(line);
       }
     }
     return { state, ignored };

@@ -4,9 +4,12 @@ import type { ExportConfig, Location } from "../config.js";
 import type { AcClient } from "../ac/types.js";
 import type { OpenedSegment, OpenSegmentOptions, SegmentPin, SegmentRun } from "../segment/types.js";
 import type { StateStore } from "../state/types.js";
+import type { ConsentCache } from "./consent-cache.js";
 import type { EventSink } from "./events.js";
 import type { RejectedRow, SyncPlan } from "./plan.js";
 import type { SyncState } from "./state.js";
+import type { FieldsReport } from "./field-preflight.js";
+import type { ValueMapping } from "./value-mapping.js";
 
 export type SyncMode = "run" | "plan";
 
@@ -24,6 +27,8 @@ export interface SyncDeps {
   timeScale?: number;
   /** An operator's one-run override of the removal cap (--allow-removals / AC_EXPORT_ALLOW_REMOVALS). */
   allowRemovals?: number;
+  /** The clock, ms since the epoch (the day of a refusal, the refusal cool-down); tests inject one. @default Date.now */
+  now?: () => number;
 }
 
 export interface FailedRow {
@@ -40,6 +45,14 @@ export interface Prepared {
   ignoredState: string[];
   listName: string;
   fieldIds: Map<string, number>;
+  /** The list's unsubscribed, unconfirmed and bounced members (the cache beside the state, refreshed at preflight). */
+  consent: ConsentCache;
+  /** How each mapped field's values are converted (the field preflight's types and options; runner/values). */
+  values: ValueMapping;
+  /** Tag name (lower case) → id of the export's tags (created at preflight by a run when missing). */
+  tagIds: Map<string, number>;
+  /** Fields, types, conversions, creations and warnings of the field preflight, for the report and plan text. */
+  fields?: FieldsReport;
   segmentResolved: string;
   /** Folder sources: which run was read and why (for the report). */
   segmentRun?: SegmentRun;

@@ -18,6 +18,7 @@ export function validConfig(): Record<string, any> {
     onLeave: "keep",
     limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "10%", maxProblemRows: "1%" },
     rateLimit: { requestsPerSecond: 5, bulkRequestsPerMinute: 100 },
+    consent: { fullReadEveryHours: 168 },
     state: "file:.ac-export/state",
   };
   return structuredClone(config) as Record<string, any>;

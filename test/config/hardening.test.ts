@@ -43,7 +43,7 @@ describe("shape limits", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 1_000_000; i++) deep = { a: deep };
     expect(shapeProblems({ x: deep })).toEqual([
-      { path: "x.a.a.a.a.a.a.a", message: "nests deeper than 8 levels; the config is at most 3 levels deep (mappings.fields.<TAG>)" },
+      { path: "x.a.a.a.a.a.a.a", message: "nests deeper than 8 levels; the config is at most 6 levels deep (mappings.fields.<TAG>.options.<n>.value)" },
     ]);
   });
 

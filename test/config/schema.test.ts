@@ -66,6 +66,8 @@ const invalid: Case[] = [
   ["removal cap negative", withValue("limits.maxRemovalsPerRun", -1), "limits.maxRemovalsPerRun", /got -1/],
   ["problem rows not a percentage", withValue("limits.maxProblemRows", "5"), "limits.maxProblemRows", /must be a whole number of rows \(e\.g\. 500\) or a percentage of the rows read from "0%" to "100%" \(e\.g\. "10%"\); got "5"/],
   ["rate limit zero", withValue("rateLimit.requestsPerSecond", 0), "rateLimit.requestsPerSecond", /^must be a number of at least 0\.1 \(requests per second to ActiveCampaign\); got 0$/],
+  ["consent full read negative", withValue("consent.fullReadEveryHours", -1), "consent.fullReadEveryHours", /^must be a whole number of hours from 0 \(read in full on every run\) to 8760 \(a year\); got -1$/],
+  ["consent unknown key", withValue("consent.everyHours", 5), "consent.everyHours", /^unknown key; allowed keys here: fullReadEveryHours$/],
   ["bulk rate fractional", withValue("rateLimit.bulkRequestsPerMinute", 2.5), "rateLimit.bulkRequestsPerMinute", /whole number.*got 2\.5/],
   ["state unsupported", withValue("state", "redis://x"), "state", /not a supported location/],
   ["unknown top-level key (typo)", withValue("lsitId", 12), "lsitId", /unknown key \(did you mean "listId"\?\)/],

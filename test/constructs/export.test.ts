@@ -17,7 +17,7 @@ import {
   SegmentSource,
 } from "../../constructs/index.js";
 import { bootstrapScript } from "../../constructs/bootstrap.js";
-import { ADMINS, strictExport, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
+import { ADMINS, DECLARED_MAPPINGS, strictExport, basicStack, CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, OPS, platformIn, ref, resourcesOf, synthJson } from "./helpers.js";
 
 const FAKE_SHA = createHash("sha256").update(readFileSync(FAKE_BUNDLE)).digest("hex");
 
@@ -346,6 +346,39 @@ describe("ActiveCampaignExport validation: the schema's messages, the prop and t
     new ActiveCampaignExport(stack, "a", exportProps(connection, { exportName: "vip" }));
     expect(() => strictExport(stack, "b", exportProps(connection, { exportName: "vip" }))).toThrow(
       'ActiveCampaignExport "stack/b" has invalid props:\n  exportName: "vip" is already used by the export at "stack/a"; export names must be unique in a stack',
+    );
+  });
+});
+
+describe("ActiveCampaignExport: custom fields and tags declared as code (#11)", () => {
+  const declared = { ...DECLARED_MAPPINGS, tags: ["vip"], invalidValues: "reject-row" as const };
+
+  it("puts the declarations into AC_EXPORT_CONFIG as written", () => {
+    const { stack, exp } = basicStack({ export: { mappings: declared } });
+    const job = Object.values(resourcesOf(synthJson(stack), "azurerm_container_app_job"))[0]!;
+    const config = JSON.parse(job.template.container[0].env.find((e: { name: string }) => e.name === "AC_EXPORT_CONFIG").value as string);
+    expect(config.mappings).toEqual(declared);
+    expect(config).toEqual(parseExportConfig(config));
+    expect(exp.config.mappings).toEqual(declared);
+  });
+
+  it("fails synth on a bad declaration with the config's message, naming the prop", () => {
+    const build = () => {
+      const stack = newStack();
+      const connection = connectionIn(stack, platformIn(stack));
+      strictExport(stack, "vip-newsletter", exportProps(connection, {
+        mappings: {
+          email: "Email",
+          fields: { MEMBER_SINCE: { column: "JoinedAt", type: "date", timeZone: "CET+1", create: true }, LEVEL: { column: "Level", type: "date", options: ["x"] } },
+        },
+      }));
+    };
+    expect(build).toThrow(
+      [
+        'ActiveCampaignExport "stack/vip-newsletter" has invalid props:',
+        '  mappings.fields.MEMBER_SINCE.timeZone: must be an IANA time zone such as "UTC", "Europe/Amsterdam" or "America/New_York"; got "CET+1"',
+        '  mappings.fields.LEVEL.options: a "date" field has no options; options apply to dropdown, radio, checkbox, listbox fields',
+      ].join("\n"),
     );
   });
 });

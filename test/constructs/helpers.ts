@@ -63,6 +63,17 @@ export function exportProps(connection: ActiveCampaignConnection, props: Partial
   };
 }
 
+/** Mappings with custom fields and a phone declared as code (issue #11). */
+export const DECLARED_MAPPINGS = {
+  email: "PrimaryEmail",
+  phone: { column: "Mobile", e164: { defaultCountry: "NL" } },
+  fields: {
+    LOYALTY_TIER: "Tier",
+    MEMBER_SINCE: { column: "JoinedAt", type: "date" as const, timeZone: "Europe/Amsterdam", dateFormats: ["DD-MM-YYYY"], create: true },
+    INTERESTS: { column: "Interests", type: "checkbox" as const, options: ["news", { value: "EVT", label: "Events" }], separator: ";", addOptions: true },
+  },
+};
+
 /** Platform + connection + one export "vip-newsletter". */
 export function basicStack(options: { platform?: Partial<ExportPlatformProps>; connection?: Partial<ActiveCampaignConnectionProps>; export?: Partial<ActiveCampaignExportProps> } = {}) {
   const stack = newStack();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActiveCampaignExport, ApiKey, ExportChecks, Principal, RunnerImage, SegmentSource } from "../../constructs/index.js";
 import { ExportsStack } from "../../main.js";
 import { runCli } from "../helpers/cli.js";
-import { CDP_ACCOUNT_ID, connectionIn, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
+import { CDP_ACCOUNT_ID, connectionIn, DECLARED_MAPPINGS, exportProps, FAKE_BUNDLE, newStack, platformIn } from "./helpers.js";
 
 const dirs: string[] = [];
 
@@ -167,6 +167,26 @@ describe("ac-export review: other setups and errors", () => {
     expect(r.stdout).toContain("- `listId`: must be a positive whole number (the ActiveCampaign list ID, e.g. 12); got -1");
     // Testing.synth drops cdktf's "//" metadata (the construct path), so the job's logical ID stands in for it.
     expect(r.stderr).toMatch(/^ac-export review: export vip \(vip_Job_[0-9A-F]{8}\) has an invalid config\n$/);
+  });
+
+  it("shows each custom field's declared type (or ActiveCampaign's at run time) and conversion, and the phone format", async () => {
+    const stack = newStack();
+    new ActiveCampaignExport(stack, "vip", exportProps(connectionIn(stack, platformIn(stack)), { mappings: DECLARED_MAPPINGS }));
+    const r = await runCli(["review", writeOut({ stack })]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("| phone | `Mobile` |");
+    expect(r.stdout).toContain("Phone numbers are sent in E.164 (numbers without a country prefix read as `NL`); a number that does not parse is reported, not sent.");
+    expect(r.stdout).toContain(
+      [
+        "| custom field | type | in ActiveCampaign | values sent as |",
+        "|---|---|---|---|",
+        "| `LOYALTY_TIER` | from ActiveCampaign | must exist | type from ActiveCampaign at run time |",
+        "| `MEMBER_SINCE` | `date` | created if missing | YYYY-MM-DD; timestamps without a zone read in Europe/Amsterdam; text dates also as DD-MM-YYYY |",
+        '| `INTERESTS` | `checkbox` | missing options added | \\|\\|a\\|\\|b\\|\\| from a list or text split on ";"; each must match an option |',
+        "",
+        "A value that cannot be converted for its field is left out of the contact (the row is still synced) and reported.",
+      ].join("\n"),
+    );
   });
 
   it("lists every suppressed check with its reason and the findings it let through", async () => {

@@ -170,9 +170,10 @@ describe("faults", () => {
       const errorLines = res.stderr.split("\n").filter((l) => /API key rejected/.test(l));
       expect(errorLines).toHaveLength(1);
       expect(errorLines[0]).toContain("API key rejected for contoso.api-us1.com");
-      // One request, or a few if an injected 429/503 came first: never a retry storm.
-      expect(after.rejected403 - before.rejected403).toBe(1);
-      expect(after.total - before.total).toBeLessThanOrEqual(3);
+      // The key check's 5 tries (AC's 403s can be intermittent, F15), a few more if an injected 429/503 came first:
+      // never a retry storm.
+      expect(after.rejected403 - before.rejected403).toBe(5);
+      expect(after.total - before.total).toBeLessThanOrEqual(7);
       expect(ms).toBeLessThan(10_000);
       expect(sandbox.inspect.members(f.listId)).toEqual([]);
       expect(existsSync(join(f.dir, "state/test-export/snapshot"))).toBe(false);

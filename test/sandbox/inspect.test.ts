@@ -46,6 +46,14 @@ describe("inspector over HTTP", () => {
     expect((await sandboxCall(sb, "GET", "/contacts/nobody@example.com")).status).toBe(404);
   });
 
+  it("answers 400, not 500, to a field without a title or personalization tag", async () => {
+    for (const body of [undefined, {}, { title: "Tier" }, { perstag: "TIER" }]) {
+      const r = await sandboxCall(sb, "POST", "/fields", body);
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({ error: 'body must be {"title": string, "perstag": string, "type"?: string}' });
+    }
+  });
+
   it("refuses a bad seed without changing anything, and names the problem", async () => {
     const before = sb.inspect.requests();
     const r = await sandboxCall(sb, "POST", "/seed", { contacts: [{ email: "ok@example.com" }, { email: "x@example.com", fields: { NOPE: "1" } }] });

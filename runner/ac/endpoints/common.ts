@@ -36,6 +36,8 @@ export interface CreateCall<K extends string, Item> {
   /** The answer's key that holds the object ("contactList"). */
   key: K;
   schema: z.ZodType<{ [P in K]: Item }>;
+  /** "read-back": a 422 (e.g. "already exists" after a create that was sent again) reads the object back. */
+  unprocessable?: "read-back";
 }
 
 /**
@@ -60,6 +62,7 @@ export async function createOrReadBack<K extends string, Item>(
       if (json && typeof json === "object" && !(key in json)) return undefined; // e.g. `{}`: read it back
       throw r.error;
     },
+    ...(create.unprocessable === "read-back" && { onError: (res) => (res.status === 422 ? { value: undefined } : undefined) }),
   });
   if (result) return result;
   const found = await readBack();

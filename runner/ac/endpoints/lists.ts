@@ -1,12 +1,12 @@
 // Lists and list memberships (contactLists): the list an export syncs into, who is on it with which status, and
 // setting a contact's status on it.
 import { NOT_FOUND_MESSAGE } from "../decide.js";
-import { readListMembers } from "../member-read.js";
+import { readChangedMembers, readListMembers } from "../member-read.js";
 import * as S from "../schemas.js";
 import type { AcClient, AcContactList, AcList } from "../types.js";
 import { contactChildren, createOrReadBack, wholeId, type EndpointContext } from "./common.js";
 
-type ListEndpoints = Pick<AcClient, "getList" | "countListContacts" | "listContactEmails" | "contactLists" | "setListStatus">;
+type ListEndpoints = Pick<AcClient, "getList" | "countListContacts" | "listContactEmails" | "listChangedMembers" | "contactLists" | "setListStatus">;
 
 /** The 403 body of a key whose user group does not have the list (FACTS.md §4). */
 const NO_PERMISSION = /do not have permission/i;
@@ -46,6 +46,10 @@ export function listEndpoints({ send }: EndpointContext): ListEndpoints {
 
     async *listContactEmails(listId, status) {
       yield* await readListMembers(send, Number(wholeId(listId, "list id")), status);
+    },
+
+    listChangedMembers(listId, status, updatedAfter) {
+      return readChangedMembers(send, Number(wholeId(listId, "list id")), status, updatedAfter);
     },
 
     contactLists,

@@ -104,9 +104,9 @@ describe("AcClient against the sandbox", () => {
     expect(stats.rejected429).toBe(0);
   });
 
-  it("an all-403 key fails fast: exactly one request, \"API key rejected for <hostname>\"", async () => {
+  it("an all-403 key fails after 5 tries of the key check (F15), \"API key rejected for <hostname>\"", async () => {
     const sb = await sandbox();
-    const c = clientFor(sb, { apiKey: "wrong-key-0000" });
+    const c = clientFor(sb, { apiKey: "wrong-key-0000", forbiddenBackoff: { baseMs: 10, capMs: 40 } });
     const started = [c.checkKey(), c.getList(1), c.listFields(), c.bulkImport([{ email: "a@example.com" }, { email: "b@example.com" }])];
     const results = await Promise.allSettled(started);
     for (const r of results) {
@@ -116,8 +116,9 @@ describe("AcClient against the sandbox", () => {
       expect(err.message).toContain("API key rejected for acme.api-us1.com");
     }
     await expect(c.findTag("x")).rejects.toBeInstanceOf(ApiKeyRejectedError);
-    expect(sb.inspect.requests().total).toBe(1);
-    expect(sb.inspect.requests().rejected403).toBe(1);
+    expect(sb.inspect.requests().total).toBe(5);
+    expect(sb.inspect.requests().rejected403).toBe(5);
+    expect(sb.inspect.requests().byEndpoint).toEqual({ "GET /users/me": 5 });
   });
 
   it("a concurrent burst of mixed requests never exceeds the sandbox's limits, and bulk imports run at the floor", async () => {

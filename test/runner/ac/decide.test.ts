@@ -13,10 +13,11 @@ const KEY = "decide-key-0123456789";
 const NOW = Date.parse("Tue, 01 Dec 2026 12:00:00 GMT");
 const policy: DecisionPolicy = {
   maxRetries: 8,
-  maxForbiddenRetries: 2,
+  maxForbiddenRetries: 4,
   maxThrottleRetries: 30,
   maxRetryAfterMs: 600_000,
   backoff: { baseMs: 100, capMs: 1000 },
+  forbiddenBackoff: { baseMs: 1000, capMs: 6000 },
   timeoutMs: 2000,
   hostname: "acme.api-us1.com",
   redact: createRedactor(KEY),
@@ -43,6 +44,7 @@ const getList: Call<unknown> = {
   ok: (json) => S.listResponse.parse(json).list,
   onError: (res) => (res.status === 404 || (res.status === 403 && /no result found/i.test(S.errorMessageOf(res.json) ?? "")) ? { value: null } : undefined),
 };
+const usersMe: Call<unknown> = { method: "GET", template: "/users/me", path: "/users/me", ok: (json) => json };
 const bulk: Call<unknown> = { method: "POST", template: "/import/bulk_import", path: "/import/bulk_import", slot: "bulk", ok: (json) => json };
 const bulkSingle: Call<unknown> = { ...bulk, slot: "bulk-single" };
 
@@ -100,8 +102,15 @@ const rows: Row[] = [
   ["ETIMEDOUT (the per-attempt timeout)", tags, failure("ETIMEDOUT", "timeout"), LATER, { kind: "retry", reason: "timeout", delayMs: 50, received: true, forbidden: false }],
   ["undici's headers timeout", tags, failure("UND_ERR_HEADERS_TIMEOUT"), LATER, { kind: "retry", reason: "timeout", delayMs: 50, received: true, forbidden: false }],
   ["undici's connect timeout", tags, failure("UND_ERR_CONNECT_TIMEOUT"), LATER, { kind: "retry", reason: "timeout", delayMs: 50, received: true, forbidden: false }],
-  ["403 after the key worked: retried, on the forbidden allowance", tags, answer(403, { errors: [{ title: "Forbidden", detail: "try later" }] }), LATER, { kind: "retry", reason: "403", status: 403, delayMs: 50, received: true, forbidden: true }],
-  ["401 after the key worked is treated like a 403", tags, answer(401, {}), LATER, { kind: "retry", reason: "401", status: 401, delayMs: 50, received: true, forbidden: true }],
+  ["403 after the key worked: retried, on the forbidden allowance, seconds later", tags, answer(403, { errors: [{ title: "Forbidden", detail: "try later" }] }), LATER, { kind: "retry", reason: "403", status: 403, delayMs: 750, received: true, forbidden: true }],
+  ["401 after the key worked is treated like a 403", tags, answer(401, {}), LATER, { kind: "retry", reason: "401", status: 401, delayMs: 750, received: true, forbidden: true }],
+  ["403 on the first call (the key check): retried, the key still unknown (F15)", usersMe, answer(403, { message: "Forbidden" }), FIRST_ATTEMPT, { kind: "retry", reason: "403", status: 403, delayMs: 750, received: true, forbidden: true }],
+  ["403 'No Result found' on the key check names no object: retried", usersMe, answer(403, { message: "No Result found for User with id 0" }), FIRST_ATTEMPT, { kind: "retry", reason: "403", status: 403, delayMs: 750, received: true, forbidden: true }],
+  ["401 on the first call: retried like a 403", tags, answer(401, {}), FIRST_ATTEMPT, { kind: "retry", reason: "401", status: 401, delayMs: 750, received: true, forbidden: true }],
+  ["403 'No Result found' on a path without an id, key known: retried", usersMe, answer(403, { message: "No Result found" }), LATER, { kind: "retry", reason: "403", status: 403, delayMs: 750, received: true, forbidden: true }],
+  ["403 backoff doubles per forbidden retry (equal jitter: half fixed)", tags, answer(403, {}), after(2, { forbidden: 2 }), { kind: "retry", reason: "403", status: 403, delayMs: 3000, received: true, forbidden: true }],
+  ["403 backoff stops at its cap", tags, answer(403, {}), after(3, { forbidden: 3 }), { kind: "retry", reason: "403", status: 403, delayMs: 4500, received: true, forbidden: true }],
+  ["the last 403 retry of the key check", usersMe, answer(403, {}), { ...FIRST_ATTEMPT, retries: 3, faults: 3, forbidden: 3 }, { kind: "retry", reason: "403", status: 403, delayMs: 4500, received: true, forbidden: true }],
   ["403 'No Result found' that the call maps (getList → null)", getList, answer(403, { message: "No Result found for List with id 5" }), LATER, { kind: "ok", value: null }],
   ["404 that the call maps (getList → null) confirms the key", getList, answer(404, { message: "Not Found" }), FIRST_ATTEMPT, { key: "confirmed", kind: "ok", value: null }],
   ["404 on DELETE: already gone", removeTag, answer(404, { message: "No Result found" }), LATER, { key: "confirmed", kind: "ok", value: undefined }],
@@ -125,8 +134,9 @@ describe("decide: the table", () => {
 /** Rows that fail the call: the error's class, message, status and, when set, what the decision learnt about the key. */
 type FailRow = [name: string, call: Call<unknown>, observed: Observed, attempt: Attempt, error: { type: typeof AcRequestError | typeof ApiKeyRejectedError; message: string; status?: number }, key?: "confirmed" | "rejected"];
 const failRows: FailRow[] = [
-  ["403 on the first call: the key is rejected, never retried", tags, answer(403, { message: "No Result found for User with id 0" }), FIRST_ATTEMPT, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
-  ["401 on the first call: the key is rejected", tags, answer(401, {}), FIRST_ATTEMPT, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
+  ["403 on the key check, 5 tries spent: the key is rejected", usersMe, answer(403, { message: "No Result found for User with id 0" }), { ...FIRST_ATTEMPT, retries: 4, faults: 4, forbidden: 4 }, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
+  ["401 on the first call, tries spent: the key is rejected", tags, answer(401, {}), { ...FIRST_ATTEMPT, retries: 4, faults: 4, forbidden: 4 }, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
+  ["403 'No Result found' naming an object before the key is known: rejected at once", tags, answer(403, { message: "No Result found for User with id 0" }), FIRST_ATTEMPT, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
   ["403 on the first call even when the call would map it", getList, answer(403, { message: "No Result found for List with id 5" }), FIRST_ATTEMPT, { type: ApiKeyRejectedError, message: "API key rejected for acme.api-us1.com (HTTP 403 on the first request); check AC_API_KEY against Settings → Developer" }, "rejected"],
   ["403 'No Result found' later, unmapped: fails at once", tags, answer(403, { message: "No Result found for Contact with id 7" }), LATER, { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed with HTTP 403: No Result found for Contact with id 7", status: 403 }],
   ["404 unmapped", tags, answer(404, { message: "No Result found for Contact with id 7" }), LATER, { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed with HTTP 404: No Result found for Contact with id 7", status: 404 }, "confirmed"],
@@ -143,7 +153,7 @@ const failRows: FailRow[] = [
   ["faults exhausted (maxRetries 8): 9 attempts", tags, answer(504, CLOUDFLARE_504, { type: "text/html" }), after(8), { type: AcRequestError, message: 'ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: HTTP 504: HTML page "acme.api-us1.com | 504: Gateway time-out"', status: 504 }],
   ["resets exhausted: no status", tags, failure("ECONNRESET"), after(8), { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: connection error ECONNRESET" }],
   ["timeouts exhausted", tags, failure("ETIMEDOUT", "timeout"), after(8), { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: no complete response within 2000 ms" }],
-  ["403s exhausted (maxForbiddenRetries 2): 3 attempts", tags, answer(403, { errors: [{ title: "Forbidden", detail: "try later" }] }), after(2, { forbidden: 2 }), { type: AcRequestError, message: 'ActiveCampaign GET /contacts/{id}/contactTags failed after 3 attempts; last: HTTP 403: {"errors":[{"title":"Forbidden","detail":"try later"}]}', status: 403 }],
+  ["403s exhausted (maxForbiddenRetries 4): 5 attempts", tags, answer(403, { errors: [{ title: "Forbidden", detail: "try later" }] }), after(4, { forbidden: 4 }), { type: AcRequestError, message: 'ActiveCampaign GET /contacts/{id}/contactTags failed after 5 attempts; last: HTTP 403: {"errors":[{"title":"Forbidden","detail":"try later"}]}', status: 403 }],
   ["a 403 also uses the fault allowance", tags, answer(403, {}), after(8, { forbidden: 0 }), { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: HTTP 403: {}", status: 403 }],
   ["2xx HTML exhausted: the key is confirmed all the same", tags, answer(200, PROXY_PAGE, { type: "text/html" }), after(8), { type: AcRequestError, message: 'ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: HTTP 200 with HTML page "Access denied | corporate proxy" where JSON was expected', status: 200 }, "confirmed"],
   ["2xx empty exhausted", tags, answer(200, ""), after(8), { type: AcRequestError, message: "ActiveCampaign GET /contacts/{id}/contactTags failed after 9 attempts; last: HTTP 200 with an empty body where JSON was expected", status: 200 }, "confirmed"],

@@ -74,7 +74,29 @@ describe("listContactEmails on an account that ignores orders[id]", () => {
   });
 });
 
-describe("the cost of a full read (measured for #10; the incremental cache is not built yet)", () => {
+describe("listChangedMembers: only the members whose contact changed since a date (the consent cache's refresh)", () => {
+  it("sends filters[updated_after] and reads the changed members of that status only, checked against meta.total", async () => {
+    const sb = await startSandbox({ timeScale: 50 });
+    open.push(sb);
+    const listId = sb.inspect.seed({ lists: ["L"] }).lists[0]!;
+    const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    sb.inspect.seed({ contacts: Array.from({ length: 300 }, (_, i) => ({ email: `old${i}@example.com`, updatedAt: old, lists: { [listId]: 2 } })) });
+    // 150 changed recently (more than a page): 120 unsubscribed, 30 bounced
+    sb.inspect.seed({ contacts: Array.from({ length: 150 }, (_, i) => ({ email: `new${i}@example.com`, lists: { [listId]: i < 120 ? 2 : 3 } })) });
+    const c = clientAt(`${sb.url}/api/3`, sb.apiKey, sb.options.timeScale);
+    const before = sb.inspect.requests().byEndpoint["GET /contacts"] ?? 0;
+    const since = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19) + "+00:00";
+    const changed = await c.listChangedMembers!(listId, 2, since);
+    expect(changed.sort()).toEqual(Array.from({ length: 120 }, (_, i) => `new${i}@example.com`).sort());
+    expect((sb.inspect.requests().byEndpoint["GET /contacts"] ?? 0) - before).toBe(2);
+    expect(await c.countListContacts!(listId, 2)).toBe(420);
+    // The sandbox's seed takes a contact's time of change (old data); a bad one changes nothing.
+    expect(() => sb.inspect.seed({ contacts: [{ email: "x@example.com", updatedAt: "yesterday" }] })).toThrow('contacts[0].updatedAt must be an ISO 8601 date-time; got "yesterday"');
+    expect(sb.inspect.contact("x@example.com")).toBeUndefined();
+  });
+});
+
+describe("the cost of a full read (measured for #10; a re-run reads counts and changes instead: consent-cache.test.ts)", () => {
   it("reads 30,000 unsubscribed members in 300 GET /contacts (100 a page; reaching meta.total ends the read, no empty page after it)", async () => {
     const sb = await startSandbox({ timeScale: 50 });
     open.push(sb);

@@ -1,5 +1,6 @@
 // listChanges on its own: what a run that stopped half-way did (judged from the state it committed), what a plan
 // would do, and a segment that cannot be read again. In process, with an in-memory segment.
+import { ConsentCache } from "../../../runner/sync/consent-cache.js";
 import { describe, expect, it } from "vitest";
 import { parseExportConfig } from "../../../runner/config.js";
 import { SegmentError, type OpenedSegment, type SegmentRow } from "../../../runner/segment/types.js";
@@ -39,7 +40,7 @@ async function prepare(): Promise<Prepared> {
   state.set("a@x.io", 1); // changed: a is updated
   state.set("gone@x.io", 2); // a leaver
   const plan = await planSync(config, segment(), state, new Map());
-  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), segmentResolved: "mem" };
+  return { plan, state, ignoredState: [], listName: "l", fieldIds: new Map(), values: { fields: [], onInvalid: "omit-field" }, tagIds: new Map(), consent: new ConsentCache("contoso.api-us1.com", 12), segmentResolved: "mem" };
 }
 
 describe("listChanges", () => {

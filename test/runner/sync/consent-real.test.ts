@@ -91,7 +91,8 @@ describe("unconfirmed (0) and bounced (3) members are never activated", () => {
       });
       f.writeSegment(csvOf(everyone));
       const plan = await f.run("plan");
-      expect(plan.stdout).toMatch(/keep unsubscribed\s+2/);
+      expect(plan.stdout).toMatch(/keep unconfirmed\s+1   double opt-in pending/);
+      expect(plan.stdout).toMatch(/keep bounced\s+1   their address bounced/);
       const planned = JSON.parse((await f.run("plan", ["--json"])).stdout).planned;
       expect(planned).toMatchObject({ adds: n - 2, keptAsTheyAre: 2, automations: "fire" });
       const r = await f.run("run", ["--json"]);

@@ -191,14 +191,14 @@ describe("ac-export run", () => {
     expect(f.subscribed()).toHaveLength(2000);
   });
 
-  it("a rejected API key fails fast with one clear message", async () => {
+  it("a rejected API key fails after 5 tries of the key check (intermittent 403s are retried, F15) with one clear message", async () => {
     const f = fixture();
     f.writeSegment(csvOf(f.people(3)));
     const before = sandbox.inspect.requests().total;
     const r = await f.run("run", [], { AC_API_KEY: "wrong-key-000" });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("API key rejected for contoso.api-us1.com");
-    expect(sandbox.inspect.requests().total - before).toBe(1);
+    expect(sandbox.inspect.requests().total - before).toBe(5);
   });
 
   it("completes with exact membership through injected faults and reports its retries", async () => {
