@@ -139,8 +139,16 @@ export function readSnapshotV2(
   return head;
 }
 
-/** Reads a v1 snapshot (text). Returns its first line; `onLine` gets each member when `accept(line)`. */
-export function readSnapshotV1(snapshot: Buffer, accept: (line: string) => boolean, onLine: (email: string, fingerprint: number, flags: number) => void): string {
+/**
+ * Reads a v1 snapshot (text). Returns its first line; `onLine` gets each member when `accept(line)`, `onOther` each
+ * line of another kind (starting with "@", which no email does: refusal days, runner/sync/refusal-days.ts).
+ */
+export function readSnapshotV1(
+  snapshot: Buffer,
+  accept: (line: string) => boolean,
+  onLine: (email: string, fingerprint: number, flags: number) => void,
+  onOther: (line: string) => void,
+): string {
   const text = gunzipSync(snapshot).toString("utf8");
   const firstNl = text.indexOf("\n");
   const head = text.slice(0, firstNl < 0 ? text.length : firstNl);
@@ -150,7 +158,8 @@ export function readSnapshotV1(snapshot: Buffer, accept: (line: string) => boole
     const nl = text.indexOf("\n", pos);
     const end = nl < 0 ? text.length : nl;
     const tab = text.indexOf("\t", pos);
-    if (tab > pos && tab < end) {
+    if (text.charCodeAt(pos) === 0x40) onOther(text.slice(pos, end));
+    else if (tab > pos && tab < end) {
       const v = Number(text.slice(tab + 1, end));
       onLine(text.slice(pos, tab), Math.floor(v / 4), v % 4);
     }

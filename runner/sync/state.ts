@@ -151,7 +151,12 @@ export class SyncState {
             (bytes, start, length, fp, flags) =>
               flags === REFUSAL_DAY_RECORD ? state.refusals.set(bytes.toString("utf8", start, start + length), fp) : state.setKey(key.loadBytes(bytes, start, length), fp, flags),
           )
-        : readSnapshotV1(snapshot, (line) => line === scopeLine(1, scope), (email, fp, flags) => state.set(email, fp, flags));
+        : readSnapshotV1(
+            snapshot,
+            (line) => line === scopeLine(1, scope),
+            (email, fp, flags) => state.set(email, fp, flags),
+            (line) => state.refusals.readLine(line),
+          );
       if (head !== scopeLine(2, scope) && head !== scopeLine(1, scope)) ignored.push(`snapshot for ${head.replace(/^@ac-export-state v\d+ /, "")}`);
     }
     const expect = scopeLine(1, scope);

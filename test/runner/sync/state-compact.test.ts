@@ -102,6 +102,15 @@ describe("SyncState, compact", () => {
     expect(SyncState.load({ ...scope, listId: 13 }, v1, []).ignored).toEqual(["snapshot for host=contoso.api-us1.com list=12"]);
   });
 
+  it("reads a v1 snapshot's refusal-day lines as refusal days, never as a member named \"@…\"", () => {
+    const v1 = gzipSync(`@ac-export-state v1 host=contoso.api-us1.com list=12\na@x.io\t${9 * 4 + REFUSED_BY_AC}\n@a@x.io\t20400\n`);
+    const { state } = SyncState.load(scope, v1, []);
+    expect(sorted(state)).toEqual([["a@x.io", { fingerprint: 9, flags: REFUSED_BY_AC }]]);
+    expect(state.refusedOn("a@x.io")).toBe(20400);
+    // And v2 carries the day on.
+    expect(SyncState.load(scope, state.encodeSnapshot(), []).state.refusedOn("a@x.io")).toBe(20400);
+  });
+
   it("refuses a damaged v2 snapshot with STATE_CORRUPT instead of loading part of it", () => {
     const s = new SyncState(scope);
     for (let i = 0; i < 1000; i++) s.set(`m${i}@x.io`, i);
