@@ -660,7 +660,7 @@ async function main() {
     if (ONLY.has("slow-queue")) await slowQueueSync(ctx);
     if (ONLY.has("crash-resume")) await crashResume(ctx);
   }
-  if (!["pipeline", "sync", "incremental", "baseline", "segment-parts", "values"].some((o) => ONLY.has(o))) return finish(started);
+  if (!["pipeline", "sync", "incremental", "baseline", "segment-parts", "values", "shared-account"].some((o) => ONLY.has(o))) return finish(started);
 
   const all: SegmentSpec = { from: 0, to: ROWS };
   const files = { csv: join(work, "segment.csv"), parquet: join(work, "segment.parquet") };
