@@ -20,7 +20,7 @@
 //      success rate and the runner's throughput, for the whole 5/s, the 4/s default and the overload (503) reading
 //
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
-//          --out FILE (default BENCHMARKS.md for a full run; a quick run writes to the temp dir unless --out is given),
+//          --out FILE (default BENCHMARKS.md for a full run; a quick or --only run writes to the temp dir unless --out is given),
 //          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume,shared-account, --keep (keep the temp dir),
 //          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time),
 //          --import-rate N (default 5000), --queue-rows N (default 10,000 quick / 50,000 full), --kills N (default 20),
@@ -90,7 +90,8 @@ const SCALE_PROFILES = (opt("scale-profiles") ?? String(ROWS)).split(",").map((v
 });
 /** The 1 GiB job the scale figures are judged against (issue #12). */
 const JOB_BYTES = 2 ** 30;
-const OUT = opt("out") ? resolve(opt("out")!) : QUICK ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
+// A quick or partial (--only) run never replaces the full figures in BENCHMARKS.md unless --out says so.
+const OUT = opt("out") ? resolve(opt("out")!) : QUICK || opt("only") ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
 
 /** The account's real limits (runner/config/ac-limits.ts): the floor is 250 contacts × 100 bulk imports per minute. */
