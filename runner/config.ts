@@ -299,23 +299,21 @@ const mappingsSchema = z
     }
   });
 
+/** A whole number from `min` to `max`; `allowed` completes "must be …" in the error. */
+const wholeNumber = (min: number, max: number, allowed: string) =>
+  z.number().check((ctx) => {
+    if (!Number.isInteger(ctx.value) || ctx.value < min || ctx.value > max) {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: `must be ${allowed}; got ${show(ctx.value)}` });
+    }
+  });
+
 const connectionShape = {
   name: name("the connection's name"),
   hostname,
 };
 
 const limitsShape = {
-  maxProfiles: z
-    .number()
-    .check((ctx) => {
-      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > 10_000_000) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: `must be a whole number from 1 to 10000000; got ${show(ctx.value)}`,
-        });
-      }
-    })
+  maxProfiles: wholeNumber(1, 10_000_000, "a whole number from 1 to 10000000")
     .default(1_000_000),
   maxRemovalsPerRun: percentOrCount("contacts", "the list's synced members").default("10%"),
   /** Rows rejected in the file or refused by ActiveCampaign that a run may have and still exit 0 (of rows read). */
@@ -334,17 +332,7 @@ const consentShape = {
    * Read the list's unsubscribed, unconfirmed and bounced members in full when the cache's last full read of that
    * status is older than this (0: on every run and plan). In between, a refresh reads only counts and changes.
    */
-  fullReadEveryHours: z
-    .number()
-    .check((ctx) => {
-      if (!Number.isInteger(ctx.value) || ctx.value < 0 || ctx.value > 8760) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: `must be a whole number of hours from 0 (read in full on every run) to 8760 (a year); got ${show(ctx.value)}`,
-        });
-      }
-    })
+  fullReadEveryHours: wholeNumber(0, 8760, "a whole number of hours from 0 (read in full on every run) to 8760 (a year)")
     .default(DEFAULT_FULL_READ_EVERY_HOURS),
 };
 
@@ -356,17 +344,7 @@ const refusalsShape = {
    * A contact ActiveCampaign refused (exclusion list, bounce, refused address: REAL-ACCOUNT.md F3) is sent again
    * after this many days even if its data did not change. Absent: only when its data changes.
    */
-  retryAfterDays: z
-    .number()
-    .check((ctx) => {
-      if (!Number.isInteger(ctx.value) || ctx.value < 1 || ctx.value > MAX_RETRY_AFTER_DAYS) {
-        ctx.issues.push({
-          code: "custom",
-          input: ctx.value,
-          message: `must be a whole number of days from 1 to ${MAX_RETRY_AFTER_DAYS} (leave it out to re-send a refused contact only when its data changes); got ${show(ctx.value)}`,
-        });
-      }
-    })
+  retryAfterDays: wholeNumber(1, MAX_RETRY_AFTER_DAYS, `a whole number of days from 1 to ${MAX_RETRY_AFTER_DAYS} (leave it out to re-send a refused contact only when its data changes)`)
     .optional(),
 };
 
