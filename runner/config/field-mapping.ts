@@ -6,11 +6,10 @@ import { z } from "zod";
 import { configErrorMap } from "./messages.js";
 import { show } from "./show.js";
 
-/**
- * Field types a declaration may name: ActiveCampaign's types (runner/values/types.ts AC_FIELD_TYPES, which a test
- * keeps equal; the contract imports nothing of the runner) but "NULL", which is how AC shows a field without a type.
- */
+/** Field types a declaration may name: ActiveCampaign's types but "NULL", how AC shows a field without a type. */
 export const DECLARABLE_FIELD_TYPES = ["text", "textarea", "hidden", "date", "datetime", "dropdown", "radio", "checkbox", "listbox"] as const;
+/** ActiveCampaign's custom-field types (REAL-ACCOUNT.md F2: there is no number, boolean or currency type). */
+export const AC_FIELD_TYPES = [...DECLARABLE_FIELD_TYPES, "NULL"] as const;
 /** Types whose values are options (REAL-ACCOUNT.md F2). */
 export const OPTION_FIELD_TYPES: readonly string[] = ["dropdown", "radio", "checkbox", "listbox"];
 export const INVALID_VALUE_POLICIES = ["omit-field", "reject-row"] as const;
@@ -59,8 +58,8 @@ function stringOr<O extends z.ZodType>(string: z.ZodType<string, string>, object
 /** An option: its value, or { value, label }. */
 const fieldOption = stringOr(optionValue, z.strictObject({ value: optionValue, label: nonBlank("an option label", 255).optional() }), 'an option value or an object { "value": …, "label": … }');
 
-/** True for an IANA zone this Node knows (the runner reads naive values in it with the same Intl data). */
-function isTimeZone(tz: string): boolean {
+/** True for an IANA zone this Node knows ("UTC", "Europe/Amsterdam"…); runner/values reads naive values in it. */
+export function isValidTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;
@@ -77,7 +76,7 @@ function isDateFormat(format: string): boolean {
 }
 
 const timeZone = z.string().check((ctx) => {
-  if (!isTimeZone(ctx.value)) custom(ctx, ctx.value, `must be an IANA time zone such as "UTC", "Europe/Amsterdam" or "America/New_York"; got ${show(ctx.value)}`);
+  if (!isValidTimeZone(ctx.value)) custom(ctx, ctx.value, `must be an IANA time zone such as "UTC", "Europe/Amsterdam" or "America/New_York"; got ${show(ctx.value)}`);
 });
 
 const dateFormat = z.string().check((ctx) => {

@@ -4,15 +4,8 @@
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-/** True when `tz` is an IANA zone this Node knows ("UTC", "Europe/Amsterdam"…). */
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The config checks zones with the same predicate (runner/config/field-mapping.ts).
+export { isValidTimeZone } from "../config/field-mapping.js";
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsetCache = new Map<string, Map<number, number>>();

@@ -1,5 +1,6 @@
 // Values as a segment reader hands them over, typed, until they are converted for one ActiveCampaign field
 // (issue #11): a date stays a date and a list stays a list, so conversion can format them the way AC stores them.
+import { AC_FIELD_TYPES } from "../config/field-mapping.js";
 
 /** A calendar date with no time and no zone (Parquet DATE, or a string that is only a date). */
 export interface CalendarDate {
@@ -31,8 +32,8 @@ export type SourceValue =
   | null
   | undefined;
 
-/** ActiveCampaign's custom-field types (REAL-ACCOUNT.md F2: there is no number, boolean or currency type). */
-export const AC_FIELD_TYPES = ["text", "textarea", "hidden", "date", "datetime", "dropdown", "radio", "checkbox", "listbox", "NULL"] as const;
+// ActiveCampaign's field types are part of the config contract (declarations name them): one list, kept there.
+export { AC_FIELD_TYPES };
 export type AcFieldType = (typeof AC_FIELD_TYPES)[number];
 
 /** One option of a dropdown, radio, checkbox or listbox field: what is stored (value) and what people see (label). */
