@@ -112,6 +112,8 @@ export function createAcClient(options: AcClientOptions): AcClient {
     bulkRequestsPerMinute: options.rateLimit.bulkRequestsPerMinute,
     timeScale,
     ...(options.safetyMarginMs !== undefined && { safetyMarginMs: options.safetyMarginMs }),
+    // Evenly spaced, never in bursts: the account's other integrations share its rolling second (REAL-ACCOUNT.md F6).
+    spread: true,
     // The rate in force changed (a share of the connection's budget, a rate signal, a recovery step): log it.
     onRateChange: (change) => emit({ type: "rate", ...change }),
   });

@@ -61,6 +61,13 @@ export interface RateBudgetOptions {
   timeScale?: number;
   /** Extra spacing added to each window, ms (timer and clock granularity). @default 2 */
   safetyMarginMs?: number;
+  /**
+   * Spread requests evenly over each window (general and multi-contact bulk) instead of letting a window's whole
+   * capacity through at once: the account is shared (REAL-ACCOUNT.md F6), and a burst of our requests fills the
+   * account's rolling second for everyone else. Bulk imports are paced only by their own window (one per 600 ms at
+   * 100/min), never held back by the general pace; polls keep the general pace around them. @default false
+   */
+  spread?: boolean;
   clock?: Clock;
   /** Called when the rate in force changes (a share of the connection's budget, a rate signal, a recovery step). */
   onRateChange?: (change: RateChange) => void;
@@ -84,6 +91,9 @@ class Window {
   private history: number[] = [];
   private retainMs: number;
   pausedUntil = -Infinity;
+  /** With spreading: the least time between two grants (windowMs / capacity), and when the next may go. */
+  private spacingMs = 0;
+  private pacedAt = -Infinity;
   ceiling: number;
   private ceilingSince = -Infinity;
   private step = 1;
@@ -92,9 +102,19 @@ class Window {
     public capacity: number,
     public windowMs: number,
     readonly marginMs: number,
+    private readonly spread = false,
+    private readonly catchUp = 1,
+    private readonly spreadSlack = 0,
   ) {
     this.ceiling = capacity;
     this.retainMs = windowMs;
+    this.respace();
+  }
+
+  private respace(): void {
+    // A little tighter than windowMs / capacity: the window itself keeps the rate, the spacing only breaks up bursts,
+    // and a spacing at exactly the rate would add its own delays to the window's.
+    this.spacingMs = this.spread ? this.windowMs / (this.capacity + this.spreadSlack) : 0;
   }
 
   /**
@@ -110,6 +130,7 @@ class Window {
     this.ceiling = this.ceiling >= this.capacity ? capacity : Math.min(this.ceiling, capacity);
     this.capacity = capacity;
     this.windowMs = windowMs;
+    this.respace();
   }
 
   private prune(now: number): void {
@@ -123,10 +144,13 @@ class Window {
     }
   }
 
-  /** Earliest time (>= now) at which one more request fits; Infinity while only a completion can free a slot. */
-  freeAt(now: number): number {
+  /**
+   * Earliest time (>= now) at which one more request fits; Infinity while only a completion can free a slot.
+   * `unpaced`: ignore the even spacing (a bulk import is paced by its own window, not by the polls around it).
+   */
+  freeAt(now: number, unpaced = false): number {
     this.prune(now);
-    const start = Math.max(now, this.pausedUntil);
+    const start = Math.max(now, this.pausedUntil, unpaced ? -Infinity : this.pacedAt);
     const excess = this.inFlight + this.freeing.length - this.ceiling;
     if (excess < 0) return start;
     // A lowered ceiling grows back one quiet window after the last refusal: look again then.
@@ -135,9 +159,17 @@ class Window {
     return Math.max(start, Math.min(this.freeing[excess]!, grows));
   }
 
-  /** Takes a slot; returns the window it was taken under (complete() needs it). */
-  take(): number {
+  /**
+   * Takes a slot for a request that asked at `askedAt`; returns the window it was taken under (complete() needs it).
+   */
+  take(now: number, askedAt = now): number {
     this.inFlight++;
+    if (this.spacingMs > 0) {
+      // On the even grid while the grants keep up: grants late by a timer's or the event loop's lag (up to
+      // `catchUp` spacings) do not shift the grid, the next ones follow at once and catch up, so pacing costs no
+      // throughput. A request that asked after its grid time (the run was idle) starts the grid anew.
+      this.pacedAt = Math.max(this.pacedAt, Math.min(now, askedAt), now - this.catchUp * this.spacingMs) + this.spacingMs;
+    }
     return this.windowMs;
   }
 
@@ -210,10 +242,16 @@ function shapeOf(perWindow: number, windowMs: number): { capacity: number; windo
   return Number.isInteger(perWindow) && perWindow >= 1 ? { capacity: perWindow, windowMs } : { capacity: 1, windowMs: windowMs / perWindow };
 }
 
-function windowFor(perWindow: number, windowMs: number, marginMs: number): Window {
+function windowFor(perWindow: number, windowMs: number, marginMs: number, spread = false, catchUp = 1, spreadSlack = 0): Window {
   const shape = shapeOf(perWindow, windowMs);
-  return new Window(shape.capacity, shape.windowMs, marginMs);
+  return new Window(shape.capacity, shape.windowMs, marginMs, spread, catchUp, spreadSlack);
 }
+
+/**
+ * Bulk imports late on their even grid (an event-loop stall, a slow journal write) may catch up this many at once:
+ * they are the run's bottleneck, so a stall must not cost the bulk floor. Polls catch up one.
+ */
+const BULK_CATCH_UP = 4;
 
 /** Single-contact imports: a fifth of the multi-contact limit (whole slots while there are any). */
 const singleOf = (bpm: number): number => (bpm >= 5 ? Math.floor(bpm / 5) : bpm / 5);
@@ -232,6 +270,7 @@ export class RateBudget {
   /** The limits the windows are shaped for now; a rate of 0 holds every request (no share of the connection yet). */
   private applied: Limits;
   private readonly scale: number;
+  private readonly spread: boolean;
   private readonly onRateChange: ((change: RateChange) => void) | undefined;
   /** Set by cancelAll (the client closed, aborted, or the key was rejected): drained() stops waiting. */
   private closed = false;
@@ -245,10 +284,13 @@ export class RateBudget {
     if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`timeScale must be a positive number; got ${scale}`);
     if (!(margin >= 0) || !Number.isFinite(margin)) throw new RangeError(`safetyMarginMs must be a number >= 0; got ${margin}`);
     this.clock = options.clock ?? realClock;
-    this.general = windowFor(rps, 1000 / scale, margin);
-    this.bulk = windowFor(bpm, 60_000 / scale, margin);
+    // General requests: spaced as if the window held one more (4/s → one per 200 ms), since the window, not the
+    // spacing, is what holds them to the rate.
+    this.general = windowFor(rps, 1000 / scale, margin, options.spread, 1, 1);
+    this.bulk = windowFor(bpm, 60_000 / scale, margin, options.spread, BULK_CATCH_UP);
     this.single = windowFor(singleOf(bpm), 60_000 / scale, margin);
     this.scale = scale;
+    this.spread = options.spread ?? false;
     this.applied = { requestsPerSecond: rps, bulkRequestsPerMinute: bpm };
     this.adaptive = new AdaptiveRate(this.applied, 1000 / scale);
     this.onRateChange = options.onRateChange;
@@ -444,6 +486,9 @@ export class RateBudget {
         if (queuedBulk > 0) {
           const horizon = now + this.general.windowMs + this.general.marginMs;
           reserved = Math.min(queuedBulk, this.bulk.availableAt(horizon, now));
+          // Spread bulk imports go on their grid: when one of our general slots frees before the next may go, that
+          // slot will serve it, and keeping one now would only idle the general window (polls fall behind).
+          if (this.spread && reserved > 0 && (this.general.nextFreeing(now) ?? Infinity) <= this.bulk.freeAt(now)) reserved = 0;
         }
       }
       for (let i = 0; i < this.waiters.length; ) {
@@ -453,13 +498,13 @@ export class RateBudget {
           continue;
         }
         let at = now;
-        for (const win of w.windows) at = Math.max(at, win.freeAt(now));
+        for (const win of w.windows) at = Math.max(at, win.freeAt(now, w.bulk && win === this.general));
         if (at <= now && reserved > 0 && this.general.availableAt(now, now) <= reserved) {
           // Free, but reserved for a bulk import: retry when a general slot frees (or a bulk import takes its slot).
           at = this.general.nextFreeing(now) ?? Infinity;
         }
         if (at <= now) {
-          const spans = w.windows.map((win) => win.take());
+          const spans = w.windows.map((win) => win.take(now, w.enqueuedAt));
           this.waiters.splice(i, 1);
           w.cleanup();
           w.resolve(this.lease(w.windows, spans, now - w.enqueuedAt));

@@ -3,7 +3,7 @@ import { RateBudget } from "../../../runner/ac/rate-budget.js";
 import { FakeClock, flush, maxInWindow } from "./fake-clock.js";
 
 
-function setup(rps: number, bpm: number, extra: { timeScale?: number; safetyMarginMs?: number } = {}) {
+function setup(rps: number, bpm: number, extra: { timeScale?: number; safetyMarginMs?: number; spread?: boolean } = {}) {
   const clock = new FakeClock();
   const budget = new RateBudget({ requestsPerSecond: rps, bulkRequestsPerMinute: bpm, clock, safetyMarginMs: 0, ...extra });
   const released: Array<{ kind: string; at: number; tag: number }> = [];
@@ -99,6 +99,45 @@ describe("RateBudget", () => {
     expect(released).toHaveLength(20);
     await clock.advance(1);
     expect(released).toHaveLength(25);
+  });
+
+  it("spread: bulk imports one per window ÷ capacity (600 ms at 100/min), polls no closer than 200 ms at 4/s, no burst", async () => {
+    const { clock, released, take } = setup(4, 100, { spread: true });
+    let stop = false;
+    const loop = async (kind: "general" | "bulk") => {
+      while (!stop) await take(kind);
+    };
+    void loop("bulk");
+    for (let i = 0; i < 3; i++) void loop("general");
+    for (let s = 0; s < 120; s++) await clock.advance(1000);
+    stop = true;
+    const all = released.map((r) => r.at);
+    const bulk = released.filter((r) => r.kind === "bulk").map((r) => r.at);
+    // No burst of the window's 100 at the start: the bulk floor from the first second, never more.
+    expect(bulk.slice(0, 4)).toEqual([0, 600, 1200, 1800]);
+    expect(maxInWindow(bulk, 60_000)).toBeLessThanOrEqual(100);
+    expect(bulk.length).toBeGreaterThanOrEqual(199);
+    // Two polls never closer than 200 ms, never more than 2 requests within 200 ms (a bulk import is held only by its
+    // own grid), at most 4 in any second, and the whole 4/s used.
+    const polls = released.filter((r) => r.kind === "general").map((r) => r.at);
+    expect(Math.min(...polls.slice(1).map((t, i) => t - polls[i]!))).toBeGreaterThanOrEqual(200);
+    expect(maxInWindow(all, 200)).toBeLessThanOrEqual(2);
+    expect(maxInWindow(all, 1000)).toBeLessThanOrEqual(4);
+    expect(all.length).toBeGreaterThanOrEqual(4 * 120 * 0.97);
+  });
+
+  it("spread: bulk imports late on their grid (an event-loop stall) catch up by up to 4, then keep the grid", async () => {
+    const { clock, released, take } = setup(100, 100, { spread: true });
+    for (let i = 0; i < 10; i++) void take("bulk", i);
+    await flush();
+    expect(released.map((r) => r.at)).toEqual([0]);
+    // The process stalls for 5 spacings (its timer fires at 3000, not 600): the one due and 4 owed go at once, then
+    // the grid again.
+    (clock as unknown as { t: number }).t = 3000;
+    await clock.advance(0);
+    expect(released.map((r) => r.at)).toEqual([0, 3000, 3000, 3000, 3000, 3000]);
+    await clock.advance(600);
+    expect(released.map((r) => r.at).slice(6)).toEqual([3600]);
   });
 
   it("spaces fractional limits evenly (2.5/s → one every 400 ms)", async () => {
