@@ -106,6 +106,8 @@ export interface RunReport extends ReportHeader {
   failures: Array<{ batchId?: string; reason: string; count: number; emails: string[] }>;
   requests?: AcClientStats & { total: number };
   throughput?: { contactsSent: number; contactsPerMinute: number };
+  /** Batches an earlier (killed) run got accepted that this run polled instead of sending again, and what they confirmed. */
+  resumed?: { batches: number; contacts: number };
   /** The run's folder under runs/ (its start time, e.g. 2026-12-01T14-00-00Z); a run's artifacts are kept there. */
   runId?: string;
   /** Where this run's artifacts landed (runs/<runId>/…), and their latest copies (fixed names). */
@@ -237,6 +239,7 @@ export function buildReport(input: ReportInput & { config: ExportConfig; stats?:
             contactsSent: applied.contactsSent,
             contactsPerMinute: durationSeconds > 0 ? Math.round((applied.contactsSent / durationSeconds) * 60) : 0,
           },
+          ...(applied.resumedBatches ? { resumed: { batches: applied.resumedBatches, contacts: applied.resumedContacts ?? 0 } } : {}),
         }
       : {}),
     ...(error ? { error } : {}),
@@ -317,6 +320,9 @@ export function renderMarkdown(r: RunReport): string {
   }
   if (r.throughput && r.mode === "run") {
     lines.push("", `Throughput: ${n(r.throughput.contactsSent)} contacts confirmed, ${n(r.throughput.contactsPerMinute)} per minute.`);
+  }
+  if (r.resumed) {
+    lines.push("", `Resumed ${n(r.resumed.batches)} bulk imports an earlier run had sent: polled from the journal, not sent again (${n(r.resumed.contacts)} contacts confirmed).`);
   }
   return `${lines.join("\n")}\n`;
 }

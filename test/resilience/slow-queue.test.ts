@@ -3,6 +3,8 @@
 // a sync killed with SIGKILL at random points re-sends at most the POSTs in flight at each kill (1–2 batches);
 // a segment whose every import fails stops after a bounded number of imports, naming what the failures share; and a
 // batchId the sandbox forgets is verified, not re-sent. Time-scaled (AC_TIME_SCALE) so each test takes seconds.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../../runner/sandbox/index.js";
 import { TRIP_CONSECUTIVE } from "../../runner/sync/circuit-breaker.js";
@@ -156,6 +158,27 @@ describe("a batchId the sandbox forgets as soon as the batch ends (unknownBatchA
   }, 60_000);
 });
 
+describe('a batchId the sandbox forgets as soon as the batch ends, answering {"status":false} for ever (unknownBatchAnswer "false")', () => {
+  it("is pending until the confirm deadline, then verified by reading the contacts: exact, nothing sent twice", async () => {
+    // The other reading of an unknown batch: indistinguishable from "queued, not started" until the deadline
+    // (18 s of AC time here), then the members are read back and the applied ones committed.
+    const { sb, f } = await setUp({ importRate: 20_000, unknownBatchAnswer: "false", batchRetentionMs: 0 });
+    const people = members(f, 1_000);
+    f.writeSegment(csvOf(people));
+    const before = sb.inspect.requests();
+    const r = await runIn(f, "run", [], { extraEnv: { ...env, AC_EXPORT_CONFIRM_HOURS: "0.005" } });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const after = sb.inspect.requests();
+    expect(after.bulkContactsReceived - before.bulkContactsReceived).toBe(1_000);
+    expect(after.bulkContactsReceived - after.bulkContactsDistinct).toBe(0);
+    expectList(sb, f.listId, new Map(people.map((p) => [p.email, subscribedAs(p)])), "the list");
+    const events = parseEvents(r.stderr);
+    expect(events.filter((e) => e.event === "batch-unknown").map((e) => e.why)).toEqual(Array(4).fill('import/info answered {"status":false} past the confirm deadline'));
+    expect(events.filter((e) => e.event === "batch-verified").reduce((s, e) => s + Number(e.applied), 0)).toBe(1_000);
+    expect(readReport(f).counts).toMatchObject({ added: 1_000, failed: 0 });
+  }, 60_000);
+});
+
 describe("batches still pending at the confirm deadline (AC_EXPORT_CONFIRM_HOURS)", () => {
   it("end the run with IMPORTS_PENDING, stay open in the state, and the next run commits them without sending them again", async () => {
     // 300 contacts/min: a 250-contact batch takes 50 s of AC time; the deadline is 18 s.
@@ -174,6 +197,14 @@ describe("batches still pending at the confirm deadline (AC_EXPORT_CONFIRM_HOURS
     expectList(sb, f.listId, new Map(people.map((p) => [p.email, subscribedAs(p)])), "the list after the resumed run");
     const end = sb.inspect.requests();
     expect(end.bulkContactsReceived - end.bulkContactsDistinct).toBe(0);
-    expect(parseEvents(second.stderr).find((e) => e.event === "phase")?.phase).toMatch(/^polling \d+ bulk imports an earlier run left open at ActiveCampaign$/);
+    const polling = parseEvents(second.stderr).find((e) => e.event === "phase")?.phase as string;
+    expect(polling).toMatch(/^polling \d+ bulk imports an earlier run left open at ActiveCampaign$/);
+    // The report says what was resumed rather than sent again.
+    const open = Number(/\d+/.exec(polling)![0]);
+    const resumed = readReport(f).resumed;
+    expect(resumed?.batches).toBe(open);
+    expect(resumed?.contacts).toBeGreaterThan(0);
+    expect(resumed?.contacts).toBeLessThanOrEqual(open * 250);
+    expect(readFileSync(join(f.dir, "state", "test-export", "report.md"), "utf8")).toContain(`Resumed ${open} bulk imports an earlier run had sent: polled from the journal, not sent again (${resumed?.contacts.toLocaleString("en-US")} contacts confirmed).`);
   }, 60_000);
 });
