@@ -168,7 +168,8 @@ class Window {
       // On the even grid while the grants keep up: grants late by a timer's or the event loop's lag (up to
       // `catchUp` spacings) do not shift the grid, the next ones follow at once and catch up, so pacing costs no
       // throughput. A request that asked after its grid time (the run was idle) starts the grid anew.
-      this.pacedAt = Math.max(this.pacedAt, Math.min(now, askedAt), now - this.catchUp * this.spacingMs) + this.spacingMs;
+      const credit = this.catchUp > 1 ? Math.max(this.catchUp * this.spacingMs, MIN_CATCH_UP_MS) : this.catchUp * this.spacingMs;
+      this.pacedAt = Math.max(this.pacedAt, Math.min(now, askedAt), now - credit) + this.spacingMs;
     }
     return this.windowMs;
   }
@@ -252,6 +253,11 @@ function windowFor(perWindow: number, windowMs: number, marginMs: number, spread
  * they are the run's bottleneck, so a stall must not cost the bulk floor. Polls catch up one.
  */
 const BULK_CATCH_UP = 4;
+/**
+ * …and by at least this much real time: a stall is real time, and at a sandbox's time scale 4 spacings can be a few
+ * ms (60: 10 ms each).
+ */
+const MIN_CATCH_UP_MS = 250;
 
 /** Single-contact imports: a fifth of the multi-contact limit (whole slots while there are any). */
 const singleOf = (bpm: number): number => (bpm >= 5 ? Math.floor(bpm / 5) : bpm / 5);
