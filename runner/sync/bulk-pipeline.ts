@@ -327,7 +327,14 @@ export class BulkPipeline<T> {
         if (info.unknown && now - acceptedAt > this.graceMs) return { kind: "unknown", why: "import/info does not know the batchId (HTTP 404 or 400)" };
         // `{"status":false}` (queued, not started) for longer than a whole deadline is the other reading of "unknown".
         if (info.status === false && !info.unknown && now - acceptedAt > this.confirmMs) return { kind: "unknown", why: 'import/info answered {"status":false} past the confirm deadline' };
-        if (now + delay > deadline) return { kind: "pending", status: info.unknown ? "unknown batchId" : String(info.status) };
+        if (now + delay > deadline) {
+          // `{"status":false}` may be AC having forgotten the batch: one last poll just past the deadline decides.
+          if (info.status === false && !info.unknown && now - acceptedAt <= this.confirmMs) {
+            delay = acceptedAt + this.confirmMs - now + 1;
+            continue;
+          }
+          return { kind: "pending", status: info.unknown ? "unknown batchId" : String(info.status) };
+        }
         delay = this.clampPoll(Math.min(Math.max(delay * 1.5, this.expectedMs / 4), this.queueWait(batchId) ?? Infinity));
       }
     } finally {
