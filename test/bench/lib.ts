@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { MemberView, RequestStats } from "../../runner/sandbox/index.js";
+import type { MemberView, RequestStats, SeedData } from "../../runner/sandbox/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 /** The bundle the runner and sandbox processes run: dist/ac-export.mjs, or a pinned copy (see useBundle). */
@@ -133,8 +133,8 @@ export class SandboxHttp {
     return this.call<{ id: number }>("POST", "/fields", field);
   }
   /** Lists, fields (with types, options and list relations), tags and contacts in one call (inspect.ts SeedData). */
-  seed(data: { fields?: Array<{ title: string; perstag: string; type?: string; options?: Array<string | { value: string; label?: string }> }> }) {
-    return this.call<{ fields: number[] }>("POST", "/seed", data);
+  seed(data: SeedData) {
+    return this.call<{ fields: number[]; created: number }>("POST", "/seed", data);
   }
   members(listId: number, status?: number) {
     return this.call<MemberView[]>("GET", `/lists/${listId}/members${status === undefined ? "" : `?status=${status}`}`);

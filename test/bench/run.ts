@@ -18,14 +18,21 @@
 //      (test/bench/slow-queue.ts; --queue-rows contacts each)
 //   11. shared account (shared-account): a first sync next to a background tenant on the same account: the tenant's
 //      success rate and the runner's throughput, for the whole 5/s, the 4/s default and the overload (503) reading
+//   12. consent preflight (consent): the requests of a first run and of an unchanged re-run over a list with
+//      --consent-unsubscribed contacts who unsubscribed themselves, by endpoint (test/bench/consent-preflight.ts)
+//   13. leavers (leavers): requests per leaver for each onLeave policy (keep, untag, unsubscribe), 5 / 1% / 10% of
+//      --leaver-members members, against the minimum the API allows (test/bench/leavers.ts)
 //
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick or --only run writes to the temp dir unless --out is given),
-//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume,shared-account, --keep (keep the temp dir),
+//          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume,shared-account,consent,leavers
+//          (incremental alone runs the first sync as its setup), --keep (keep the temp dir),
 //          --scale-profiles N,N,... (e.g. 1000000,3000000,10000000; one process at a time),
 //          --import-rate N (default 5000), --queue-rows N (default 10,000 quick / 50,000 full), --kills N (default 20),
 //          --queue-time-scale N (the slow-queue sections' sandbox; default 5),
-//          --tenant-rps N (shared-account's background tenant, default 1), --help.
+//          --tenant-rps N (shared-account's background tenant, default 1),
+//          --consent-unsubscribed N (default 300,000), --leaver-members N (default 10,000),
+//          --count-time-scale N (the sandbox of consent and leavers, which count requests; default 50), --help.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createHash } from "node:crypto";
@@ -42,6 +49,9 @@ import { measureSegmentSources, PARTS } from "./segment-sources.js";
 import { CONVERSION_PROOF, TEXT_FIELDS, TYPED_FIELDS, textMapping, typedMapping, VALUE_COLUMNS, writeValuesCsv } from "./typed-values.js";
 import { crashResume, slowQueueSync, type SlowQueueContext } from "./slow-queue.js";
 import { measureSharedAccount, sharedAccountTable } from "./shared-account.js";
+import { consentPreflight } from "./consent-preflight.js";
+import { leaversCost } from "./leavers.js";
+import type { SectionContext, SummaryRow } from "./section.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
@@ -73,7 +83,7 @@ const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
 const RUNNER_HEAP = opt("runner-heap") ? num("runner-heap", 0) : undefined;
-const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values", "slow-queue", "crash-resume", "shared-account"];
+const SECTIONS = ["pipeline", "sync", "incremental", "baseline", "segment-parts", "scale", "values", "slow-queue", "crash-resume", "shared-account", "consent", "leavers"];
 const IMPORT_RATE = num("import-rate", 5_000);
 const QUEUE_ROWS = num("queue-rows", QUICK ? 10_000 : 50_000);
 const KILLS = num("kills", 20);
@@ -81,6 +91,10 @@ const KILLS = num("kills", 20);
 const QUEUE_TIME_SCALE = num("queue-time-scale", 5);
 /** shared-account: the background tenant's rate, requests per API second (the default leaves the runner 1/s under 5). */
 const TENANT_RPS = num("tenant-rps", 1);
+/** consent and leavers count requests, not throughput: their sandbox runs fast. */
+const COUNT_TIME_SCALE = num("count-time-scale", 50);
+const CONSENT_UNSUBSCRIBED = num("consent-unsubscribed", 300_000);
+const LEAVER_MEMBERS = num("leaver-members", 10_000);
 const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
 for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
 const SCALE_PROFILES = (opt("scale-profiles") ?? String(ROWS)).split(",").map((v) => {
@@ -114,12 +128,7 @@ const work = mkdtempSync(join(tmpdir(), "ac-export-bench-"));
 const API_KEY = `bench-${randomBytes(16).toString("hex")}`;
 const HOSTNAME = "bench.api-us1.com";
 
-interface Row {
-  figure: string;
-  measured: string;
-  target: string;
-  verdict: "met" | "MISSED" | "info";
-}
+type Row = SummaryRow;
 const summary: Row[] = [];
 /** Figures the notes below the table refer to. */
 const figures: {
@@ -661,6 +670,11 @@ async function main() {
     if (ONLY.has("slow-queue")) await slowQueueSync(ctx);
     if (ONLY.has("crash-resume")) await crashResume(ctx);
   }
+  if (ONLY.has("consent") || ONLY.has("leavers")) {
+    const ctx: SectionContext = { work, apiKey: API_KEY, configFor, log, fmt, summary, sections };
+    if (ONLY.has("consent")) await consentPreflight(ctx, { unsubscribed: CONSENT_UNSUBSCRIBED, segment: 1_000, timeScale: COUNT_TIME_SCALE });
+    if (ONLY.has("leavers")) await leaversCost(ctx, { members: LEAVER_MEMBERS, timeScale: COUNT_TIME_SCALE });
+  }
   if (!["pipeline", "sync", "incremental", "baseline", "segment-parts", "values", "shared-account"].some((o) => ONLY.has(o))) return finish(started);
 
   const all: SegmentSpec = { from: 0, to: ROWS };
@@ -684,7 +698,8 @@ async function main() {
     await sandbox.createField({ title: "Loyalty tier", perstag: "LOYALTY_TIER" });
     if (ONLY.has("pipeline")) await pipelineCost(sandbox, (await sandbox.createList("bench plan")).id, files, bare);
     if (ONLY.has("values")) await valuesCost(sandbox, (await sandbox.createList("bench values")).id);
-    if (ONLY.has("sync")) {
+    if (ONLY.has("sync") || ONLY.has("incremental")) {
+      // The incremental run needs the first sync's list and state: run alone, it runs the first sync as its setup.
       const first = await firstSync(sandbox, files.csv);
       firstPerMin = first.perMinSend;
       if (ONLY.has("incremental")) await incremental(sandbox, first);
