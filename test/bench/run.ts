@@ -40,7 +40,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, w
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { BULK_MAX_CONTACTS, BULK_MULTI_PER_MINUTE, bulkFloorSeconds } from "../../runner/config/ac-limits.js";
+import { BULK_MAX_CONTACTS, BULK_MULTI_PER_MINUTE, bulkFloorSeconds, PAGE_LIMIT } from "../../runner/config/ac-limits.js";
+import { SMALL_DELTA_MAX } from "../../runner/sync/constants.js";
 import type { RunReport } from "../../runner/sync/report.js";
 import { naiveSync, type NaiveContact } from "./naive-client.js";
 import { parseEvents, ROOT, runNode, runRunner, startSandboxProcess, useBundle, type ProcResult, type SandboxProcess } from "./lib.js";
@@ -410,6 +411,10 @@ async function incremental(sandbox: SandboxProcess, first: SyncFigures) {
   const config = JSON.parse(readFileSync(join(first.dir, "export.json"), "utf8"));
   config.segment.source = `file:${csv}`;
   writeFileSync(join(first.dir, "export.json"), JSON.stringify(config, null, 2));
+  // The fixed look-ups: the same preflight as the run's, measured by a plan of the same segment (writes nothing).
+  const beforePlan = await sandbox.requests();
+  expectExit("incremental plan", await runRunner(["plan", "--config", "export.json"], { cwd: first.dir, env: runnerEnv(sandbox) }), [0]);
+  const preflight = (await sandbox.requests()).total - beforePlan.total;
   const before = await sandbox.requests();
   const r = await runRunner(["run", "--config", "export.json", "--report-json", "report-day2.json"], { cwd: first.dir, env: runnerEnv(sandbox), usageFile: join(work, "usage.json") });
   expectExit("incremental run", r, [0]);
@@ -425,11 +430,6 @@ async function incremental(sandbox: SandboxProcess, first: SyncFigures) {
 
   const byEp = report.requests!.requestsByEndpoint;
   const sentBySandbox = after.total - before.total;
-  const sendBatches = Math.ceil((n.changed + n.added) / 250);
-  const leaveBatches = Math.ceil(n.gone / 250);
-  const preflight = ["GET /users/me", "GET /lists/{id}", "GET /fields"];
-  const consentRead = Object.keys(byEp).find((ep) => ep.startsWith("GET /contacts") && !ep.includes("{id}"));
-  const minimum = 2 * (sendBatches + leaveBatches) + preflight.length + (consentRead ? 1 : 0);
   const total = report.requests!.total;
   const send = sendPhase(r.stderr);
   const projected = r.wallMs - send.ms + send.ms * TIME_SCALE;
@@ -437,38 +437,86 @@ async function incremental(sandbox: SandboxProcess, first: SyncFigures) {
   const epRows = Object.entries(byEp)
     .sort((a, b) => b[1] - a[1])
     .map(([ep, count]) => `| \`${ep}\` | ${fmt(count)} |`);
+  const split = incrementalSplit(n, byEp, total, r.stderr, preflight);
+  const cell = (k: keyof IncrementalSplit["measured"]) => `${fmt(split.measured[k])} / ${fmt(split.minimum[k])}`;
   sections.push(
     [
       `### 3. Incremental run: the same ${fmt(ROWS)}-row segment a day later`,
       "",
       `${fmt(n.changed)} changed (1%), ${fmt(n.added)} new (1%), ${fmt(n.gone)} gone (1%), \`onLeave: "unsubscribe"\` (removal cap raised to 5%).`,
-      "**Minimum possible requests** = bulk imports needed (⌈(changed + new) / 250⌉ + ⌈gone / 250⌉ unsubscribes) + one",
-      "`import/info` per batch + the fixed preflight reads (`users/me`, `lists/{id}`, `fields`" + (consentRead ? ", one page of the list's unsubscribed contacts" : "") + ").",
+      "**Minimum possible requests**, by what they are for:",
+      "- *imports*: ⌈(changed + new) / 250⌉ + ⌈gone / 250⌉ bulk imports, one `import/info` each;",
+      "- *existence checks*: each leaver is looked up before its unsubscribe is sent, because a bulk contact that only",
+      "  unsubscribes is an upsert and would re-create a contact deleted in ActiveCampaign (REAL-ACCOUNT.md F9): the cheapest",
+      `  way is min(leavers, ⌈active members / 100⌉) = min(${fmt(n.gone)}, ${fmt(Math.ceil(ROWS / 100))}), one \`GET /contacts?email=\` each or the list read 100 a page;`,
+      `- *other*: the fixed look-ups, i.e. the preflight as \`ac-export plan\` of the same segment measured it just before (${fmt(preflight)}: key, list,`,
+      "  fields, tags, the consent cache's counts and changes), plus, when there are new members, one page each of the list's",
+      "  unconfirmed and bounced members, read fresh before anyone is asked to subscribe (consent).",
+      "Measured: *imports* = `POST /import/bulk_import` + `GET /import/info`; *existence checks* = the `GET /contacts` of the",
+      "run's `leavers-checked` event (the count that chooses the way included); *other* = the rest.",
       "",
       "| | |",
       "|---|---:|",
       `| counts (report): added / updated / unchanged / unsubscribed | ${fmt(c.added)} / ${fmt(c.updated)} / ${fmt(c.unchanged)} / ${fmt(c.left)} |`,
       `| list after the run: subscribed / unsubscribed | ${fmt(subscribed)} / ${fmt(unsubscribed)} |`,
-      `| **requests sent (runner) / received (sandbox) / minimum** | **${fmt(total)} / ${fmt(sentBySandbox)} / ${fmt(minimum)}** (${fmt(total / minimum, 2)}×) |`,
+      `| requests sent (runner) / received (sandbox) | ${fmt(total)} / ${fmt(sentBySandbox)} |`,
       `| contacts sent (bulk, sandbox) | ${fmt(after.bulkContactsReceived - before.bulkContactsReceived)} (needed: ${fmt(contacts)}) |`,
       `| wall time (scaled) / of which send phase | ${secs(r.wallMs)} / ${secs(send.ms)} |`,
       `| projected real-time duration | ${human(projected)} |`,
       `| peak RSS of the runner | ${mb(r.usage!.maxRssBytes)} |`,
+      "",
+      "| requests: measured / minimum | imports | existence checks | other | **total** |",
+      "|---|---:|---:|---:|---:|",
+      `| ${split.way ? `leavers found by ${split.way === "list" ? "reading the list" : "one lookup each"}` : "no existence check logged"} | ${cell("imports")} | ${cell("existence")} | ${cell("other")} | **${cell("total")}** (${fmt(total / split.minimum.total, 2)}×) |`,
       "",
       "| endpoint | requests |",
       "|---|---:|",
       ...epRows,
     ].join("\n"),
   );
-  const extraPolls = (byEp["GET /import/info"] ?? 0) - (sendBatches + leaveBatches);
+  const extraPolls = (byEp["GET /import/info"] ?? 0) - split.minimum.imports / 2;
+  if (split.measured.total > split.minimum.total) {
+    const over = (["imports", "existence", "other"] as const).filter((k) => split.measured[k] > split.minimum[k]);
+    notes.push(
+      `- **Incremental requests above the minimum** (${fmt(total)} vs ${fmt(split.minimum.total)}): ${over
+        .map((k) => `${k === "existence" ? "existence checks" : k} +${fmt(split.measured[k] - split.minimum[k])}`)
+        .join(", ")}.` +
+        (split.measured.existence > split.minimum.existence ? " The existence checks spend one request to count the list's active members, which is what chooses between reading the list and one lookup per leaver." : "") +
+        (extraPolls > 0 ? ` ${fmt(extraPolls)} \`import/info\` polls found an import still running.` : "") +
+        (split.measured.other > split.minimum.other ? " *Other* counts whatever the run read beyond the preflight and the fresh consent read." : ""),
+    );
+  }
   summary.push({
-    figure: `incremental (1% changed, 1% new, 1% gone of ${fmt(ROWS)}): requests vs minimum`,
-    measured: `${fmt(total)} vs ${fmt(minimum)} (${fmt(total / minimum, 2)}×${extraPolls > 0 ? `; +${fmt(extraPolls)} \`import/info\` polls that found an import still running` : ""}); contacts sent ${fmt(after.bulkContactsReceived - before.bulkContactsReceived)} of ${fmt(contacts)} needed`,
+    figure: `incremental (1% changed, 1% new, 1% gone of ${fmt(ROWS)}): requests vs minimum (imports + existence checks + other)`,
+    measured: `${fmt(total)} vs ${fmt(split.minimum.total)} (${fmt(total / split.minimum.total, 2)}×): imports ${cell("imports")}, existence checks ${cell("existence")}, other ${cell("other")}; contacts sent ${fmt(after.bulkContactsReceived - before.bulkContactsReceived)} of ${fmt(contacts)} needed`,
     target: "",
     verdict: "info",
   });
   summary.push({ figure: "incremental: projected real-time duration", measured: `${human(projected)} (${secs(r.wallMs)} scaled)`, target: "", verdict: "info" });
-  log(`  ${fmt(total)} requests (minimum ${fmt(minimum)}), projected ${human(projected)}`);
+  log(`  ${fmt(total)} requests (minimum ${fmt(split.minimum.total)}: imports ${cell("imports")}, existence ${cell("existence")}, other ${cell("other")}), projected ${human(projected)}`);
+}
+
+interface IncrementalSplit {
+  way?: string;
+  measured: { imports: number; existence: number; other: number; total: number };
+  minimum: { imports: number; existence: number; other: number; total: number };
+}
+
+/** Where the incremental run's requests went, against the minimum of each part (see the section's text). */
+function incrementalSplit(n: { changed: number; added: number; gone: number }, byEp: Record<string, number>, total: number, stderr: string, preflight: number): IncrementalSplit {
+  const checked = parseEvents(stderr).find((e) => e.event === "leavers-checked");
+  const imports = (byEp["POST /import/bulk_import"] ?? 0) + (byEp["GET /import/info"] ?? 0);
+  const existence = Number(checked?.requests ?? 0);
+  const min = {
+    imports: 2 * (Math.ceil((n.changed + n.added) / BULK_MAX_CONTACTS) + Math.ceil(n.gone / BULK_MAX_CONTACTS)),
+    existence: n.gone > SMALL_DELTA_MAX ? Math.min(n.gone, Math.ceil(ROWS / PAGE_LIMIT)) : 0,
+    other: preflight + (n.added > 0 ? 2 : 0),
+  };
+  return {
+    ...(checked ? { way: String(checked.way) } : {}),
+    measured: { imports, existence, other: total - imports - existence, total },
+    minimum: { ...min, total: min.imports + min.existence + min.other },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
