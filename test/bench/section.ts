@@ -2,6 +2,7 @@
 // to put its summary rows and its section of BENCHMARKS.md.
 import type { RequestStats } from "../../runner/sandbox/index.js";
 import type { SandboxProcess } from "./lib.js";
+import type { AcceptanceKey } from "./summary.js";
 
 /** One row of BENCHMARKS.md's Summary table. */
 export interface SummaryRow {
@@ -9,6 +10,8 @@ export interface SummaryRow {
   measured: string;
   target: string;
   verdict: "met" | "MISSED" | "info";
+  /** The issue #12 acceptance figure this row measures (summary.ts ACCEPTANCE), if any. */
+  acceptance?: AcceptanceKey | undefined;
 }
 
 export interface SectionContext {
