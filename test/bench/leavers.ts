@@ -1,8 +1,9 @@
 // Bench section `leavers` (issues #10 and #12): the requests a member who leaves the segment costs under each
-// `onLeave` policy, through `ac-export run` against the sandbox process. For each policy: a first sync of M members, a
-// re-run with nothing changed (the run's fixed cost), then runs with 5, 1% and 10% more of them gone; the requests
-// spent on leavers = such a run's requests − the unchanged re-run's (the sandbox's counts). Each export has its own
-// list, its own contacts and its own tag, so one export's tagged contacts never change another's cheapest path.
+// `onLeave` policy, through `ac-export run` against the sandbox process. For each policy: a first sync of M members,
+// then runs with 5, 1% and 10% more of them gone; the requests spent on leavers = such a run's requests − those of
+// `ac-export plan` of the same segment just before (the same preflight, consent refresh included; the sandbox's
+// counts). Each export has its own list, contacts and tag, so one export's tagged contacts never change another's
+// cheapest path.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BULK_MAX_CONTACTS, PAGE_LIMIT } from "../../runner/config/ac-limits.js";
@@ -43,8 +44,8 @@ function minimum(policy: Policy, members: number, leaving: number): number {
 }
 
 /**
- * One export per policy: a first sync of `members`, an unchanged re-run (the fixed cost of a run), then one run per
- * size, each with that many more members gone from the segment.
+ * One export per policy: a first sync of `members`, then per size a `plan` (the run's fixed cost) and a run, each
+ * with that many more members gone from the segment.
  */
 async function measurePolicy(ctx: SectionContext, sb: SandboxProcess, policy: Policy, members: number, sizes: number[], from: number): Promise<Measured[]> {
   const name = `leavers-${policy}`;
@@ -55,16 +56,15 @@ async function measurePolicy(ctx: SectionContext, sb: SandboxProcess, policy: Po
   const csv = join(dir, "segment.csv");
   const base = ctx.configFor(name, listId, csv, { onLeave: policy, limits: { maxProfiles: 1_000_000, maxRemovalsPerRun: "100%" } }) as { mappings: object };
   writeFileSync(join(dir, "export.json"), JSON.stringify({ ...base, mappings: { ...base.mappings, tags: [tag] } }));
-  const run = async (what: string) => {
+  const run = async (what: string, command: "run" | "plan" = "run") => {
     const before = await sb.requests();
-    const r = await runRunner(["run", "--config", "export.json"], { cwd: dir, env: sandboxEnv(sb) });
+    const r = await runRunner([command, "--config", "export.json"], { cwd: dir, env: sandboxEnv(sb) });
     if (r.code !== 0) throw new Error(`leavers ${policy} ${what} exited ${r.code ?? r.signal}: ${r.stderr.split("\n").slice(-10).join("\n")}`);
     const after = await sb.requests();
     return { total: after.total - before.total, byEndpoint: endpointDelta(before, after) };
   };
   writeCsv(csv, { from, to: from + members });
   await run("first sync");
-  const unchanged = await run("unchanged re-run");
   const out: Measured[] = [];
   let goneTo = from;
   for (const leaving of sizes) {
@@ -73,14 +73,17 @@ async function measurePolicy(ctx: SectionContext, sb: SandboxProcess, policy: Po
     const earlier = new Set(emailsOf({ from, to: goneTo }));
     goneTo += leaving;
     writeCsv(csv, { from: goneTo, to: from + members });
+    // The run's fixed cost: `plan` of the same segment does the same preflight (its consent refresh included: a plan
+    // never writes the consent cache) and nothing else.
+    const fixed = await run(`plan with ${leaving} leavers`, "plan");
     const left = await run(`run with ${leaving} leavers`);
     await checkOutcome(sb, policy, listId, tag, leavers, earlier);
     const byEndpoint: Record<string, number> = {};
-    for (const ep of new Set([...Object.keys(left.byEndpoint), ...Object.keys(unchanged.byEndpoint)])) {
-      const d = (left.byEndpoint[ep] ?? 0) - (unchanged.byEndpoint[ep] ?? 0);
+    for (const ep of new Set([...Object.keys(left.byEndpoint), ...Object.keys(fixed.byEndpoint)])) {
+      const d = (left.byEndpoint[ep] ?? 0) - (fixed.byEndpoint[ep] ?? 0);
       if (d) byEndpoint[ep] = d;
     }
-    out.push({ policy, members: onList, leaving, requests: left.total - unchanged.total, minimum: minimum(policy, onList, leaving), byEndpoint });
+    out.push({ policy, members: onList, leaving, requests: left.total - fixed.total, minimum: minimum(policy, onList, leaving), byEndpoint });
   }
   return out;
 }
@@ -129,9 +132,9 @@ export async function leaversCost(ctx: SectionContext, o: LeaversOptions): Promi
     [
       `### Leavers: requests per leaver for each \`onLeave\` policy`,
       "",
-      `\`ac-export run\` against the sandbox (its own process, \`--time-scale ${o.timeScale}\`). Per policy: a first sync of ${fmt(o.members)} members, an unchanged`,
-      "re-run, then one run per row with that many more members gone (*members* = on the list before that run); *spent on",
-      "leavers* = that run's requests − the unchanged re-run's. *Minimum*:",
+      `\`ac-export run\` against the sandbox (its own process, \`--time-scale ${o.timeScale}\`). Per policy: a first sync of ${fmt(o.members)} members, then`,
+      "one run per row with that many more members gone (*members* = on the list before that run); *spent on leavers* =",
+      "that run's requests − those of `ac-export plan` of the same segment just before (the same preflight). *Minimum*:",
       "finding who exists or carries the tag costs min(leavers, ⌈members / 100⌉) (a lookup each, or a read of the list or tag,",
       `100 a page); then \`unsubscribe\` needs a bulk import + its \`import/info\` per 250 (${SMALL_DELTA_MAX} or fewer leavers: a lookup and a`,
       "`contactLists` write each, the runner's by-id path), `untag` the leaver's `contactTags` and one `DELETE` each (no bulk",

@@ -483,7 +483,7 @@ async function incremental(sandbox: SandboxProcess, first: SyncFigures) {
         .map((k) => `${k === "existence" ? "existence checks" : k} +${fmt(split.measured[k] - split.minimum[k])}`)
         .join(", ")}.` +
         (split.measured.existence > split.minimum.existence ? " The existence checks spend one request to count the list's active members, which is what chooses between reading the list and one lookup per leaver." : "") +
-        (extraPolls > 0 ? ` ${fmt(extraPolls)} \`import/info\` polls found an import still running.` : "") +
+        (extraPolls > 0 ? ` ${fmt(extraPolls)} \`import/info\` poll${extraPolls === 1 ? "" : "s"} found an import still running.` : "") +
         (split.measured.other > split.minimum.other ? " *Other* counts whatever the run read beyond the preflight and the fresh consent read." : ""),
     );
   }
@@ -808,7 +808,7 @@ function finish(started: Date): void {
   writeNotes();
   const finished = new Date();
   const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory, Node.js ${process.version}, ${process.platform}/${process.arch}`;
-  const table = summaryTables(summary);
+  const table = summaryTables(summary, !opt("only"));
   const doc = [
     `# Benchmarks${QUICK ? " (quick run)" : ""}`,
     "",

@@ -27,12 +27,12 @@ export function atScale(prefix: "plan-bare" | "rss" | "tenant", n: number): Acce
 
 const verdictCell = (r: SummaryRow) => (r.verdict === "info" ? "" : r.verdict === "met" ? "met" : "**missed**");
 
-/** The Summary's tables (markdown). */
-export function summaryTables(rows: SummaryRow[]): string {
+/** The Summary's tables (markdown). `full`: every section ran, so a figure not measured is missed. */
+export function summaryTables(rows: SummaryRow[], full: boolean): string {
   const acceptance: string[] = [];
   for (const a of ACCEPTANCE) {
     const mine = rows.filter((r) => r.acceptance === a.key);
-    if (!mine.length) acceptance.push(`| ${a.figure} | not measured in this run (section \`${a.section}\`) | ${a.target} | **missed** |`);
+    if (!mine.length) acceptance.push(`| ${a.figure} | not measured in this run (section \`${a.section}\`) | ${a.target} | ${full ? "**missed**" : ""} |`);
     for (const r of mine) acceptance.push(`| ${r.figure} | ${r.measured} | ${r.target} | ${verdictCell(r)} |`);
   }
   const others = rows.filter((r) => !r.acceptance).map((r) => `| ${r.figure} | ${r.measured} | ${r.target} | ${verdictCell(r)} |`);
