@@ -4,7 +4,8 @@
 //
 //   1. pipeline cost: `ac-export plan` over N rows (CSV, Parquet) vs the bare parser on the same file
 //   2. first sync of N new contacts at a --time-scale, contacts/min in real-time terms vs the bulk floor
-//   3. incremental run: 1% changed, 1% new, 1% gone (onLeave unsubscribe): requests vs the minimum, duration
+//   3. incremental run: 1% changed, 1% new, 1% gone (onLeave unsubscribe): requests vs the minimum, split into imports,
+//      leavers' existence checks and other look-ups (measured and minimum of each), duration
 //   4. baseline: a naive per-contact client (contact/sync + contactLists) on a sample, projected; the speed-up
 //   5. peak RSS of the runner process during the N-profile sync
 //   6. segment sources (segment-parts): N rows as 8 gzip CSV parts and as a Delta table with a deletion vector, read
@@ -650,7 +651,8 @@ async function segmentSources(csv: string) {
 }
 
 function writeNotes(): void {
-  notes.push("### Notes", "");
+  // Sections may have added notes of their own while they ran: the heading goes first.
+  notes.unshift("### Notes", "");
   const slow = figures.pipeline.filter((p) => p.planMs > 2 * p.bareMs);
   if (slow.length) {
     const us = (ms: number) => fmt((ms * 1000) / ROWS, 1);
