@@ -32,6 +32,8 @@ export interface SyncScaleContext {
 
 interface Measured {
   profiles: number;
+  /** The runner's RSS sampled every 250 ms, the highest per phase of its event log (where the peak is reached). */
+  byPhase: Map<string, number>;
   wallMs: number;
   runnerRss: number;
   cpuMs: number;
@@ -40,10 +42,48 @@ interface Measured {
 
 const mb = (bytes: number, fmt: SyncScaleContext["fmt"]) => `${fmt(bytes / 2 ** 20)} MB`;
 
-/** A process's own peak RSS (VmHWM) while it still runs. */
-function peakRssOf(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : 0;
+/** A process's own peak RSS (VmHWM) or current RSS (VmRSS) while it still runs; 0 once it is gone. */
+function rssOf(pid: number, which: "VmHWM" | "VmRSS"): number {
+  try {
+    const m = new RegExp(`${which}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The runner's phase from one event line: the plan reads the segment, then setup, the send pass, the end (snapshot). */
+function phaseOf(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  if (line.includes('"event":"progress"') && line.includes('"phase":"reading segment"')) return "plan (reading the segment)";
+  if (line.includes('"event":"phase"')) return line.includes('"phase":"sending') ? "send pass" : "setup before sending";
+  if (line.includes('"event":"progress"') && line.includes('"phase":"sending"')) return "send pass";
+  return undefined;
+}
+
+/** Samples the runner's RSS per phase while it runs (the preload gives only the peak at exit). */
+function phaseSampler(profiles: number) {
+  const byPhase = new Map<string, number>();
+  const AFTER = "after the last confirmation (snapshot, report)";
+  let phase = "start";
+  let confirmed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    byPhase,
+    onSpawn: (child: { pid?: number }) => {
+      timer = setInterval(() => {
+        const rss = rssOf(child.pid!, "VmRSS");
+        if (rss) byPhase.set(phase, Math.max(byPhase.get(phase) ?? 0, rss));
+      }, 250);
+    },
+    onStderrLine: (line: string) => {
+      // After the last confirmation (every contact is new: one batch per 250) the run writes its snapshot and report.
+      if (line.includes('"event":"batch-confirmed"') && ++confirmed === Math.ceil(profiles / 250)) phase = AFTER;
+      const p = phaseOf(line);
+      if (p && phase !== AFTER) phase = p;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 function failed(ctx: SyncScaleContext, n: number, r: ProcResult): Error {
@@ -73,7 +113,15 @@ async function syncOnce(ctx: SyncScaleContext, n: number): Promise<Measured> {
       AC_TIME_SCALE: String(ctx.timeScale),
       ...(ctx.runnerHeapMb ? { NODE_OPTIONS: `--max-old-space-size=${ctx.runnerHeapMb}` } : {}),
     };
-    const r = await runRunner(["run", "--config", "export.json", "--report-json", "report.json"], { cwd: dir, env, usageFile: join(ctx.work, "sync-scale-usage.json"), timeoutMs: ctx.timeoutMs });
+    const sampler = phaseSampler(n);
+    const r = await runRunner(["run", "--config", "export.json", "--report-json", "report.json"], {
+      cwd: dir,
+      env,
+      usageFile: join(ctx.work, "sync-scale-usage.json"),
+      timeoutMs: ctx.timeoutMs,
+      onSpawn: sampler.onSpawn,
+      onStderrLine: sampler.onStderrLine,
+    }).finally(sampler.stop);
     writeFileSync(join(ctx.work, `sync-scale-${n}.stderr.log`), r.stderr);
     if (r.code !== 0 || !r.usage) throw failed(ctx, n, r);
     const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as RunReport;
@@ -82,7 +130,7 @@ async function syncOnce(ctx: SyncScaleContext, n: number): Promise<Measured> {
     if (counts.members !== n || counts.byStatus[1] !== n) throw new Error(`sync-scale: after the first sync of ${fmt(n)} the list has ${JSON.stringify(counts)}`);
     const stats = await sandbox.requests();
     if (stats.bulkContactsDistinct !== n) throw new Error(`sync-scale: the sandbox received ${fmt(stats.bulkContactsDistinct)} distinct contacts, expected ${fmt(n)}`);
-    return { profiles: n, wallMs: r.wallMs, runnerRss: r.usage.maxRssBytes, cpuMs: r.usage.userCpuMs + r.usage.systemCpuMs, sandboxRss: peakRssOf(sandbox.pid) };
+    return { profiles: n, byPhase: sampler.byPhase, wallMs: r.wallMs, runnerRss: r.usage.maxRssBytes, cpuMs: r.usage.userCpuMs + r.usage.systemCpuMs, sandboxRss: rssOf(sandbox.pid, "VmHWM") };
   } finally {
     await sandbox.close();
     rmSync(csv, { force: true });
@@ -104,8 +152,10 @@ export async function measureSyncScale(ctx: SyncScaleContext): Promise<void> {
     "| profiles | wall | runner CPU | **runner peak RSS** | bytes / member | engine peak (no network) | sandbox peak RSS | within 1 GiB |",
     "|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
+  const phases: string[] = [];
   for (const n of ctx.profiles) {
     const m = await syncOnce(ctx, n);
+    phases.push(`| ${fmt(n)} | ${[...m.byPhase].map(([p, rss]) => `${p}: ${mb(rss, fmt)}`).join("; ")} |`);
     const engine = ctx.enginePeak.get(n);
     const fits = m.runnerRss <= ctx.jobBytes;
     lines.push(
@@ -119,5 +169,6 @@ export async function measureSyncScale(ctx: SyncScaleContext): Promise<void> {
     });
     ctx.log(`  ${fmt(n)}: runner peak ${mb(m.runnerRss, fmt)} (${fmt(m.runnerRss / n)} B/member), ${fmt(m.wallMs / 1000, 1)} s; sandbox peak ${mb(m.sandboxRss, fmt)}`);
   }
+  lines.push("", "The runner's RSS sampled every 250 ms, highest per phase of its event log:", "", "| profiles | highest RSS by phase |", "|---:|---|", ...phases);
   ctx.sections.push(lines.join("\n"));
 }
