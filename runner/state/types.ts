@@ -18,6 +18,9 @@ export interface LoadedState {
   journal: Buffer[];
 }
 
+/** An artifact made chunk by chunk; each call starts it anew (it may be written to more than one place). */
+export type ArtifactStream = () => AsyncIterable<Buffer>;
+
 export interface StateStore {
   /** Human-readable location, e.g. "/srv/state/vip-newsletter" or "https://acct.blob.core.windows.net/state/vip-newsletter/". */
   readonly location: string;
@@ -31,8 +34,11 @@ export interface StateStore {
   appendJournal(entry: Buffer): Promise<void>;
   /** Atomically replace the snapshot, then empty the journal. A crash in between leaves snapshot + old journal, which replays idempotently. */
   writeSnapshot(data: Buffer): Promise<void>;
-  /** Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. */
-  writeArtifact(name: string, data: string | Buffer): Promise<string>;
+  /**
+   * Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. An
+   * ArtifactStream is written chunk by chunk (changes.csv of millions of contacts is never held whole).
+   */
+  writeArtifact(name: string, data: string | Buffer | ArtifactStream): Promise<string>;
   /**
    * A small object kept beside the state, outside the snapshot and journal (e.g. "consent-cache": what the list's
    * inactive members were at the last read). Stored gzipped under aux/<name>. `loadAux` needs no lock and returns

@@ -107,6 +107,18 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
     expect(await readArtifact(nested)).toBe("{}");
   });
 
+  it("writes a streamed artifact chunk by chunk, larger than one upload block, in order", async () => {
+    // 5 MiB in 80 chunks of 64 KiB: more than the blob store's 4 MiB blocks, so the upload takes two blocks.
+    const line = (i: number) => `${String(i).padStart(8, "0")},${"x".repeat(65_526)}\n`;
+    const chunks = async function* () {
+      for (let i = 0; i < 80; i++) yield Buffer.from(line(i));
+    };
+    const where = await store.writeArtifact("changes.csv", chunks);
+    const text = await readArtifact(where);
+    expect(text.length).toBe(80 * 65_536);
+    expect(text.split("\n").slice(0, -1).map((l) => Number(l.slice(0, 8)))).toEqual(Array.from({ length: 80 }, (_, i) => i));
+  });
+
   it.each(["../escape.json", "/abs.json", "a//b.json", ".hidden", "lock", "snapshot", "journal/x", "rep ort.md", "x.tmp"])(
     "refuses the artifact name %j",
     async (name) => {
