@@ -23,6 +23,9 @@ export interface Usage {
   maxRssBytes: number;
   userCpuMs: number;
   systemCpuMs: number;
+  /** Highest V8 heap used / external (ArrayBuffer) memory, sampled every second by the preload. */
+  heapUsedBytes?: number;
+  externalBytes?: number;
 }
 
 export interface ProcResult {
