@@ -2,7 +2,7 @@
 // refused, rejected.csv with every row not sent, and report.json. Each run keeps its own copy under
 // runs/<started-at>/ (e.g. runs/2026-12-01T14-00-00Z/), and the fixed names hold the latest run's copy.
 import { csvRow } from "../output/csv-cell.js";
-import type { ArtifactStream, StateStore } from "../state/types.js";
+import type { ChunkStream, StateStore } from "../state/types.js";
 import { redactArtifact } from "./redact-artifact.js";
 import { listChanges, CHANGES_CSV_HEADER, type ChangeSource } from "../sync/changes.js";
 import type { SyncOutcome } from "../sync/outcome.js";
@@ -19,7 +19,7 @@ const KEEP_CHANGES_BYTES = 32 * 2 ** 20;
  * changes.csv of a run, BOM first, streamed in ~64 KB chunks: at 10,000,000 contacts it is ~550 MB, which a 1 GiB job
  * cannot hold next to the state (issue #12 "Scale"). Each line is redacted on its own, so a key never straddles chunks.
  */
-export function changesCsv(src: ChangeSource, outcome: SyncOutcome, apiKey?: string): ArtifactStream {
+export function changesCsv(src: ChangeSource, outcome: SyncOutcome, apiKey?: string): ChunkStream {
   return keptWhileSmall(async function* () {
     let text = `\uFEFF${csvRow(CHANGES_CSV_HEADER)}\n`;
     for await (const c of listChanges(src, outcome, "run")) {
@@ -33,7 +33,7 @@ export function changesCsv(src: ChangeSource, outcome: SyncOutcome, apiKey?: str
 }
 
 /** A stream whose chunks are kept for the next call while they total at most `keepBytes`; past that it is made again. */
-export function keptWhileSmall(make: () => AsyncIterable<Buffer>, keepBytes: number): ArtifactStream {
+export function keptWhileSmall(make: () => AsyncIterable<Buffer>, keepBytes: number): ChunkStream {
   let kept: Buffer[] | undefined;
   return async function* () {
     if (kept) return yield* kept;
@@ -57,13 +57,13 @@ export async function writeArtifacts(store: StateStore, report: RunReport, outco
   const applied = outcome.kind === "blocked" ? undefined : outcome.applied;
   const folder = runFolder(report.startedAt);
   report.runId = folder.slice("runs/".length);
-  const files: Array<[string, string | Buffer | ArtifactStream]> = (
+  const files: Array<[string, string | Buffer | ChunkStream]> = (
     [
       ["report.md", renderMarkdown(report)],
       ["changes.csv", changesCsv(src, outcome, apiKey)],
       ["rejected.csv", renderRejectedCsv(outcome.prepared?.plan, applied)],
       ["report.json", `${JSON.stringify({ ...report, artifacts: undefined, latestArtifacts: undefined }, null, 2)}\n`],
-    ] as Array<[string, string | Buffer | ArtifactStream]>
+    ] as Array<[string, string | Buffer | ChunkStream]>
   ).map(([name, data]) => [name, typeof data === "function" ? data : redactArtifact(data, apiKey)]);
   const artifacts: Record<string, string> = {};
   const latest: Record<string, string> = {};

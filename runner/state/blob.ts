@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
 import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
 import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
-import { LockedError, LockLostError, type ArtifactStream, type LoadedState, type StateLock, type StateStore } from "./types.js";
+import { LockedError, LockLostError, type ChunkStream, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import { checkArtifactName, checkAuxName, checkExportName, contentType, describeHolder, gunzipOrNull, gzipAux, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
 import { decodeJournal, encodeFrame } from "./journal.js";
 import { connectionFolder, type ConnectionRegistry } from "./connection-registry.js";
@@ -325,7 +325,7 @@ export class BlobStateStore implements StateStore {
     });
   }
 
-  writeSnapshot(data: Buffer): Promise<void> {
+  writeSnapshot(data: Buffer | ChunkStream): Promise<void> {
     return this.serial(async () => {
       this.mayWrite("snapshot");
       if (!this.known) await this.refresh(false);
@@ -335,11 +335,14 @@ export class BlobStateStore implements StateStore {
       const gen = known.gen + 1;
       let etag: string | undefined;
       try {
-        const response = await container.getBlockBlobClient(`${this.prefix}snapshot`).uploadData(data, {
+        const options = {
           conditions: known.etag ? { ifMatch: known.etag } : { ifNoneMatch: "*" },
           metadata: { journalgen: String(gen) },
           blobHTTPHeaders: { blobContentType: "application/octet-stream" },
-        });
+        };
+        const blob = container.getBlockBlobClient(`${this.prefix}snapshot`);
+        // A stream is staged in blocks of 4 MiB and committed under the same condition, so it replaces atomically too.
+        const response = typeof data === "function" ? await blob.uploadStream(Readable.from(data()), 4 * 2 ** 20, 2, options) : await blob.uploadData(data, options);
         etag = response.etag;
       } catch (e) {
         if (blobStatus(e) === 412 || blobStatus(e) === 409) {
@@ -370,7 +373,7 @@ export class BlobStateStore implements StateStore {
     return new BlobConnectionRegistry(() => this.container(), this.where, `${base ? `${base}/` : ""}.connections/${connectionFolder(hostname)}/`);
   }
 
-  async writeArtifact(name: string, data: string | Buffer | ArtifactStream): Promise<string> {
+  async writeArtifact(name: string, data: string | Buffer | ChunkStream): Promise<string> {
     checkArtifactName(name);
     this.mayWrite(name);
     const container = await this.container();
