@@ -13,7 +13,7 @@ export const runFolder = (startedAt: string) => `runs/${startedAt.replace(/\.\d+
 
 const CHUNK_CHARS = 64 * 1024;
 /** A changes.csv up to this size is made once and kept for its second copy; a bigger one is made again (one more pass). */
-const KEEP_CHANGES_BYTES = 32 * 2 ** 20;
+const KEEP_CHANGES_BYTES = 8 * 2 ** 20;
 
 /**
  * changes.csv of a run, BOM first, streamed in ~64 KB chunks: at 10,000,000 contacts it is ~550 MB, which a 1 GiB job
