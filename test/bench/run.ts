@@ -31,6 +31,8 @@
 // Options: --quick, --rows N, --time-scale N, --baseline N (sample size), --repeat N (pipeline runs, best kept),
 //          --out FILE (default BENCHMARKS.md for a full run; a quick or --only run writes to the temp dir unless --out is given),
 //          --only pipeline,sync,incremental,baseline,segment-parts,scale,values,slow-queue,crash-resume,shared-account,consent,leavers,sync-scale
+//          --skip S,S (every section but these; like --only, writes to the temp dir unless --out),
+//          --compare-time-scale N (the first sync again at another time scale, to show how the ratio depends on it),
 //          (incremental alone runs the first sync as its setup), --keep (keep the temp dir),
 //          --scale-profiles N,N,... (default 1000000,3000000,10000000 full, N quick; one process at a time),
 //          --sync-scale-profiles N,N,... (default 1000000,3000000,10000000 full, 100000 quick),
@@ -89,10 +91,10 @@ const QUICK = flag("quick");
 const ROWS = num("rows", QUICK ? 100_000 : 1_000_000);
 /** The pipeline section's sizes: the full run measures 1,000,000 and 3,000,000 rows (issue #12); --rows N just N. */
 const PIPELINE_ROWS = QUICK || opt("rows") ? [ROWS] : [1_000_000, 3_000_000];
-// Full run: --time-scale 5 for the figures (the 1,000,000 sync takes ~8 min), plus the same sync at 20 to show how the
-// ratio depends on the scale (see BENCHMARKS.md). Quick run: 20 only.
+// Full run: --time-scale 5 for the figures (the 1,000,000 sync takes ~8 min); --compare-time-scale N runs the same sync
+// at N as well, to show how the ratio depends on the scale. Quick run: 20.
 const TIME_SCALE = num("time-scale", QUICK ? 20 : 5);
-const COMPARE_SCALE = opt("compare-time-scale") ? num("compare-time-scale", 20) : QUICK ? undefined : 20;
+const COMPARE_SCALE = opt("compare-time-scale") ? num("compare-time-scale", 20) : undefined;
 const BASELINE = num("baseline", QUICK ? 1000 : 2000);
 const REPEAT = num("repeat", QUICK ? 3 : 2);
 /** Cap the runner's V8 heap (MB), as a small container would; default: node's own default on this machine. */
@@ -109,8 +111,12 @@ const TENANT_RPS = num("tenant-rps", 1);
 const COUNT_TIME_SCALE = num("count-time-scale", 50);
 const CONSENT_UNSUBSCRIBED = num("consent-unsubscribed", 300_000);
 const LEAVER_MEMBERS = num("leaver-members", 10_000);
-const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(","));
+const SKIP = new Set((opt("skip") ?? "").split(",").filter(Boolean));
+for (const o of SKIP) if (!SECTIONS.includes(o)) throw new Error(`--skip takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
+const ONLY = new Set((opt("only") ?? SECTIONS.join(",")).split(",").filter((o) => !SKIP.has(o)));
 for (const o of ONLY) if (!SECTIONS.includes(o)) throw new Error(`--only takes ${SECTIONS.join(", ")} (comma-separated); got ${o}`);
+/** Every section ran: a figure the run did not produce is then a miss. */
+const PARTIAL = Boolean(opt("only") || SKIP.size);
 const profileList = (name: string, def: string) =>
   (opt(name) ?? def).split(",").map((v) => {
     const n = Number(v.replace(/_/g, ""));
@@ -127,7 +133,7 @@ const SYNC_SCALE_SANDBOX_HEAP = num("sync-scale-sandbox-heap", 8192);
 /** The 1 GiB job the scale figures are judged against (issue #12). */
 const JOB_BYTES = 2 ** 30;
 // A quick or partial (--only) run never replaces the full figures in BENCHMARKS.md unless --out says so.
-const OUT = opt("out") ? resolve(opt("out")!) : QUICK || opt("only") ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
+const OUT = opt("out") ? resolve(opt("out")!) : QUICK || PARTIAL ? join(tmpdir(), "ac-export-bench-quick.md") : join(ROOT, "BENCHMARKS.md");
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`;
 
 /** The account's real limits (runner/config/ac-limits.ts): the floor is 250 contacts × 100 bulk imports per minute. */
@@ -802,7 +808,7 @@ function finish(started: Date): void {
   writeNotes();
   const finished = new Date();
   const machine = `${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory, Node.js ${process.version}, ${process.platform}/${process.arch}`;
-  const table = summaryTables(summary, !opt("only"));
+  const table = summaryTables(summary, !PARTIAL);
   const doc = [
     `# Benchmarks${QUICK ? " (quick run)" : ""}`,
     "",
