@@ -45,6 +45,9 @@ Options:
                           429 also sends Retry-After)
   --bulk-duplicates <reject|last-wins>
                           the same email twice in one bulk import rejects the batch (default) or the last wins
+  --lean-contacts         keep per contact only its email, dates and list memberships (names, phones, field
+                          values and tags are accepted and dropped): 10,000,000 contacts in a few GB, for
+                          benchmarks; count members with GET /__sandbox/lists/<id>/counts. Not with --data
 
 Readings of a real account (README "Readings of the real account"; default first):
   --contact-lists-resubscribe <any|sourceid4>   contactLists status 1 re-subscribes whatever sourceid (documented)
@@ -70,7 +73,7 @@ Readings of a real account (README "Readings of the real account"; default first
   -h, --help              show this help
 
 Inspection (no token needed, never rate-limited or faulted): GET <url>/__sandbox lists the endpoints, e.g.
-GET /__sandbox/lists/<id>/members?status=1, GET /__sandbox/requests, POST /__sandbox/seed, POST /__sandbox/reset.
+GET /__sandbox/lists/<id>/members?status=1, GET /__sandbox/lists/<id>/counts, GET /__sandbox/requests, POST /__sandbox/seed, POST /__sandbox/reset.
 
 Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments.
 `,
@@ -91,6 +94,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
       "contact-limit": { type: "string" },
       "bulk-rate-limit-status": { type: "string" },
       "bulk-duplicates": { type: "string" },
+      "lean-contacts": { type: "boolean" },
       ...realAccountArgs,
     });
     const int = (flag: string, raw: string | undefined, min: number) => {
@@ -124,6 +128,7 @@ Exit codes: 0 stopped by a signal, 1 failed to start or crashed, 2 bad arguments
       ...(values["contact-limit"] !== undefined && { contactLimit: int("contact-limit", values["contact-limit"], 0) }),
       ...(status !== undefined && { bulkRateLimitStatus: Number(status) as 400 | 429 }),
       ...(dups !== undefined && { bulkDuplicateEmails: dups }),
+      ...(values["lean-contacts"] && { leanContacts: true }),
       ...realAccountOptions(values),
     };
 

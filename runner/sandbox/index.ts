@@ -35,6 +35,7 @@ export { FaultSpecError, parseFaults } from "./faults.js";
 export type {
   BatchView,
   ContactView,
+  ListCounts,
   MemberView,
   RequestStats,
   SandboxInspector,
@@ -145,6 +146,12 @@ export interface SandboxOptions {
   listOrderIgnored?: boolean;
   /** A list-status change (an unsubscribe, a bounce) also sets the contact's udate, so filters[updated_after] finds it. @default false */
   statusChangeTouchesContact?: boolean;
+  /**
+   * Lean contacts, for benchmarks at 10,000,000 contacts: a contact keeps its email, dates and list memberships only;
+   * names, phones, field values and tag links are accepted and dropped (so no tag automations either). Not with `data`.
+   * @default false
+   */
+  leanContacts?: boolean;
 }
 
 export interface Sandbox {
@@ -249,12 +256,14 @@ function resolveOptions(o: SandboxOptions): ResolvedOptions & { port: number; ho
     contactsPageDelayMs: num("contactsPageDelayMs", o.contactsPageDelayMs, 0, 0, false),
     listOrderIgnored: oneOf("listOrderIgnored", o.listOrderIgnored, [true, false], false),
     statusChangeTouchesContact: oneOf("statusChangeTouchesContact", o.statusChangeTouchesContact, [true, false], false),
+    leanContacts: oneOf("leanContacts", o.leanContacts, [true, false], false),
   };
 }
 
 /** Starts a sandbox and resolves once it listens. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { port, host, ...resolved } = resolveOptions(options);
+  if (resolved.leanContacts && options.data) throw new SandboxOptionError("leanContacts keeps no names, field values or tags, so it cannot save an account: leave out data (--data) or leanContacts (--lean-contacts)");
   const core = new SandboxCore(resolved);
   const inspect = createInspector(core);
   const persistEvery = options.persistIntervalMs ?? 5000;

@@ -15,6 +15,7 @@ export const INSPECTOR_ENDPOINTS: readonly string[] = [
   "POST /__sandbox/tags {name}",
   "POST /__sandbox/seed {lists, fields, tags, contacts, exclusions, bounced}",
   "GET /__sandbox/lists/{id}/members[?status=1]",
+  "GET /__sandbox/lists/{id}/counts",
   "GET /__sandbox/contacts/{email}",
   "POST /__sandbox/contacts/{email}/unsubscribe {listId}",
   "POST /__sandbox/contacts/{email}/status {listId, status, by}",
@@ -81,6 +82,8 @@ export async function handleInspectorHttp(
         return sendJson(res, 200, inspector.seed(json as SeedData));
       case "GET /lists/*/members":
         return sendJson(res, 200, inspector.members(Number(seg[1]), statusParam === null || statusParam === "" ? undefined : (Number(statusParam) as ListStatus)));
+      case "GET /lists/*/counts":
+        return sendJson(res, 200, inspector.counts(Number(seg[1])));
       case "GET /contacts/*": {
         const c = inspector.contact(seg[1] as string);
         return c ? sendJson(res, 200, c) : sendJson(res, 404, { error: `no contact with email ${seg[1]}` });

@@ -64,6 +64,12 @@ export interface ContactView extends Omit<MemberView, "status" | "unsubscribedBy
   lists: Record<string, { status: ListStatus; unsubscribedBy?: UnsubscribedBy; sourceid: number }>;
 }
 
+export interface ListCounts {
+  members: number;
+  /** list status (0 unconfirmed, 1 active, 2 unsubscribed, 3 bounced) → members */
+  byStatus: Record<"0" | "1" | "2" | "3", number>;
+}
+
 export interface RequestStats {
   /** every /api/3 request received, including refused ones */
   total: number;
@@ -109,6 +115,8 @@ export interface SandboxInspector extends AccountInspector {
   seed(data: SeedData): SeedResult;
   /** Members of a list in contact id order, optionally only those with one list status. Throws for an unknown list. */
   members(listId: number, status?: ListStatus): MemberView[];
+  /** How many members a list has, in all and by list status (no member rows: for lists of millions). */
+  counts(listId: number): ListCounts;
   contact(email: string): ContactView | undefined;
   /** The person unsubscribes themselves from the list (recorded as unsubscribedBy "contact"). */
   unsubscribeByContact(email: string, listId: number): void;
@@ -201,6 +209,15 @@ export function createInspector(core: SandboxCore): SandboxInspector {
         out.push({ ...base(id), status: store.mStatus.at(midx) as ListStatus, ...(by && { unsubscribedBy: by }) });
       }
       return out;
+    },
+
+    counts: (listId) => {
+      const list = listOf(listId);
+      core.batches.settle(performance.now());
+      const by = [0, 0, 0, 0];
+      const pos = list.m.pos.data;
+      for (let p = 0; p < list.m.pos.length; p++) by[store.mStatus.data[pos[p] as number] as number]!++;
+      return { members: list.m.pos.length, byStatus: { 0: by[0]!, 1: by[1]!, 2: by[2]!, 3: by[3]! } };
     },
 
     contact: (email) => {

@@ -28,6 +28,8 @@ export interface ResolvedOptions extends ApiRules, Omit<ApplyRules, "successIncl
   failPattern: string;
   /** a list-status change also sets the contact's udate */
   statusChangeTouchesContact: boolean;
+  /** contacts keep email, dates and list memberships only (no names, phones, field values, tag links) */
+  leanContacts: boolean;
   requestsPerSecond: number;
   bulkSinglePerMinute: number;
   bulkProcessingMs: number;
@@ -108,6 +110,7 @@ export class SandboxCore {
       new Prng(opts.seed ^ 0x5eed),
     );
     this.store.touchContactOnStatus = opts.statusChangeTouchesContact;
+    this.store.lean = opts.leanContacts;
     this.tenant = new BackgroundTenant(this.rps, scale);
     this.tenant.set(opts.backgroundTenantRps);
     this.account.setFailPattern(opts.failPattern);

@@ -141,6 +141,11 @@ export class Store {
   version = 0;
   /** A list-status change also sets the contact's udate (statusChangeTouchesContact; undocumented). */
   touchContactOnStatus = false;
+  /**
+   * Lean contacts (leanContacts, for the 10,000,000-contact bench): a contact keeps its email, dates and list
+   * memberships only; names, phones, field values and tag links are not stored, so ten million fit in a few GB.
+   */
+  lean = false;
 
   /** Contact rows, deleted ones included (the highest contact id). */
   get contactCount(): number {
@@ -253,6 +258,7 @@ export class Store {
   }
 
   setFieldValue(contactId: number, field: FieldRow, value: string): void {
+    if (this.lean) return;
     field.values.set(contactId, value);
     this.version++;
   }
@@ -282,6 +288,7 @@ export class Store {
 
   /** Links a tag to a contact; an existing link is returned as is. */
   addContactTag(contactId: number, tag: TagRow, now = nowSeconds()): { id: number; created: boolean } {
+    if (this.lean) return { id: 0, created: false };
     const existing = tag.links.get(contactId);
     if (existing !== undefined) return { id: existing, created: false };
     this.ctContact.push(contactId);
@@ -391,9 +398,12 @@ export class Store {
   createContact(email: string, first: string, last: string, phone: string, now = nowSeconds(), key = email.toLowerCase()): number {
     if (this.byEmail.has(key)) throw new StoreError("duplicate", "Email address already exists in the system");
     this.emails.push(email);
-    this.firsts.push(first);
-    this.lasts.push(last);
-    this.phones.push(phone);
+    // Lean: the name columns stay short (readers treat a missing entry as "").
+    if (!this.lean) {
+      this.firsts.push(first);
+      this.lasts.push(last);
+      this.phones.push(phone);
+    }
     this.cCdate.push(now);
     this.cUdate.push(now);
     this.cDeleted.push(0);
@@ -405,6 +415,7 @@ export class Store {
 
   updateContact(id: number, patch: { first?: string; last?: string; phone?: string }, now = nowSeconds()): void {
     const i = id - 1;
+    if (this.lean) patch = {};
     if (patch.first !== undefined) this.firsts[i] = patch.first;
     if (patch.last !== undefined) this.lasts[i] = patch.last;
     if (patch.phone !== undefined) this.phones[i] = patch.phone;

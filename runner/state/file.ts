@@ -21,7 +21,7 @@ import { link, mkdir, open, readFile, rename, stat, truncate, unlink, utimes } f
 import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { LockedError, LockLostError, type LoadedState, type StateLock, type StateStore } from "./types.js";
+import { LockedError, LockLostError, type ChunkStream, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import {
   checkArtifactName,
   checkAuxName,
@@ -63,11 +63,12 @@ function fsyncDir(dir: string): void {
 }
 
 /** Write a file atomically: a reader sees the old content or the new, never a mix, also after a crash. */
-export async function atomicWrite(path: string, data: string | Buffer, beforeRename?: () => Promise<void>): Promise<void> {
+export async function atomicWrite(path: string, data: string | Buffer | ChunkStream, beforeRename?: () => Promise<void>): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const fh = await open(tmp, "wx");
   try {
-    await fh.writeFile(data);
+    if (typeof data === "function") for await (const chunk of data()) await fh.write(chunk);
+    else await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
@@ -366,7 +367,7 @@ export class FileStateStore implements StateStore {
     });
   }
 
-  writeSnapshot(data: Buffer): Promise<void> {
+  writeSnapshot(data: Buffer | ChunkStream): Promise<void> {
     return this.serial(async () => {
       await this.mayWrite("snapshot");
       await atomicWrite(this.path("snapshot"), data, () => this.mayWrite("snapshot"));
@@ -388,7 +389,7 @@ export class FileStateStore implements StateStore {
     return new FileConnectionRegistry(join(dirname(this.location), ".connections", connectionFolder(hostname)));
   }
 
-  async writeArtifact(name: string, data: string | Buffer): Promise<string> {
+  async writeArtifact(name: string, data: string | Buffer | ChunkStream): Promise<string> {
     checkArtifactName(name);
     await this.mayWrite(name);
     const path = this.path(name);

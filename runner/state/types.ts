@@ -18,6 +18,9 @@ export interface LoadedState {
   journal: Buffer[];
 }
 
+/** Data made chunk by chunk (a snapshot, changes.csv); each call starts it anew (it may be written to more than one place). */
+export type ChunkStream = () => AsyncIterable<Buffer>;
+
 export interface StateStore {
   /** Human-readable location, e.g. "/srv/state/vip-newsletter" or "https://acct.blob.core.windows.net/state/vip-newsletter/". */
   readonly location: string;
@@ -29,10 +32,16 @@ export interface StateStore {
    * Every write (journal, snapshot, artifact) throws LockLostError once the lock this store took is lost or released.
    */
   appendJournal(entry: Buffer): Promise<void>;
-  /** Atomically replace the snapshot, then empty the journal. A crash in between leaves snapshot + old journal, which replays idempotently. */
-  writeSnapshot(data: Buffer): Promise<void>;
-  /** Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. */
-  writeArtifact(name: string, data: string | Buffer): Promise<string>;
+  /**
+   * Atomically replace the snapshot, then empty the journal. A crash in between leaves snapshot + old journal, which
+   * replays idempotently. A ChunkStream is written as it is made (a snapshot of 10,000,000 members is never held whole).
+   */
+  writeSnapshot(data: Buffer | ChunkStream): Promise<void>;
+  /**
+   * Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. An
+   * ChunkStream is written chunk by chunk (changes.csv of millions of contacts is never held whole).
+   */
+  writeArtifact(name: string, data: string | Buffer | ChunkStream): Promise<string>;
   /**
    * A small object kept beside the state, outside the snapshot and journal (e.g. "consent-cache": what the list's
    * inactive members were at the last read). Stored gzipped under aux/<name>. `loadAux` needs no lock and returns

@@ -5,7 +5,7 @@
 import type { ExportConfig } from "../config.js";
 import { describeError } from "../errors.js";
 import { rowLabel, type SegmentRow } from "../segment/types.js";
-import { fingerprintRow } from "./member.js";
+import { RowReader } from "./member.js";
 import type { SyncOutcome } from "./outcome.js";
 import { segmentOptions } from "./segment-options.js";
 import { UNSUBSCRIBED_BY_SYNC, type SyncState } from "./state.js";
@@ -74,8 +74,13 @@ async function* segmentChanges(src: ChangeSource, prepared: Prepared, judge: Syn
   if (plan.send.size === 0 && resubscribe.size === 0) return;
   const segment = await src.openSegment(src.segmentLocation, segmentOptions(src.config));
   try {
+    const reader = new RowReader(src.config, prepared.values);
     for await (const rows of segment.batches()) {
-      for (const row of rows) yield* rowChanges(src.config, row, prepared, judge, skipRows, resubscribe);
+      for (const row of rows) {
+        // Most rows of an incremental run are unchanged: no generator, no read for them.
+        if (resubscribe.size === 0 && plan.send.get(row.rowNumber) === undefined) continue;
+        yield* rowChanges(reader, row, prepared, judge, skipRows, resubscribe);
+      }
     }
   } finally {
     await segment.close();
@@ -84,18 +89,16 @@ async function* segmentChanges(src: ChangeSource, prepared: Prepared, judge: Syn
   for (const email of resubscribe) yield resubscribed(undefined, email, judge);
 }
 
-function* rowChanges(config: ExportConfig, row: SegmentRow, prepared: Prepared, judge: SyncState | undefined, skipRows: Set<number>, resubscribe: Set<string>): Generator<Change> {
+function* rowChanges(reader: RowReader, row: SegmentRow, prepared: Prepared, judge: SyncState | undefined, skipRows: Set<number>, resubscribe: Set<string>): Generator<Change> {
   const planned = prepared.plan.send.get(row.rowNumber);
-  if (planned === undefined && resubscribe.size === 0) return;
-  const result = fingerprintRow(row, config, prepared.values);
-  if (!result.ok) return;
-  const { email } = result;
+  if (!reader.read(row)) return;
+  const email = reader.email!;
   const label = row.part === undefined ? row.rowNumber : rowLabel(row);
   if (planned !== undefined && !skipRows.has(row.rowNumber)) {
     const isNew = prepared.plan.newRows.has(row.rowNumber);
     const action = isNew ? "added" : "updated";
     const reason = isNew ? "new in the segment" : "name, phone, custom field or tag values changed since the last sync";
-    if (result.fingerprint !== planned) yield { row: label, email, action: "not-confirmed", reason: "the segment changed after the plan read it; the next run compares again" };
+    if (reader.fingerprint !== planned) yield { row: label, email, action: "not-confirmed", reason: "the segment changed after the plan read it; the next run compares again" };
     else if (judge && judge.get(email)?.fingerprint !== planned) yield { row: label, email, action: "not-confirmed", reason: NOT_CONFIRMED };
     else yield { row: label, email, action, reason };
   }

@@ -92,7 +92,7 @@ export class Checkpointer {
  * those records, so those members are sent again: the one window where a kill costs more than the POSTs in flight.
  */
 export async function compactState(store: StateStore, state: SyncState, openBatches: ReadonlyMap<string, BatchRecord> | undefined): Promise<void> {
-  await store.writeSnapshot(state.encodeSnapshot());
+  await store.writeSnapshot(state.snapshotStream());
   let chunk: string[][] = [];
   let bytes = 0;
   for (const record of openBatches?.values() ?? []) {

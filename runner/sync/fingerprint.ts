@@ -2,9 +2,19 @@
 // 48 bits keep the value an exact JS number; a false "unchanged" needs a collision on one member (~1 in 2.8e14).
 // Incremental (add piece by piece), so the hot path builds no joined string per row.
 
+const H1 = 0x811c9dc5;
+const H2 = 0x01000193;
+
 export class Fingerprint {
-  private h1 = 0x811c9dc5;
-  private h2 = 0x01000193;
+  private h1 = H1;
+  private h2 = H2;
+
+  /** Starts again from nothing, so one instance serves every row (no object a row on the hot path). */
+  reset(): this {
+    this.h1 = H1;
+    this.h2 = H2;
+    return this;
+  }
 
   /** Adds a piece followed by a separator, so ("ab","c") and ("a","bc") differ. */
   add(text: string): this {

@@ -64,23 +64,30 @@ async function unsubscribeLeavers(ctx: ApplyContext): Promise<void> {
   });
 }
 
-/** The leavers that exist in ActiveCampaign as active members of the list, found the cheaper way. */
+/**
+ * The leavers that exist in ActiveCampaign as active members of the list, found the cheaper way; logs a
+ * `leavers-checked` event with the way and the `GET /contacts` it took (the count that chooses included).
+ */
 async function existingLeavers(ctx: ApplyContext): Promise<Set<string>> {
-  const { client, config } = ctx.deps;
+  const { client, config, events } = ctx.deps;
   const leavers = ctx.prepared.plan.leavers;
+  const lookups = () => client.stats().requestsByEndpoint["GET /contacts"] ?? 0;
+  const before = lookups();
   const found = new Set<string>();
   const active = client.countListContacts && client.listContactEmails ? await client.countListContacts(config.listId, LIST_STATUS.ACTIVE) : Infinity;
-  if (Math.ceil(active / PAGE_LIMIT) < leavers.length) {
+  const readList = Math.ceil(active / PAGE_LIMIT) < leavers.length;
+  if (readList) {
     const wanted = new Set(leavers);
     for await (const email of client.listContactEmails!(config.listId, LIST_STATUS.ACTIVE)) {
       const e = email.toLowerCase();
       if (wanted.has(e)) found.add(e);
     }
-    return found;
+  } else {
+    await forEachLimited(leavers, PER_CONTACT_CONCURRENCY, async (email) => {
+      if (await client.findContactByEmail(email)) found.add(email);
+    });
   }
-  await forEachLimited(leavers, PER_CONTACT_CONCURRENCY, async (email) => {
-    if (await client.findContactByEmail(email)) found.add(email);
-  });
+  events.event("leavers-checked", { leavers: leavers.length, existing: found.size, way: readList ? "list" : "lookup", requests: lookups() - before });
   return found;
 }
 

@@ -8,8 +8,8 @@ import { createConverter, type FieldConverter } from "../values/convert.js";
 import { toE164 } from "../values/phone.js";
 import { showValue, textOf, toText } from "../values/text.js";
 import type { Converted, SourceValue } from "../values/types.js";
-import { normalizeEmail } from "./email.js";
-import { Fingerprint, fingerprint } from "./fingerprint.js";
+import { normalizeEmail, validEmail } from "./email.js";
+import { Fingerprint } from "./fingerprint.js";
 import { phoneColumn } from "./value-mapping.js";
 import type { ValueProblem } from "./value-problems.js";
 import type { ValueMapping } from "./value-mapping.js";
@@ -145,25 +145,78 @@ function convertRow(row: SegmentRow, m: Compiled, f: Fingerprint, sink?: Sink): 
 }
 
 /** A 48-bit hash of a normalized email: what the plan keeps per planned row to check pass 2 reads the same address. */
-export const emailHash = (email: string): number => fingerprint("email", email);
+export const emailHash = (email: string): number => emailPrint.reset().add("email").add(email).value();
+const emailPrint = new Fingerprint();
 
-/** Email, fingerprint and the values left out: what planning needs for every row, without building the member. */
-export function fingerprintRow(row: SegmentRow, config: ExportConfig, values: ValueMapping): FingerprintResult {
-  return fingerprintWith(row, compile(config, values));
+/** What reading one row gives (RowReader holds one for every row, so the plan makes no object a row). */
+interface RowRead {
+  /** Read: the normalized email. Rejected: the email to report with it (the raw text when it is no address), if any. */
+  email: string | undefined;
+  fingerprint: number;
+  /** Values left out (onInvalid "omit-field"); undefined when none. */
+  problems: ValueProblem[] | undefined;
+  /** Why the row is rejected ("" when read). */
+  reason: string;
 }
 
-function fingerprintWith(row: SegmentRow, m: Compiled, sink?: Sink): FingerprintResult {
-  if (row.problem) return { ok: false, reason: row.problem };
+/** Reads one row into `out`; false when the row is rejected (out.reason says why). */
+function readRow(row: SegmentRow, m: Compiled, f: Fingerprint, out: RowRead, sink?: Sink): boolean {
+  out.problems = undefined;
+  if (row.problem) return reject(out, undefined, row.problem);
   const rawEmail = textOf(row.values[m.email]);
-  const check = normalizeEmail(rawEmail);
-  if (!check.ok) return { ok: false, ...(rawEmail !== undefined ? { email: rawEmail } : {}), reason: check.reason };
-  const f = new Fingerprint();
+  const email = validEmail(rawEmail);
+  if (email === undefined) return reject(out, rawEmail, (normalizeEmail(rawEmail) as { reason: string }).reason);
+  f.reset();
   f.add(m.firstName ? (name(row.values[m.firstName]) ?? "") : "");
   f.add(m.lastName ? (name(row.values[m.lastName]) ?? "") : "");
   const problems = convertRow(row, m, f, sink);
-  if (typeof problems === "string") return { ok: false, email: check.email, reason: problems };
+  if (typeof problems === "string") return reject(out, email, problems);
   f.add(m.suffix);
-  return { ok: true, email: check.email, fingerprint: f.value(), ...(problems ? { problems } : {}) };
+  out.email = email;
+  out.fingerprint = f.value();
+  out.problems = problems;
+  out.reason = "";
+  return true;
+}
+
+function reject(out: RowRead, email: string | undefined, reason: string): false {
+  out.email = email;
+  out.reason = reason;
+  return false;
+}
+
+/**
+ * Email, fingerprint and the values left out of each row: what planning needs, without building the member. One
+ * reader per pass; after read(), its fields describe that row until the next read().
+ */
+export class RowReader implements RowRead {
+  email: string | undefined = undefined;
+  fingerprint = 0;
+  problems: ValueProblem[] | undefined = undefined;
+  reason = "";
+  private readonly m: Compiled;
+  private readonly f = new Fingerprint();
+
+  constructor(config: ExportConfig, values: ValueMapping) {
+    this.m = compile(config, values);
+  }
+
+  /** True when the row can be sent (email, fingerprint, problems set); false when rejected (reason, email if any). */
+  read(row: SegmentRow): boolean {
+    return readRow(row, this.m, this.f, this);
+  }
+}
+
+/** One row's email, fingerprint and values left out, as an object (for callers outside the per-row hot path). */
+export function fingerprintRow(row: SegmentRow, config: ExportConfig, values: ValueMapping): FingerprintResult {
+  return resultOf(readRow(row, compile(config, values), scratchPrint, scratch), scratch);
+}
+const scratchPrint = new Fingerprint();
+const scratch: RowRead = { email: undefined, fingerprint: 0, problems: undefined, reason: "" };
+
+function resultOf(ok: boolean, r: RowRead): FingerprintResult {
+  if (!ok) return { ok: false, ...(r.email !== undefined ? { email: r.email } : {}), reason: r.reason };
+  return { ok: true, email: r.email!, fingerprint: r.fingerprint, ...(r.problems ? { problems: r.problems } : {}) };
 }
 
 /** The member a row sends: its values converted as the fingerprint saw them (values that cannot be sent left out). */
@@ -171,10 +224,13 @@ export function toMember(row: SegmentRow, config: ExportConfig, values: ValueMap
   const m = compile(config, values);
   const fields: Record<string, string> = {};
   let phone: string | undefined;
-  const fp = fingerprintWith(row, m, (tag, value) => {
-    if (tag === null) phone = value;
-    else fields[tag] = value;
-  });
+  const fp = resultOf(
+    readRow(row, m, scratchPrint, scratch, (tag, value) => {
+      if (tag === null) phone = value;
+      else fields[tag] = value;
+    }),
+    scratch,
+  );
   if (!fp.ok) return fp;
   const member: Member = { email: fp.email, fields, fingerprint: fp.fingerprint };
   const firstName = m.firstName ? name(row.values[m.firstName]) : undefined;

@@ -2,7 +2,7 @@
 // and decide everything before anything is written (limits, removal cap, consent).
 import { removalCap, type ExportConfig } from "../config.js";
 import type { OpenedSegment } from "../segment/types.js";
-import { emailHash, fingerprintRow } from "./member.js";
+import { emailHash, RowReader } from "./member.js";
 import { RowFingerprints, RowMarks } from "./row-set.js";
 import { RowLabels } from "./row-labels.js";
 import { SeenMembers } from "./seen-members.js";
@@ -97,48 +97,62 @@ export async function planSync(
   const sample = (kind: keyof SyncPlan["samples"], email: string) => {
     if (plan.samples[kind].length < SAMPLE) plan.samples[kind].push(email);
   };
+  // Per row: no object, closure or array is made here (RowReader reuses itself); see BENCHMARKS.md "Pipeline cost".
+  const reader = new RowReader(config, values);
+  const checkInactive = inactiveInAc.size > 0;
   for await (const batch of segment.batches()) {
-    for (const row of batch) {
+    for (let r = 0; r < batch.length; r++) {
+      const row = batch[r]!;
+      const rowNumber = row.rowNumber;
       plan.rowsRead++;
-      plan.rowLabels.see(row);
-      const result = fingerprintRow(row, config, values);
-      if (!result.ok) {
-        plan.rejected.push({ row: row.rowNumber, ...(result.email !== undefined ? { email: result.email } : {}), reason: result.reason });
+      if (row.part !== undefined) plan.rowLabels.see(row);
+      if (!reader.read(row)) {
+        plan.rejected.push({ row: rowNumber, ...(reader.email !== undefined ? { email: reader.email } : {}), reason: reader.reason });
         continue;
       }
-      const { email, fingerprint } = result;
-      const id = seen.see(email, row.rowNumber);
-      if (seen.firstRow !== row.rowNumber) {
-        plan.rejected.push({ row: row.rowNumber, email, reason: `duplicate of ${duplicateOf(plan.rowLabels, seen.firstRow)} (same email, ignoring case)` });
+      const email = reader.email!;
+      const fingerprint = reader.fingerprint;
+      const id = seen.see(email, rowNumber);
+      if (seen.firstRow !== rowNumber) {
+        plan.rejected.push({ row: rowNumber, email, reason: `duplicate of ${duplicateOf(plan.rowLabels, seen.firstRow)} (same email, ignoring case)` });
         continue;
       }
-      const knownFlags = id >= 0 ? state.flagsOf(id) : 0;
+      if (id < 0) {
+        // New to the state: no flags, so no consent question the sync could have caused, and nothing to compare.
+        const inactive = checkInactive ? inactiveInAc.get(email) : undefined;
+        if (inactive !== undefined) {
+          plan.consentKept.push({ row: rowNumber, email, reason: keptReason(inactive) });
+          continue;
+        }
+        if (reader.problems) plan.valueProblems.add(rowNumber, reader.problems);
+        plan.adds++;
+        plan.send.set(rowNumber, fingerprint);
+        plan.sendEmails.set(rowNumber, emailHash(email));
+        plan.newRows.add(rowNumber);
+        if (plan.samples.adds.length < SAMPLE) plan.samples.adds.push(email);
+        continue;
+      }
+      const knownFlags = state.flagsOf(id);
       const unsubscribedBySync = (knownFlags & UNSUBSCRIBED_BY_SYNC) !== 0;
-      const inactive = inactiveInAc.size ? inactiveInAc.get(email) : undefined;
+      const inactive = checkInactive ? inactiveInAc.get(email) : undefined;
       // Only a status 2 the sync wrote itself may be undone; 0 and 3 are never the sync's doing.
       if (inactive !== undefined && !(inactive === 2 && unsubscribedBySync)) {
-        plan.consentKept.push({ row: row.rowNumber, email, reason: keptReason(inactive) });
+        plan.consentKept.push({ row: rowNumber, email, reason: keptReason(inactive) });
         continue;
       }
-      if (result.problems) plan.valueProblems.add(row.rowNumber, result.problems);
+      if (reader.problems) plan.valueProblems.add(rowNumber, reader.problems);
       if (unsubscribedBySync) {
         plan.resubscribe.push(email);
         sample("resubscribe", email);
       }
-      const knownFingerprint = id >= 0 ? state.fingerprintOf(id) : -1;
-      if (id < 0) {
-        plan.adds++;
-        plan.send.set(row.rowNumber, fingerprint);
-        plan.sendEmails.set(row.rowNumber, emailHash(email));
-        plan.newRows.add(row.rowNumber);
-        sample("adds", email);
-      } else if (knownFingerprint === fingerprint && (knownFlags & REFUSED_BY_AC) !== 0 && !refusalDue(config, state.refusedOn(email), today)) {
-        plan.refusedEarlier.push({ row: row.rowNumber, email, reason: refusedEarlierReason(config, state.refusedOn(email)) });
+      const knownFingerprint = state.fingerprintOf(id);
+      if (knownFingerprint === fingerprint && (knownFlags & REFUSED_BY_AC) !== 0 && !refusalDue(config, state.refusedOn(email), today)) {
+        plan.refusedEarlier.push({ row: rowNumber, email, reason: refusedEarlierReason(config, state.refusedOn(email)) });
       } else if (knownFingerprint !== fingerprint || (knownFlags & REFUSED_BY_AC) !== 0) {
         // Changed, or refused and its cool-down is over: sent again.
         plan.updates++;
-        plan.send.set(row.rowNumber, fingerprint);
-        plan.sendEmails.set(row.rowNumber, emailHash(email));
+        plan.send.set(rowNumber, fingerprint);
+        plan.sendEmails.set(rowNumber, emailHash(email));
         sample("updates", email);
       } else plan.unchanged++;
     }

@@ -24,26 +24,21 @@ export interface SnapshotRecord {
   flags: number;
 }
 
-/** Compressed bytes a member takes, as measured (10.2 with the bench's emails); the output grows if it needs more. */
-const EXPECTED_BYTES_PER_MEMBER = 11;
-
 /**
- * Writes gzip members of ~4 MiB of records each; `add` per member, `finish` for the whole snapshot. Each gzip member
- * is copied into one output buffer sized for the expected snapshot as soon as it is made: collecting the members and
- * concatenating them at the end would hold the snapshot twice (~100 MB more at 10,000,000 members).
+ * Makes the gzip members of ~4 MiB of records each, one at a time: `add` per record returns a finished member when one
+ * is full, `finish` the last one. The store writes each member as it comes (writeSnapshot takes a stream), so the
+ * snapshot is never held whole: at 10,000,000 members it is ~100 MB, next to the state at the end of a run.
  */
 export class SnapshotWriter {
-  private out: Buffer;
-  private used = 0;
   private raw = Buffer.allocUnsafe(MEMBER_RAW_BYTES + MAX_RECORD);
   private pos = 0;
+  private members = 0;
 
-  constructor(scope: StateScope, members: number) {
-    this.out = Buffer.allocUnsafe(members * EXPECTED_BYTES_PER_MEMBER + 64 * 1024);
+  constructor(scope: StateScope) {
     this.pos = this.raw.write(`${scopeLine(2, scope)}\n`, 0, "utf8");
   }
 
-  add(r: SnapshotRecord): void {
+  add(r: SnapshotRecord): Buffer | undefined {
     const raw = this.raw;
     const length = r.copyEmail(raw, this.pos + 2);
     raw.writeUInt16LE(length, this.pos);
@@ -53,24 +48,19 @@ export class SnapshotWriter {
     raw[p + 6] = r.flags;
     p += 7;
     this.pos = p;
-    if (p >= MEMBER_RAW_BYTES) this.flush();
+    return p >= MEMBER_RAW_BYTES ? this.flush() : undefined;
   }
 
-  finish(): Buffer {
-    if (this.pos > 0 || this.used === 0) this.flush();
-    return this.out.subarray(0, this.used);
+  /** The last member, or undefined when the records ended exactly with a full one. */
+  finish(): Buffer | undefined {
+    return this.pos > 0 || this.members === 0 ? this.flush() : undefined;
   }
 
-  private flush(): void {
+  private flush(): Buffer {
     const member = framedMember(gzipSync(this.raw.subarray(0, this.pos), { level: 6 }));
-    if (this.used + member.length > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.used + member.length, Math.ceil(this.out.length * 1.5)));
-      this.out.copy(grown, 0, 0, this.used);
-      this.out = grown;
-    }
-    member.copy(this.out, this.used);
-    this.used += member.length;
+    this.members++;
     this.pos = 0;
+    return member;
   }
 }
 

@@ -7,6 +7,7 @@ import { EmailTable, type EmailKey, type EmailTableOptions } from "./email-table
 import { checkUint48, PagedArray, PagedUint48 } from "./paged-array.js";
 import { isSnapshotV2, readSnapshotV1, readSnapshotV2, scopeLine, SnapshotWriter } from "./state-snapshot.js";
 import { RefusalDays } from "./refusal-days.js";
+import type { ChunkStream } from "../state/types.js";
 
 /** The sync unsubscribed this member from the list because they left the segment. */
 export const UNSUBSCRIBED_BY_SYNC = 1;
@@ -107,23 +108,43 @@ export class SyncState {
     return this.table.bytes + this.fingerprints.bytes + this.flagBytes.bytes;
   }
 
-  /** The v2 snapshot: gzip members of ~4 MiB of binary records, so 10,000,000 members never sit in one string. */
-  encodeSnapshot(): Buffer {
-    const writer = new SnapshotWriter(this.scope, this.size);
+  /**
+   * The v2 snapshot, one gzip member (~4 MiB of records) at a time: the store writes each as it comes, so 10,000,000
+   * members never sit in one buffer. A commit made while it is written lands in the journal after it (the store
+   * orders the journal behind the snapshot), so it is never lost.
+   */
+  *snapshotMembers(): Generator<Buffer> {
+    const writer = new SnapshotWriter(this.scope);
     let id = 0;
     const record = { copyEmail: (out: Uint8Array, at: number) => this.table.copyBytes(id, out, at), fingerprint: 0, flags: 0 };
     for (; id < this.table.idLimit; id++) {
       if (!this.table.isLive(id)) continue;
       record.fingerprint = this.fingerprints.get(id);
       record.flags = this.flagBytes.get(id);
-      writer.add(record);
+      const member = writer.add(record);
+      if (member) yield member;
     }
     // Refusal days ride as records of their own kind: the day in the fingerprint's place, flag REFUSAL_DAY_RECORD.
     for (const [email, day] of this.refusals.entries()) {
       const bytes = Buffer.from(email, "utf8");
-      writer.add({ copyEmail: (out, at) => bytes.copy(out, at), fingerprint: day, flags: REFUSAL_DAY_RECORD });
+      const member = writer.add({ copyEmail: (out, at) => bytes.copy(out, at), fingerprint: day, flags: REFUSAL_DAY_RECORD });
+      if (member) yield member;
     }
-    return writer.finish();
+    const last = writer.finish();
+    if (last) yield last;
+  }
+
+  /** The snapshot as a stream for StateStore.writeSnapshot. */
+  snapshotStream(): ChunkStream {
+    const state = this;
+    return async function* () {
+      yield* state.snapshotMembers();
+    };
+  }
+
+  /** The whole v2 snapshot in one buffer (tests, tools; a run streams it: snapshotStream). */
+  encodeSnapshot(): Buffer {
+    return Buffer.concat([...this.snapshotMembers()]);
   }
 
   /** A journal entry recording confirmed upserts and removals; replaying it twice changes nothing. */

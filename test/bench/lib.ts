@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { MemberView, RequestStats } from "../../runner/sandbox/index.js";
+import type { ListCounts, MemberView, RequestStats, SeedData } from "../../runner/sandbox/index.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 /** The bundle the runner and sandbox processes run: dist/ac-export.mjs, or a pinned copy (see useBundle). */
@@ -23,6 +23,9 @@ export interface Usage {
   maxRssBytes: number;
   userCpuMs: number;
   systemCpuMs: number;
+  /** Highest V8 heap used / external (ArrayBuffer) memory, sampled every second by the preload. */
+  heapUsedBytes?: number;
+  externalBytes?: number;
 }
 
 export interface ProcResult {
@@ -133,11 +136,15 @@ export class SandboxHttp {
     return this.call<{ id: number }>("POST", "/fields", field);
   }
   /** Lists, fields (with types, options and list relations), tags and contacts in one call (inspect.ts SeedData). */
-  seed(data: { fields?: Array<{ title: string; perstag: string; type?: string; options?: Array<string | { value: string; label?: string }> }> }) {
-    return this.call<{ fields: number[] }>("POST", "/seed", data);
+  seed(data: SeedData) {
+    return this.call<{ fields: number[]; created: number }>("POST", "/seed", data);
   }
   members(listId: number, status?: number) {
     return this.call<MemberView[]>("GET", `/lists/${listId}/members${status === undefined ? "" : `?status=${status}`}`);
+  }
+  /** Members of a list counted by status, without their rows (lists of millions). */
+  counts(listId: number) {
+    return this.call<ListCounts>("GET", `/lists/${listId}/counts`);
   }
   requests(withLog = false) {
     return this.call<RequestStats>("GET", `/requests${withLog ? "" : "?log=0"}`);
@@ -157,8 +164,8 @@ export interface SandboxProcess extends SandboxHttp {
 }
 
 /** `ac-export sandbox --port 0 ...` as its own process; resolves once it prints where it listens. */
-export async function startSandboxProcess(opts: { timeScale: number; apiKey: string; faults?: string; seed?: number; args?: string[] }): Promise<SandboxProcess> {
-  const args = ["--regexp-interpret-all", CLI, "sandbox", "--port", "0", "--time-scale", String(opts.timeScale), "--api-key", opts.apiKey];
+export async function startSandboxProcess(opts: { timeScale: number; apiKey: string; faults?: string; seed?: number; args?: string[]; maxOldSpaceMb?: number }): Promise<SandboxProcess> {
+  const args = ["--regexp-interpret-all", ...(opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : []), CLI, "sandbox", "--port", "0", "--time-scale", String(opts.timeScale), "--api-key", opts.apiKey];
   if (opts.faults) args.push("--faults", opts.faults);
   if (opts.seed !== undefined) args.push("--seed", String(opts.seed));
   args.push(...(opts.args ?? []));

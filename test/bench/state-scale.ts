@@ -9,7 +9,7 @@
 //      (every row unchanged).
 // Prints one JSON line: per phase the time and the process's peak RSS so far (VmHWM), and the state's bytes a member.
 // Usage: node state-scale.mjs <profiles> first|next <snapshot file>
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import "../../runner/v8-regexp-workaround.js";
 import { parseExportConfig } from "../../runner/config.js";
 import type { OpenedSegment, SegmentRow } from "../../runner/segment/types.js";
@@ -86,9 +86,18 @@ if (mode === "first") {
     }
     commit();
   });
-  const snapshot = await phase("snapshot written", () => state.encodeSnapshot());
-  writeFileSync(snapshotFile, snapshot);
-  process.stdout.write(`${JSON.stringify({ profiles, mode, stateBytes: state.bytes, planBytes: plan.send.bytes + plan.sendEmails.bytes, snapshotBytes: snapshot.length, phases })}\n`);
+  // Written one gzip member at a time, as a state store writes the stream (StateStore.writeSnapshot).
+  const snapshotBytes = await phase("snapshot written", () => {
+    const fd = openSync(snapshotFile, "w");
+    let bytes = 0;
+    try {
+      for (const member of state.snapshotMembers()) bytes += writeSync(fd, member);
+    } finally {
+      closeSync(fd);
+    }
+    return bytes;
+  });
+  process.stdout.write(`${JSON.stringify({ profiles, mode, stateBytes: state.bytes, planBytes: plan.send.bytes + plan.sendEmails.bytes, snapshotBytes, phases })}\n`);
 } else {
   const snapshot = readFileSync(snapshotFile);
   const state = await phase("state loaded", () => SyncState.load(scope, snapshot, []).state);

@@ -20,7 +20,18 @@ function peakRssBytes() {
 const file = process.env.BENCH_USAGE_FILE;
 if (file) {
   const t0 = performance.timeOrigin;
+  // The highest V8 heap and external (ArrayBuffer) memory seen, sampled every second: what a heap cap
+  // (--max-old-space-size, or the one Node derives from a container's memory limit) has to hold.
+  const highest = { heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    highest.heapUsedBytes = Math.max(highest.heapUsedBytes, m.heapUsed);
+    highest.heapTotalBytes = Math.max(highest.heapTotalBytes, m.heapTotal);
+    highest.externalBytes = Math.max(highest.externalBytes, m.external);
+  };
+  setInterval(sample, 1000).unref();
   process.on("exit", (code) => {
+    sample();
     const u = process.resourceUsage();
     writeFileSync(
       file,
@@ -31,6 +42,7 @@ if (file) {
         userCpuMs: u.userCPUTime / 1000,
         systemCpuMs: u.systemCPUTime / 1000,
         uptimeMs: performance.now(),
+        ...highest,
         startedAt: t0,
       }),
     );

@@ -78,6 +78,24 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
     expect(await fresh().load()).toEqual({ snapshot: Buffer.from("snapshot 2"), journal: [Buffer.from("after 2a"), Buffer.from("after 2b")] });
   });
 
+  it("writes a streamed snapshot (more than one upload block) as it is made, then empties the journal", async () => {
+    // A SyncState of ~260,000 members streams 3 gzip members; here 5 chunks of 1 MiB stand in for them.
+    const chunk = (i: number) => Buffer.alloc(2 ** 20, 65 + i);
+    await store.appendJournal(Buffer.from("before the stream"));
+    await store.writeSnapshot(async function* () {
+      for (let i = 0; i < 5; i++) yield chunk(i);
+    });
+    await store.appendJournal(Buffer.from("after the stream"));
+    const loaded = await fresh().load();
+    // Compared with equals(): a deep toEqual over 5 MiB takes longer than the test's timeout.
+    expect(loaded.snapshot?.length).toBe(5 * 2 ** 20);
+    expect(loaded.snapshot?.equals(Buffer.concat([0, 1, 2, 3, 4].map(chunk)))).toBe(true);
+    expect(loaded.journal).toEqual([Buffer.from("after the stream")]);
+    await store.writeSnapshot(Buffer.from("snapshot 2"));
+    await store.appendJournal(Buffer.from("after 2a"));
+    await store.appendJournal(Buffer.from("after 2b"));
+  });
+
   it("continues from what another instance (a later run) left", async () => {
     await writerLock!.release();
     const next = fresh();
@@ -105,6 +123,18 @@ describe.each(kinds)("%s state store", (kind, makeLocation) => {
     expect(await readArtifact(again)).toBe("# Report 2\n");
     const nested = await store.writeArtifact("runs/2024-05-01T10-00-00Z/report.json", "{}");
     expect(await readArtifact(nested)).toBe("{}");
+  });
+
+  it("writes a streamed artifact chunk by chunk, larger than one upload block, in order", async () => {
+    // 5 MiB in 80 chunks of 64 KiB: more than the blob store's 4 MiB blocks, so the upload takes two blocks.
+    const line = (i: number) => `${String(i).padStart(8, "0")},${"x".repeat(65_526)}\n`;
+    const chunks = async function* () {
+      for (let i = 0; i < 80; i++) yield Buffer.from(line(i));
+    };
+    const where = await store.writeArtifact("changes.csv", chunks);
+    const text = await readArtifact(where);
+    expect(text.length).toBe(80 * 65_536);
+    expect(text.split("\n").slice(0, -1).map((l) => Number(l.slice(0, 8)))).toEqual(Array.from({ length: 80 }, (_, i) => i));
   });
 
   it.each(["../escape.json", "/abs.json", "a//b.json", ".hidden", "lock", "snapshot", "journal/x", "rep ort.md", "x.tmp"])(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeEmail } from "../../../runner/sync/email.js";
+import { checkEmail, normalizeEmail, validEmail } from "../../../runner/sync/email.js";
 
 describe("normalizeEmail", () => {
   it.each([
@@ -76,5 +76,52 @@ describe("normalizeEmail", () => {
     ])("refuses invisible characters at the edges instead of trimming them away: %j", (raw, reason) => {
       expect(normalizeEmail(raw)).toEqual({ ok: false, reason });
     });
+  });
+});
+
+// normalizeEmail and validEmail take a one-pass shortcut for the common shape of address and leave everything else to
+// checkEmail (every rule, with its reason). The shortcut must never change a decision or an address.
+describe("the common-address shortcut decides exactly as checkEmail", () => {
+  const agree = (raw: string | undefined) => {
+    const reference = checkEmail(raw);
+    expect(normalizeEmail(raw), JSON.stringify(raw)).toEqual(reference);
+    expect(validEmail(raw), JSON.stringify(raw)).toBe(reference.ok ? reference.email : undefined);
+  };
+
+  it.each([
+    // at the limits the shortcut checks itself
+    `${"a".repeat(64)}@example.com`,
+    `${"a".repeat(65)}@example.com`,
+    `a@${"b".repeat(63)}.com`,
+    `a@${"b".repeat(64)}.com`,
+    `a@example.${"c".repeat(63)}`,
+    `a@example.${"c".repeat(64)}`,
+    `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(57)}.io`, // 254 characters
+    `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(58)}.io`, // 255
+    "a@b.co", "a@b.c", "a@b", "a@.b.co", "a@b..co", "a@b.co.", "@b.co", "a@", "a", "",
+    "a.b@c.io", ".a@c.io", "a.@c.io", "a..b@c.io", "a@-b.io", "a@b-.io", "a@b.-io", "a@b.io-", "a@b-c.d-e.io",
+    "a@b.i0", "a@b.xn--p1ai", "a@b.XN--P1AI", "A@B.IO", "Ann.Lee@Example.COM", "a@b@c.io", '"a"@b.io', "a'b@c.io",
+    "a+tag@b.io", "!#$%&*+/=?^_`{|}~-@b.io", "a(b)@c.io", "a@b_c.io", "a@b.io ", " a@b.io", "a @b.io", "a@b.io\u00a0",
+    "\u212Aa@b.io", "a@b.\u212Aio", "\u0130@b.io", "a\u0000@b.io", "\u007f@b.io", "a@[127.0.0.1]",
+  ])("%j", (raw) => agree(raw));
+
+  it("on 20,000 generated addresses (a fixed seed: the same ones every run)", () => {
+    const pieces = ["a", "Z", "k", "0", "9", ".", "..", "-", "_", "'", "@", '"', "+", " ", "\t", "é", "\u212A", "\u00a0", "(", "[", "xn--", "XN--", "com", "io", "c", "1", "b".repeat(63), "c".repeat(70)];
+    let seed = 12;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    let accepted = 0;
+    for (let k = 0; k < 20_000; k++) {
+      // Mostly well-formed (local@label.label.tld) with one piece swapped in, so both sides of each rule are reached.
+      const parts = ["ann", "@", "mail", ".", "example", ".", "com"];
+      for (let e = next(3); e >= 0; e--) parts.splice(next(parts.length + 1), next(2), pieces[next(pieces.length)]!);
+      const raw = parts.join("");
+      agree(raw);
+      if (checkEmail(raw).ok) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(2_000);
+    expect(accepted).toBeLessThan(18_000);
   });
 });

@@ -161,3 +161,41 @@ describe("requests per leaver, by policy", () => {
     expect(await perLeaver("unsubscribe", 300, 200)).toBeLessThanOrEqual(0.2);
   }, LONG);
 });
+
+describe("finding which leavers still exist, logged with its cost", () => {
+  let sandbox: Sandbox;
+  const fixtures: ExportFixture[] = [];
+  beforeAll(async () => {
+    sandbox = await startSandbox({ timeScale: 50, seed: 9 });
+  });
+  afterAll(async () => {
+    for (const f of fixtures) f.cleanup();
+    await sandbox.close();
+  });
+
+  /** The run's `leavers-checked` event, and the GET /contacts the sandbox saw during the run. */
+  async function checked(members: number, leaving: number, others: number) {
+    const f = new ExportFixture(sandbox, { onLeave: "unsubscribe", limits: { maxRemovalsPerRun: "100%" } });
+    fixtures.push(f);
+    if (others) sandbox.inspect.seed({ contacts: Array.from({ length: others }, (_, i) => ({ email: `other${i}@${f.domain}`, lists: { [f.listId]: 1 } })) });
+    f.writeSegment(csvOf(f.people(members)));
+    expect((await f.run()).code).toBe(0);
+    f.writeSegment(csvOf(f.people(members - leaving)));
+    const r = await f.run();
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const line = r.stderr.split("\n").find((l) => l.includes('"event":"leavers-checked"'));
+    if (!line) throw new Error(`no leavers-checked event in: ${r.stderr.slice(-2000)}`);
+    expect(sandbox.inspect.members(f.listId, 2).length).toBe(leaving);
+    return JSON.parse(line) as { leavers: number; existing: number; way: string; requests: number };
+  }
+
+  it("reads the list when its pages are fewer than the leavers: the count plus one request a page", async () => {
+    // 300 active members: 3 pages, fewer than 200 lookups.
+    expect(await checked(300, 200, 0)).toMatchObject({ leavers: 200, existing: 200, way: "list", requests: 1 + 3 });
+  }, 60_000);
+
+  it("looks each leaver up when that is cheaper: the count plus one request each", async () => {
+    // 3,060 active members: 31 pages, more than 20 lookups.
+    expect(await checked(60, 20, 3000)).toMatchObject({ leavers: 20, existing: 20, way: "lookup", requests: 1 + 20 });
+  }, 60_000);
+});

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { parseExportConfig } from "../../../runner/config.js";
 import type { SegmentRow } from "../../../runner/segment/types.js";
 import { Fingerprint } from "../../../runner/sync/fingerprint.js";
-import { fingerprintRow, toMember } from "../../../runner/sync/member.js";
+import { APOSTROPHE_REASON } from "../../../runner/sync/email.js";
+import { emailHash, fingerprintRow, RowReader, toMember } from "../../../runner/sync/member.js";
 import { plainValueMapping, type ValueMapping } from "../../../runner/sync/value-mapping.js";
 import type { ConversionOptions, FieldSpec, SourceValue } from "../../../runner/values/types.js";
 
@@ -105,5 +106,49 @@ describe("typed fields", () => {
       problems: [{ field: "phone", reason: '"312 555 5555" is not a valid phone number (no default country, so it needs its +country code)' }],
     });
     expect(member(bad, plain).phone).toBe("call me");
+  });
+});
+
+describe("the per-row reader (RowReader) keeps every output of before it was made allocation-free", () => {
+  // Figures computed with the code before RowReader (commit a2814b8): a change here would re-send every member of
+  // every existing state, or change which rows are rejected and why.
+  const pinned = parseExportConfig({
+    name: "t",
+    connection: { name: "c", hostname: "contoso.api-us1.com" },
+    listId: 12,
+    segment: { source: "file:x.parquet" },
+    mappings: { email: "email", firstName: "first", lastName: "last", phone: "phone", fields: { TIER: "tier" }, tags: ["vip", "Spring"] },
+  });
+  const values = plainValueMapping(pinned, new Map());
+  const cases: Array<[Record<string, SourceValue>, ReturnType<typeof fingerprintRow>]> = [
+    [{ email: "Ann.Lee@Example.COM", first: " Ann ", last: "Lee", phone: "+49 151 10000000", tier: "gold" }, { ok: true, email: "ann.lee@example.com", fingerprint: 127296790520110 }],
+    [{ email: "bob@x.io", first: "Bob", tier: "" }, { ok: true, email: "bob@x.io", fingerprint: 28268931621297 }],
+    [{ email: "  chloé@x.io" }, { ok: false, email: "  chloé@x.io", reason: "email contains non-ASCII characters (internationalized addresses are not accepted)" }],
+    [{ email: "zoe.o'neil@x.io" }, { ok: false, email: "zoe.o'neil@x.io", reason: APOSTROPHE_REASON }],
+  ];
+
+  it("gives the same email, fingerprint and reason as before, row after row (its state never leaks into the next row)", () => {
+    const reader = new RowReader(pinned, values);
+    for (const [v, expected] of [...cases, ...cases]) {
+      expect(fingerprintRow(row(v), pinned, values)).toEqual(expected);
+      const ok = reader.read(row(v));
+      expect(ok).toBe(expected.ok);
+      if (expected.ok) expect([reader.email, reader.fingerprint, reader.problems]).toEqual([expected.email, expected.fingerprint, undefined]);
+      else expect([reader.email, reader.reason]).toEqual([expected.email, expected.reason]);
+    }
+  });
+
+  it("reports a reader's problem row and the values left out, and forgets them on the next row", () => {
+    const reader = new RowReader(config, typed());
+    expect(reader.read({ rowNumber: 3, values: { email: "a@x.io" }, problem: "row has 9 fields" })).toBe(false);
+    expect([reader.email, reader.reason]).toEqual([undefined, "row has 9 fields"]);
+    expect(reader.read(row({ email: "a@x.io", tier: "platinum" }))).toBe(true);
+    expect(reader.problems).toEqual([{ field: "TIER", value: '"platinum"', reason: expect.stringContaining("platinum") }]);
+    expect(reader.read(row({ email: "a@x.io", tier: "gold" }))).toBe(true);
+    expect(reader.problems).toBeUndefined();
+  });
+
+  it("hashes the normalized email as before (pass 2 compares it with the plan's)", () => {
+    expect(emailHash("ann.lee@example.com")).toBe(94353708509616);
   });
 });
