@@ -8,25 +8,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEvents, runRunner, startSandboxProcess, type ProcResult, type SandboxProcess } from "./lib.js";
 import { writeCsv } from "./segments.js";
-import type { SummaryRow } from "./section.js";
+import { sandboxEnv, type SectionContext } from "./section.js";
 
-export interface SlowQueueContext {
-  work: string;
-  apiKey: string;
+export interface SlowQueueContext extends SectionContext {
   timeScale: number;
   /** Contacts of the sync. */
   rows: number;
   /** The importer's contacts/min (AC time). */
   importRate: number;
   kills: number;
-  configFor(name: string, listId: number, segment: string, extra?: Record<string, unknown>): object;
-  log(s: string): void;
-  fmt(n: number, digits?: number): string;
-  summary: SummaryRow[];
-  sections: string[];
 }
 
-const env = (sb: SandboxProcess) => ({ AC_API_KEY: sb.apiKey, AC_API_URL: sb.url, AC_TIME_SCALE: String(sb.timeScale) });
+const env = sandboxEnv;
 
 async function queueSandbox(ctx: SlowQueueContext): Promise<SandboxProcess> {
   const sb = await startSandboxProcess({ timeScale: ctx.timeScale, apiKey: ctx.apiKey, args: ["--import-rate", String(ctx.importRate), "--import-jitter", "0.2"] });

@@ -9,11 +9,9 @@ import type { RunReport } from "../../runner/sync/report.js";
 import { runRunner, startSandboxProcess, type ProcResult, type SandboxProcess } from "./lib.js";
 import { writeCsv } from "./segments.js";
 import { atScale } from "./summary.js";
-import type { SummaryRow } from "./section.js";
+import type { SectionContext } from "./section.js";
 
-export interface SyncScaleContext {
-  work: string;
-  apiKey: string;
+export interface SyncScaleContext extends SectionContext {
   profiles: number[];
   timeScale: number;
   /** Each run's bound: past it the runner is killed and the section fails. */
@@ -25,11 +23,6 @@ export interface SyncScaleContext {
   /** The engine-only `scale` section's peak RSS per profile count, when it ran in the same bench. */
   enginePeak: Map<number, number>;
   jobBytes: number;
-  configFor(name: string, listId: number, segment: string, extra?: Record<string, unknown>): object;
-  log(s: string): void;
-  fmt(n: number, digits?: number): string;
-  summary: SummaryRow[];
-  sections: string[];
 }
 
 interface Measured {
