@@ -106,6 +106,9 @@ export async function crashResume(ctx: SlowQueueContext): Promise<void> {
     const batches = Math.ceil(rows / 250);
     let seed = 12_345;
     const rand = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    // A kill lands anywhere in the gap between two accepted batches (the importer's pace at this time scale): at a
+    // random moment, so in proportion to the time a POST is waiting for its answer, when a kill costs a re-send.
+    const gapMs = 60_000 / ((ctx.importRate * ctx.timeScale) / 250);
     let killed = 0;
     let versions = 1;
     for (let attempt = 0; killed < kills && attempt < kills * 3; attempt++) {
@@ -116,7 +119,7 @@ export async function crashResume(ctx: SlowQueueContext): Promise<void> {
         cwd: dir,
         env: env(sb),
         onStderrLine: (line, child) => {
-          if (!timer && line.includes('"event":"batch-sent"') && ++sent >= afterSent) timer = setTimeout(() => child.kill("SIGKILL"), rand(50));
+          if (!timer && line.includes('"event":"batch-sent"') && ++sent >= afterSent) timer = setTimeout(() => child.kill("SIGKILL"), rand(Math.max(50, Math.round(gapMs))));
         },
       });
       clearTimeout(timer);
@@ -137,7 +140,7 @@ export async function crashResume(ctx: SlowQueueContext): Promise<void> {
       [
         `### Crash resume: ${fmt(rows)} contacts through the slow queue, killed ${killed} times`,
         "",
-        "SIGKILL after a random number of accepted batches (plus up to 50 ms), the run started again each time; a final run completes.",
+        `SIGKILL after a random number of accepted batches plus a random part of the gap between two batches (up to ${fmt(Math.max(50, gapMs))} ms), the run started again each time; a final run completes.`,
         "",
         "| | |",
         "|---|---:|",
