@@ -93,7 +93,7 @@ export function pipelineTable(figures: PipelineFigure[], repeat: number, fmt: Pi
   const s = (ms: number) => `${fmt(ms / 1000, 1)} s`;
   const sizes = [...new Set(figures.map((f) => fmt(f.rows)))].join(" and ");
   return [
-    `### 1. Pipeline cost: \`ac-export plan\` over ${sizes} rows`,
+    `### Pipeline cost: \`ac-export plan\` over ${sizes} rows`,
     "",
     "The runner process (`ac-export plan`, first plan against an empty state: reads the segment, validates and",
     "normalizes every row, fingerprints it, diffs against the state, checks list and field in the sandbox) versus a",

@@ -138,7 +138,7 @@ async function syncOnce(ctx: SyncScaleContext, n: number): Promise<Measured> {
 export async function measureSyncScale(ctx: SyncScaleContext): Promise<void> {
   const { fmt } = ctx;
   const lines = [
-    "### 12. Sync scale: the runner's memory during a real first sync of N contacts",
+    "### Sync scale: the runner's memory during a real first sync of N contacts",
     "",
     "`ac-export run` (the bundled runner) against a sandbox process started with `--lean-contacts` (it keeps each",
     `contact's email, dates and list memberships only, so 10,000,000 fit), at \`--time-scale ${ctx.timeScale}\`: the figure is the`,
