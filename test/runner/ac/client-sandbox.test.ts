@@ -213,7 +213,9 @@ describe("AcClient against the sandbox", () => {
   }, 30_000);
 
   it("reports a batch that the sandbox ends `failed` as such (the engine decides what to do)", async () => {
-    const sb = await sandbox({ timeScale: 50, faults: "bulkfail:1" });
+    // Time scale 5: the import ends 400 ms after its POST, so the first poll comes before it even on a loaded machine
+    // (at 50 it ended after 40 ms, sooner than a busy machine's next request).
+    const sb = await sandbox({ timeScale: 5, faults: "bulkfail:1" });
     const c = clientFor(sb);
     const queued = (await c.bulkImport([{ email: "a@example.com" }, { email: "b@example.com" }])) as { batchId: string };
     const first = await c.importInfo(queued.batchId);
