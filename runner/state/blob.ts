@@ -14,7 +14,7 @@
 // the next run takes it. A holder on this same host whose process is gone is broken at once.
 import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
-import type { BlobLeaseClient, ContainerClient } from "@azure/storage-blob";
+import type { BlobLeaseClient, BlockBlobClient, BlockBlobUploadStreamOptions, ContainerClient } from "@azure/storage-blob";
 import { blobError, blobErrorCode, blobStatus, blobUrl, containerClientFor, describeBlobError, type BlobLocation } from "../azure/blob.js";
 import { LockedError, LockLostError, type ChunkStream, type LoadedState, type StateLock, type StateStore } from "./types.js";
 import { checkArtifactName, checkAuxName, checkExportName, contentType, describeHolder, gunzipOrNull, gzipAux, holderGoneOnThisHost, lostSignal, newHolder, type Holder } from "./common.js";
@@ -340,9 +340,8 @@ export class BlobStateStore implements StateStore {
           metadata: { journalgen: String(gen) },
           blobHTTPHeaders: { blobContentType: "application/octet-stream" },
         };
-        const blob = container.getBlockBlobClient(`${this.prefix}snapshot`);
-        // A stream is staged in blocks of 4 MiB and committed under the same condition, so it replaces atomically too.
-        const response = typeof data === "function" ? await blob.uploadStream(Readable.from(data()), 4 * 2 ** 20, 2, options) : await blob.uploadData(data, options);
+        // A stream is staged in blocks and committed under the same condition, so it replaces atomically too.
+        const response = await upload(container.getBlockBlobClient(`${this.prefix}snapshot`), data, options);
         etag = response.etag;
       } catch (e) {
         if (blobStatus(e) === 412 || blobStatus(e) === 409) {
@@ -380,10 +379,7 @@ export class BlobStateStore implements StateStore {
     const blobName = `${this.prefix}${name}`;
     const headers = { blobHTTPHeaders: { blobContentType: contentType(name) } };
     try {
-      const blob = container.getBlockBlobClient(blobName);
-      // A stream goes up in blocks of 4 MiB, two at a time: changes.csv of 10,000,000 contacts is never held whole.
-      if (typeof data === "function") await blob.uploadStream(Readable.from(data()), 4 * 2 ** 20, 2, headers);
-      else await blob.uploadData(typeof data === "string" ? Buffer.from(data, "utf8") : data, headers);
+      await upload(container.getBlockBlobClient(blobName), typeof data === "string" ? Buffer.from(data, "utf8") : data, headers);
     } catch (e) {
       throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
     }
@@ -413,4 +409,12 @@ export class BlobStateStore implements StateStore {
       throw this.containerMissing(e) ?? blobError(`cannot write ${blobUrl(this.where, blobName)}`, e);
     }
   }
+}
+
+/**
+ * One blob write: a buffer in one call; a stream in blocks of 4 MiB, two at a time, so a snapshot or changes.csv of
+ * 10,000,000 contacts is never held whole.
+ */
+function upload(blob: BlockBlobClient, data: Buffer | ChunkStream, options: BlockBlobUploadStreamOptions): Promise<{ etag?: string }> {
+  return typeof data === "function" ? blob.uploadStream(Readable.from(data()), 4 * 2 ** 20, 2, options) : blob.uploadData(data, options);
 }

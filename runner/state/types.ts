@@ -38,7 +38,7 @@ export interface StateStore {
    */
   writeSnapshot(data: Buffer | ChunkStream): Promise<void>;
   /**
-   * Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. An
+   * Write a run artifact (report.json, report.md, rejected.csv, …) next to the state; returns where it landed. A
    * ChunkStream is written chunk by chunk (changes.csv of millions of contacts is never held whole).
    */
   writeArtifact(name: string, data: string | Buffer | ChunkStream): Promise<string>;
