@@ -6,6 +6,7 @@
 //                 time: contacts sent more than once per kill (goal ≤ 2 batches = 500)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RequestStats } from "../../runner/sandbox/index.js";
 import { parseEvents, runRunner, startSandboxProcess, type ProcResult, type SandboxProcess } from "./lib.js";
 import { writeCsv } from "./segments.js";
 import { sandboxEnv, type SectionContext } from "./section.js";
@@ -21,17 +22,34 @@ export interface SlowQueueContext extends SectionContext {
 
 const env = sandboxEnv;
 
-async function queueSandbox(ctx: SlowQueueContext): Promise<SandboxProcess> {
-  const sb = await startSandboxProcess({ timeScale: ctx.timeScale, apiKey: ctx.apiKey, args: ["--import-rate", String(ctx.importRate), "--import-jitter", "0.2"] });
-  await sb.createField({ title: "Loyalty tier", perstag: "LOYALTY_TIER" });
-  return sb;
+interface QueueExport {
+  sb: SandboxProcess;
+  listId: number;
+  /** The export's folder (export.json) and segment. */
+  dir: string;
+  csv: string;
+  /** The sandbox's counters before the section's runs. */
+  before: RequestStats;
 }
 
-function exportIn(ctx: SlowQueueContext, name: string, listId: number, csv: string): string {
-  const dir = join(ctx.work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "export.json"), JSON.stringify(ctx.configFor(name, listId, csv, { limits: { maxProfiles: 1_000_000 } })));
-  return dir;
+/**
+ * A section's setup and teardown: a segment of `rows` contacts from id `from`, a sandbox with the slow importer, a list
+ * and an export of it; the sandbox is stopped afterwards whatever happens.
+ */
+async function withQueueExport(ctx: SlowQueueContext, name: string, from: number, run: (q: QueueExport) => Promise<void>): Promise<void> {
+  const csv = join(ctx.work, `${name}.csv`);
+  writeCsv(csv, { from, to: from + ctx.rows });
+  const sb = await startSandboxProcess({ timeScale: ctx.timeScale, apiKey: ctx.apiKey, args: ["--import-rate", String(ctx.importRate), "--import-jitter", "0.2"] });
+  try {
+    await sb.createField({ title: "Loyalty tier", perstag: "LOYALTY_TIER" });
+    const listId = (await sb.createList(`bench ${name.replace("-", " ")}`)).id;
+    const dir = join(ctx.work, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "export.json"), JSON.stringify(ctx.configFor(name, listId, csv, { limits: { maxProfiles: 1_000_000 } })));
+    await run({ sb, listId, dir, csv, before: await sb.requests() });
+  } finally {
+    await sb.close();
+  }
 }
 
 /** First batch sent → last batch confirmed, real ms; and the most batches in flight at once. */
@@ -52,13 +70,7 @@ function sendPhase(r: ProcResult): { ms: number; maxInFlight: number; batches: n
 export async function slowQueueSync(ctx: SlowQueueContext): Promise<void> {
   const { fmt, rows, importRate, timeScale } = ctx;
   ctx.log(`slow queue: first sync of ${fmt(rows)} contacts through a ${fmt(importRate)} contacts/min importer at time scale ${timeScale}`);
-  const csv = join(ctx.work, "slow-queue.csv");
-  writeCsv(csv, { from: 5_000_000, to: 5_000_000 + rows });
-  const sb = await queueSandbox(ctx);
-  try {
-    const listId = (await sb.createList("bench slow queue")).id;
-    const dir = exportIn(ctx, "slow-queue", listId, csv);
-    const before = await sb.requests();
+  await withQueueExport(ctx, "slow-queue", 5_000_000, async ({ sb, dir, before }) => {
     const r = await runRunner(["run", "--config", "export.json"], { cwd: dir, env: env(sb) });
     if (r.code !== 0) throw new Error(`slow-queue sync exited ${r.code ?? r.signal}: ${r.stderr.split("\n").slice(-10).join("\n")}`);
     const after = await sb.requests();
@@ -88,21 +100,13 @@ export async function slowQueueSync(ctx: SlowQueueContext): Promise<void> {
     ctx.summary.push({ figure: `first sync of ${fmt(rows)} through a ${fmt(importRate)}/min importer: throughput ÷ the importer's`, measured: fmt(ratio, 3), target: "≥ 0.95", verdict: ratio >= 0.95 ? "met" : "MISSED", acceptance: "slow-importer" });
     ctx.summary.push({ figure: "the same sync: duplicate imports (sandbox received − distinct)", measured: fmt(duplicates), target: "0", verdict: duplicates === 0 ? "met" : "MISSED", acceptance: "slow-importer" });
     ctx.log(`  ${fmt(ratio, 3)} of the importer's throughput, ${duplicates} duplicates, at most ${phase.maxInFlight} batches in flight`);
-  } finally {
-    await sb.close();
-  }
+  });
 }
 
 export async function crashResume(ctx: SlowQueueContext): Promise<void> {
   const { fmt, rows, kills } = ctx;
   ctx.log(`crash resume: ${fmt(rows)} contacts through the slow queue, killed ${kills} times`);
-  const csv = join(ctx.work, "crash-resume.csv");
-  writeCsv(csv, { from: 7_000_000, to: 7_000_000 + rows });
-  const sb = await queueSandbox(ctx);
-  try {
-    const listId = (await sb.createList("bench crash resume")).id;
-    const dir = exportIn(ctx, "crash-resume", listId, csv);
-    const before = await sb.requests();
+  await withQueueExport(ctx, "crash-resume", 7_000_000, async ({ sb, listId, dir, csv, before }) => {
     const batches = Math.ceil(rows / 250);
     let seed = 12_345;
     const rand = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
@@ -152,7 +156,5 @@ export async function crashResume(ctx: SlowQueueContext): Promise<void> {
     );
     ctx.summary.push({ figure: `crash resume: contacts re-sent per kill over ${killed} kills`, measured: `${fmt(perKill, 1)} (${fmt(perKill / 250, 2)} batches)`, target: "≤ 500 (2 batches)", verdict: perKill <= 500 && subscribed === rows ? "met" : "MISSED", acceptance: "crash-resume" });
     ctx.log(`  ${resent} contacts re-sent over ${killed} kills (${fmt(perKill, 1)} per kill); ${subscribed}/${rows} subscribed`);
-  } finally {
-    await sb.close();
-  }
+  });
 }
