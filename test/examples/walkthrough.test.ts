@@ -104,6 +104,9 @@ describe("README sandbox walkthrough", () => {
 
     for (const command of commands.filter((c) => c !== start).map((c) => c.replaceAll(`127.0.0.1:${DOC_PORT}`, `127.0.0.1:${port}`))) {
       expect(command, "every command talks to the sandbox's real port").not.toContain(DOC_PORT);
+      // A person types a curl seconds after the command before it; back to back, that command's requests can still
+      // fill the account's rolling second (5/s) and the curl gets a 429. Wait the window out, as a person would.
+      if (command.startsWith("curl ")) await new Promise((r) => setTimeout(r, 1100));
       const out = command.startsWith("curl ") && !hasCurl ? { ...(await curlWithFetch(command)), stderr: "" } : await sh(command);
       outputs.push({ command, ...out });
     }
